@@ -1,0 +1,11 @@
+# DUET_SANITIZERS selects a sanitizer build of every target: "address;undefined" or
+# "thread". ThreadSanitizer cannot share a process with AddressSanitizer, so mixing is refused.
+add_library(duet_options INTERFACE)
+if(DUET_SANITIZERS)
+  if("thread" IN_LIST DUET_SANITIZERS AND ("address" IN_LIST DUET_SANITIZERS OR "undefined" IN_LIST DUET_SANITIZERS))
+    message(FATAL_ERROR "DUET_SANITIZERS: 'thread' cannot be combined with 'address' or 'undefined'")
+  endif()
+  list(JOIN DUET_SANITIZERS "," duet_sanitizer_list)
+  target_compile_options(duet_options INTERFACE -fsanitize=${duet_sanitizer_list} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_link_options(duet_options INTERFACE -fsanitize=${duet_sanitizer_list})
+endif()

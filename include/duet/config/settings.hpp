@@ -1,0 +1,62 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace duet::config {
+
+/// Every setting of the daemon, with the documented defaults. A plain aggregate:
+/// load_settings() fills it (defaults < config file < flags) and validate() checks it.
+/// After start-up it is read-only and shared by every thread.
+struct settings {
+    // Where to listen and what to serve.
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 9980;
+    std::string public_dir;          // empty: the repo's public/ folder (compiled in)
+    unsigned threads = 0;            // 0: one per core
+
+    // Rooms (PROTOCOL.md rules 1 and 9).
+    std::size_t room_capacity = 2;
+    std::size_t max_rooms = 10000;
+
+    // WebSocket limits (PROTOCOL.md transport, rules 5, 7, 8, 10).
+    std::size_t max_message_bytes = 65536;
+    std::size_t max_send_queue_bytes = 1024 * 1024;
+    double rate_limit_per_second = 50.0;
+    double rate_limit_burst = 200.0;
+    std::size_t max_violations = 100;
+    std::chrono::milliseconds ping_interval{20'000};
+    std::chrono::milliseconds idle_timeout{60'000};
+    std::size_t max_connections = 10000;
+    std::vector<std::string> allowed_origins;   // empty: any Origin
+
+    // HTTP limits: a slow or half-open client must not hold a socket forever.
+    std::size_t max_header_bytes = 8192;
+    std::chrono::milliseconds request_timeout{10'000};
+    std::size_t max_http_connections = 1000;
+
+    std::chrono::milliseconds shutdown_grace{10'000};
+
+    // ICE servers handed out in `joined`.
+    std::vector<std::string> stun_urls;
+    std::vector<std::string> turn_urls;
+    std::string turn_secret;                    // REST-API credentials when set
+    std::chrono::seconds turn_credential_ttl{86'400};
+    std::string turn_username;                  // static credentials, without a secret
+    std::string turn_credential;
+
+    // Logging.
+    std::string log_level = "info";
+    std::string log_format = "text";            // "text" or "json"
+};
+
+/// Every problem with `s`, each naming its setting; empty when `s` is usable.
+std::vector<std::string> validate(settings const& s);
+
+/// The thread count to run: `s.threads`, or the core count when that is 0.
+unsigned effective_threads(settings const& s);
+
+}  // namespace duet::config

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <duet/protocol/error_code.hpp>
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace duet::metrics {
+
+/// Why a WebSocket connection ended, for `duet_ws_closes_total{reason=...}`.
+enum class close_reason : std::size_t {
+    client_closed,   // the client sent a close frame
+    disconnected,    // the TCP connection dropped without a close frame
+    shutdown,        // rule 11: 1001 on SIGTERM/SIGINT
+    idle_timeout,    // rule 7
+    slow_consumer,   // rule 5: 1008
+    violations,      // rule 8: 1008
+    too_big,         // 1009
+    binary_frame,    // 1003
+};
+inline constexpr std::size_t close_reason_count = 8;
+
+std::string_view label(close_reason reason) noexcept;
+
+/// The daemon's counters. Owned by the server, updated from every thread with relaxed
+/// atomics (each is an independent count; nothing is inferred from their order).
+struct counters {
+    using counter = std::atomic<std::uint64_t>;
+
+    counter ws_open{0};
+    counter ws_accepted_total{0};
+    counter ws_refused_origin_total{0};
+    counter ws_refused_capacity_total{0};
+    counter http_open{0};
+    counter http_requests_total{0};
+    counter http_refused_total{0};
+    counter joins_total{0};
+    counter fulls_total{0};
+    counter leaves_total{0};
+    counter relay_requests_total{0};
+    counter messages_relayed_total{0};  // frames handed to receivers
+    counter bytes_relayed_total{0};     // bytes of those frames
+    std::array<counter, protocol::error_code_count> errors_total{};
+    std::array<counter, close_reason_count> closes_total{};
+
+    static void add(counter& c, std::uint64_t n = 1) noexcept { c.fetch_add(n, std::memory_order_relaxed); }
+    static void sub(counter& c, std::uint64_t n = 1) noexcept { c.fetch_sub(n, std::memory_order_relaxed); }
+    static std::uint64_t read(counter const& c) noexcept { return c.load(std::memory_order_relaxed); }
+
+    void count_error(protocol::error_code code) noexcept { add(errors_total[static_cast<std::size_t>(code)]); }
+    void count_close(close_reason reason) noexcept { add(closes_total[static_cast<std::size_t>(reason)]); }
+};
+
+}  // namespace duet::metrics

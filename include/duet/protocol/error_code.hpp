@@ -1,0 +1,34 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+namespace duet::protocol {
+
+/// The error codes of PROTOCOL.md rule 9, carried in `error` messages as `code`.
+enum class error_code : std::size_t {
+    bad_json,
+    bad_request,
+    unknown_type,
+    invalid_room,
+    already_in_room,
+    not_in_room,
+    no_such_peer,
+    rate_limited,
+    room_limit,
+};
+
+inline constexpr std::size_t error_code_count = 9;
+
+/// Every code, in declaration order (for metrics and tests).
+inline constexpr std::array<error_code, error_code_count> all_error_codes{
+    error_code::bad_json,        error_code::bad_request, error_code::unknown_type,
+    error_code::invalid_room,    error_code::already_in_room, error_code::not_in_room,
+    error_code::no_such_peer,    error_code::rate_limited, error_code::room_limit,
+};
+
+/// The code as it is spelled on the wire, e.g. "bad_json".
+std::string_view wire_name(error_code code) noexcept;
+
+}  // namespace duet::protocol

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <duet/protocol/client_message.hpp>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace duet::protocol {
+
+/// Builders for the server-to-client messages of PROTOCOL.md. Each returns the frame
+/// text, ready to send; a frame relayed to several peers is encoded once and shared.
+/// Room names and peer ids are validated before they get here, so they need no escaping.
+
+/// `joined`; `ice_servers_json` is the encoded `iceServers` array for this peer.
+std::string encode_joined(std::string_view room, std::string_view id, std::size_t peers,
+                          std::string_view ice_servers_json);
+std::string encode_otherjoin(std::string_view room, std::string_view id);
+std::string encode_full(std::string_view room);
+std::string encode_leaved(std::string_view room, std::string_view id);
+std::string encode_bye(std::string_view room, std::string_view id);
+/// `message`; `data_json` is the sender's `data` as JSON text, spliced in unchanged.
+std::string encode_relay(std::string_view room, std::string_view from, std::string_view data_json);
+std::string encode_pong();
+std::string encode_error(request_error const& error);
+
+}  // namespace duet::protocol

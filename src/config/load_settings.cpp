@@ -1,0 +1,178 @@
+#include <duet/config/load_settings.hpp>
+
+#include <duet/build_info.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace duet::config {
+namespace {
+
+/// The config file spells keys as the settings are named (`max_message_bytes`); the
+/// flags use the usual dashes (`--max-message-bytes`). CLI11 matches file keys against
+/// long option names, so translate the keys on the way in.
+class settings_file_format : public CLI::ConfigTOML {
+public:
+    std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
+        auto translated = CLI::ConfigTOML::from_config(input);
+        for (auto& item : translated) {
+            std::replace(item.name.begin(), item.name.end(), '_', '-');
+        }
+        return translated;
+    }
+};
+
+/// Durations are given in seconds (fractions allowed) and kept as milliseconds.
+struct duration_seconds {
+    double ping_interval;
+    double idle_timeout;
+    double request_timeout;
+    double shutdown_grace;
+    double turn_credential_ttl;
+};
+
+template <class Duration>
+double to_seconds(Duration d) {
+    return std::chrono::duration<double>(d).count();
+}
+
+std::chrono::milliseconds to_millis(double seconds) {
+    return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000.0)));
+}
+
+}  // namespace
+
+load_outcome load_settings(int argc, char const* const* argv) {
+    load_outcome out;
+    settings& s = out.values;
+    duration_seconds secs{to_seconds(s.ping_interval), to_seconds(s.idle_timeout),
+                          to_seconds(s.request_timeout), to_seconds(s.shutdown_grace),
+                          to_seconds(s.turn_credential_ttl)};
+
+    CLI::App app{"duetd: the duet WebRTC signaling daemon. Every option can also be set in the "
+                 "config file as `name = value`, with underscores for dashes "
+                 "(max_message_bytes = 65536). Flags override the file.",
+                 "duetd"};
+    app.config_formatter(std::make_shared<settings_file_format>());
+    app.allow_config_extras(CLI::config_extras_mode::error);
+    app.set_config("--config", "", "Read settings from this TOML file (see config/duetd.toml)");
+    app.set_version_flag("--version", build_info::version, "Print the version and exit");
+    app.get_formatter()->column_width(34);
+
+    app.add_option("--address", s.address, "Address to listen on")->capture_default_str()->group("Listening");
+    app.add_option("--port", s.port, "TCP port to listen on; 0 picks a free one and logs it")
+        ->capture_default_str()->group("Listening");
+    app.add_option("--public-dir", s.public_dir, "Folder of the call pages (default: the source tree's public/)")
+        ->group("Listening");
+    app.add_option("--threads", s.threads, "Event-loop threads; 0 means one per core")
+        ->capture_default_str()->group("Listening");
+
+    app.add_option("--room-capacity", s.room_capacity, "Members a room holds; a join past it gets `full`")
+        ->capture_default_str()->group("Rooms");
+    app.add_option("--max-rooms", s.max_rooms, "Rooms the daemon holds at once; past it joins get `room_limit`")
+        ->capture_default_str()->group("Rooms");
+
+    app.add_option("--max-message-bytes", s.max_message_bytes, "Largest WebSocket message; larger closes with 1009")
+        ->capture_default_str()->group("WebSocket limits");
+    app.add_option("--max-send-queue-bytes", s.max_send_queue_bytes,
+                   "Bytes queued for a receiver before it is dropped as a slow consumer (1008)")
+        ->capture_default_str()->group("WebSocket limits");
+    app.add_option("--rate-limit-per-second", s.rate_limit_per_second, "Requests per second a connection may send")
+        ->capture_default_str()->group("WebSocket limits");
+    app.add_option("--rate-limit-burst", s.rate_limit_burst, "Requests a connection may send at once (bucket size)")
+        ->capture_default_str()->group("WebSocket limits");
+    app.add_option("--max-violations", s.max_violations, "Refused requests before the connection is closed (1008)")
+        ->capture_default_str()->group("WebSocket limits");
+    app.add_option("--ping-interval", secs.ping_interval, "Seconds between WebSocket pings the daemon sends")
+        ->capture_default_str()->group("WebSocket limits");
+    app.add_option("--idle-timeout", secs.idle_timeout, "Seconds of silence (pongs count) before a connection is closed")
+        ->capture_default_str()->group("WebSocket limits");
+    app.add_option("--max-connections", s.max_connections, "Open WebSocket connections; past it handshakes get 503")
+        ->capture_default_str()->group("WebSocket limits");
+    app.add_option("--allowed-origins", s.allowed_origins,
+                   "Origins allowed to open a WebSocket (comma-separated); empty allows any")
+        ->delimiter(',')->group("WebSocket limits");
+
+    app.add_option("--max-header-bytes", s.max_header_bytes, "Largest HTTP request header block; larger gets 431")
+        ->capture_default_str()->group("HTTP limits");
+    app.add_option("--request-timeout", secs.request_timeout,
+                   "Seconds a client has to send a whole HTTP request (and to finish a WebSocket handshake)")
+        ->capture_default_str()->group("HTTP limits");
+    app.add_option("--max-http-connections", s.max_http_connections,
+                   "Open HTTP connections not yet upgraded; past it new ones are closed at once")
+        ->capture_default_str()->group("HTTP limits");
+    app.add_option("--shutdown-grace", secs.shutdown_grace, "Seconds to wait for connections to close on SIGTERM")
+        ->capture_default_str()->group("HTTP limits");
+
+    app.add_option("--stun-urls", s.stun_urls, "STUN server URLs (comma-separated), e.g. stun:stun.example.org:3478")
+        ->delimiter(',')->group("ICE servers");
+    app.add_option("--turn-urls", s.turn_urls, "TURN server URLs (comma-separated), e.g. turn:turn.example.org:3478")
+        ->delimiter(',')->group("ICE servers");
+    app.add_option("--turn-secret", s.turn_secret, "Shared secret for time-limited TURN credentials (REST API)")
+        ->group("ICE servers");
+    app.add_option("--turn-credential-ttl", secs.turn_credential_ttl, "Seconds a TURN credential stays valid")
+        ->capture_default_str()->group("ICE servers");
+    app.add_option("--turn-username", s.turn_username, "Static TURN username (only without --turn-secret)")
+        ->group("ICE servers");
+    app.add_option("--turn-credential", s.turn_credential, "Static TURN password (only without --turn-secret)")
+        ->group("ICE servers");
+
+    app.add_option("--log-level", s.log_level, "trace, debug, info, warn, error, critical or off")
+        ->capture_default_str()->group("Logging");
+    app.add_option("--log-format", s.log_format, "text, or json for one JSON object per line")
+        ->capture_default_str()->group("Logging");
+
+    try {
+        app.parse(argc, argv);
+    } catch (CLI::CallForHelp const&) {
+        out.what = load_outcome::action::exit_ok;
+        out.output = app.help();
+        return out;
+    } catch (CLI::CallForVersion const&) {
+        out.what = load_outcome::action::exit_ok;
+        out.output = std::string(build_info::version) + "\n";
+        return out;
+    } catch (CLI::ParseError const& e) {
+        out.what = load_outcome::action::exit_error;
+        out.output = std::string(e.what()) + "\nRun with --help for the settings.\n";
+        return out;
+    }
+
+    if (auto* config = app.get_config_ptr(); config != nullptr && config->count() > 0) {
+        out.config_files = config->results();
+    }
+
+    std::vector<std::string> errors;
+    auto set_duration = [&](double value, std::string_view name, auto& target) {
+        if (!std::isfinite(value) || value < 0 || value > 1e7) {
+            errors.push_back(std::string(name) + ": must be a number of seconds between 0 and 10000000");
+            return;
+        }
+        target = std::chrono::duration_cast<std::remove_reference_t<decltype(target)>>(to_millis(value));
+    };
+    set_duration(secs.ping_interval, "ping_interval", s.ping_interval);
+    set_duration(secs.idle_timeout, "idle_timeout", s.idle_timeout);
+    set_duration(secs.request_timeout, "request_timeout", s.request_timeout);
+    set_duration(secs.shutdown_grace, "shutdown_grace", s.shutdown_grace);
+    set_duration(secs.turn_credential_ttl, "turn_credential_ttl", s.turn_credential_ttl);
+    if (s.public_dir.empty()) {
+        s.public_dir = build_info::default_public_dir;
+    }
+    auto more = validate(s);
+    errors.insert(errors.end(), more.begin(), more.end());
+    if (!errors.empty()) {
+        out.what = load_outcome::action::exit_error;
+        std::ostringstream text;
+        text << "duetd: invalid settings:\n";
+        for (auto const& e : errors) {
+            text << "  " << e << "\n";
+        }
+        out.output = text.str();
+    }
+    return out;
+}
+
+}  // namespace duet::config

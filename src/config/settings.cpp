@@ -1,0 +1,79 @@
+#include <duet/config/settings.hpp>
+
+#include <algorithm>
+#include <string_view>
+#include <thread>
+
+namespace duet::config {
+namespace {
+
+bool has_prefix(std::string_view text, std::string_view prefix) {
+    return text.substr(0, prefix.size()) == prefix;
+}
+
+void check_urls(std::vector<std::string> const& urls, std::string_view setting,
+                std::initializer_list<std::string_view> schemes, std::vector<std::string>& errors) {
+    for (auto const& url : urls) {
+        bool const known = std::any_of(schemes.begin(), schemes.end(),
+                                       [&](std::string_view scheme) { return has_prefix(url, scheme); });
+        if (!known || url.find_first_of(" \t\r\n\"\\") != std::string::npos) {
+            errors.push_back(std::string(setting) + ": '" + url + "' is not a " +
+                             std::string(*schemes.begin()) + " URL");
+        }
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> validate(settings const& s) {
+    std::vector<std::string> errors;
+    auto require = [&](bool ok, std::string message) {
+        if (!ok) {
+            errors.push_back(std::move(message));
+        }
+    };
+    require(!s.address.empty(), "address: must not be empty");
+    require(s.room_capacity >= 2, "room_capacity: must be at least 2");
+    require(s.max_rooms >= 1, "max_rooms: must be at least 1");
+    require(s.max_message_bytes >= 256, "max_message_bytes: must be at least 256");
+    require(s.max_message_bytes <= 64 * 1024 * 1024, "max_message_bytes: must be at most 67108864");
+    // A relayed frame is the sender's data plus a small envelope; a queue that cannot
+    // hold two of the largest frames would drop healthy receivers as slow consumers.
+    require(s.max_send_queue_bytes >= 2 * s.max_message_bytes + 1024,
+            "max_send_queue_bytes: must be at least 2 * max_message_bytes + 1024");
+    require(s.rate_limit_per_second > 0, "rate_limit_per_second: must be greater than 0");
+    require(s.rate_limit_burst >= 1, "rate_limit_burst: must be at least 1");
+    require(s.max_violations >= 1, "max_violations: must be at least 1");
+    require(s.ping_interval.count() >= 10, "ping_interval: must be at least 0.01 seconds");
+    require(s.idle_timeout > s.ping_interval, "idle_timeout: must be longer than ping_interval");
+    require(s.max_connections >= 1, "max_connections: must be at least 1");
+    require(s.max_header_bytes >= 1024, "max_header_bytes: must be at least 1024");
+    require(s.request_timeout.count() >= 10, "request_timeout: must be at least 0.01 seconds");
+    require(s.max_http_connections >= 1, "max_http_connections: must be at least 1");
+    require(s.shutdown_grace.count() >= 0, "shutdown_grace: must not be negative");
+    require(s.turn_credential_ttl.count() >= 60, "turn_credential_ttl: must be at least 60 seconds");
+    require(s.log_format == "text" || s.log_format == "json", "log_format: must be 'text' or 'json'");
+    static constexpr std::string_view levels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+    require(std::find(std::begin(levels), std::end(levels), s.log_level) != std::end(levels),
+            "log_level: must be one of trace, debug, info, warn, error, critical, off");
+    for (auto const& origin : s.allowed_origins) {
+        require(has_prefix(origin, "http://") || has_prefix(origin, "https://"),
+                "allowed_origins: '" + origin + "' is not an http(s) origin such as https://call.example.org");
+    }
+    check_urls(s.stun_urls, "stun_urls", {"stun:", "stuns:"}, errors);
+    check_urls(s.turn_urls, "turn_urls", {"turn:", "turns:"}, errors);
+    require(s.turn_username.empty() == s.turn_credential.empty(),
+            "turn_username: set together with turn_credential, or neither");
+    require(!(s.turn_urls.empty() && (!s.turn_secret.empty() || !s.turn_username.empty())),
+            "turn_urls: TURN credentials are configured but no turn_urls");
+    return errors;
+}
+
+unsigned effective_threads(settings const& s) {
+    if (s.threads != 0) {
+        return s.threads;
+    }
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace duet::config

@@ -1,0 +1,64 @@
+#include <duet/http/router.hpp>
+
+#include <duet/metrics/prometheus.hpp>
+
+#include <nlohmann/json.hpp>
+
+namespace duet::http {
+namespace {
+
+constexpr std::string_view text_plain = "text/plain; charset=utf-8";
+
+double uptime_seconds(runtime::daemon_state const& state) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - state.started).count();
+}
+
+string_response healthz(request const& req, runtime::daemon_state& state) {
+    nlohmann::json body{
+        {"status", "ok"},
+        {"connections", metrics::counters::read(state.counters.ws_open)},
+        {"rooms", state.registry.room_count()},
+        {"uptime_seconds", static_cast<std::uint64_t>(uptime_seconds(state))},
+    };
+    return make_text(req, bhttp::status::ok, "application/json", body.dump() + "\n");
+}
+
+string_response metrics_page(request const& req, runtime::daemon_state& state) {
+    metrics::gauges const g{state.registry.room_count(), state.registry.member_count(), uptime_seconds(state)};
+    return make_text(req, bhttp::status::ok, "text/plain; version=0.0.4; charset=utf-8",
+                     metrics::render_prometheus(state.counters, g));
+}
+
+}  // namespace
+
+std::string_view target_path(std::string_view target) noexcept {
+    return target.substr(0, target.find_first_of("?#"));
+}
+
+response route(request const& req, runtime::daemon_state& state) {
+    if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
+        auto res = make_text(req, bhttp::status::method_not_allowed, text_plain, "method not allowed\n");
+        res.set(bhttp::field::allow, "GET, HEAD");
+        return res;
+    }
+    auto const path = target_path(req.target());
+    if (path == "/healthz") {
+        return healthz(req, state);
+    }
+    if (path == "/metrics") {
+        return metrics_page(req, state);
+    }
+    if (path == "/ws") {
+        auto res = make_text(req, bhttp::status::upgrade_required, text_plain,
+                             "/ws speaks WebSocket: send an Upgrade request\n");
+        res.set(bhttp::field::upgrade, "websocket");
+        res.set(bhttp::field::connection, "Upgrade");
+        return res;
+    }
+    if (auto file = state.files.resolve(req.target())) {
+        return make_file(req, *file);
+    }
+    return make_text(req, bhttp::status::not_found, text_plain, "not found\n");
+}
+
+}  // namespace duet::http

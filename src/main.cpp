@@ -1,0 +1,53 @@
+// duetd: parses the command line, sets up logging, runs the server, and maps failures
+// to exit codes (0 done, 1 could not start, 2 bad settings).
+#include <duet/app/server.hpp>
+#include <duet/build_info.hpp>
+#include <duet/config/load_settings.hpp>
+#include <duet/logging/setup.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <exception>
+
+namespace {
+
+void log_effective_settings(duet::config::settings const& s, std::vector<std::string> const& files) {
+    spdlog::info(
+        "duetd {} settings: config={} address={} port={} public_dir={} threads={} room_capacity={} max_rooms={} "
+        "max_message_bytes={} max_send_queue_bytes={} rate_limit={}/s burst {} max_violations={} "
+        "ping_interval={}ms idle_timeout={}ms max_connections={} allowed_origins={} max_header_bytes={} "
+        "request_timeout={}ms shutdown_grace={}ms stun_urls={} turn_urls={} turn_secret={} log={}/{}",
+        duet::build_info::version, files.empty() ? "(none)" : files.front(), s.address, s.port, s.public_dir,
+        duet::config::effective_threads(s), s.room_capacity, s.max_rooms, s.max_message_bytes,
+        s.max_send_queue_bytes, s.rate_limit_per_second, s.rate_limit_burst, s.max_violations,
+        s.ping_interval.count(), s.idle_timeout.count(), s.max_connections, s.allowed_origins.size(),
+        s.max_header_bytes, s.request_timeout.count(), s.shutdown_grace.count(), s.stun_urls.size(),
+        s.turn_urls.size(), s.turn_secret.empty() ? "unset" : "set", s.log_level, s.log_format);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    auto outcome = duet::config::load_settings(argc, argv);
+    switch (outcome.what) {
+    case duet::config::load_outcome::action::exit_ok:
+        std::fputs(outcome.output.c_str(), stdout);
+        return 0;
+    case duet::config::load_outcome::action::exit_error:
+        std::fputs(outcome.output.c_str(), stderr);
+        return 2;
+    case duet::config::load_outcome::action::run:
+        break;
+    }
+    auto const& settings = outcome.values;
+    duet::logging::setup(settings.log_level, settings.log_format);
+    log_effective_settings(settings, outcome.config_files);
+    try {
+        duet::app::server server(settings, {.handle_signals = true});
+        return server.run();
+    } catch (std::exception const& e) {
+        spdlog::critical("cannot start: {}", e.what());
+        return 1;
+    }
+}

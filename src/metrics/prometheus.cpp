@@ -1,0 +1,72 @@
+#include <duet/metrics/prometheus.hpp>
+
+#include <sstream>
+#include <string_view>
+
+namespace duet::metrics {
+namespace {
+
+class exposition {
+public:
+    template <class Value>
+    void single(std::string_view name, std::string_view type, std::string_view help, Value value) {
+        header(name, type, help);
+        out_ << name << ' ' << value << '\n';
+    }
+
+    void header(std::string_view name, std::string_view type, std::string_view help) {
+        out_ << "# HELP " << name << ' ' << help << '\n' << "# TYPE " << name << ' ' << type << '\n';
+    }
+
+    void labelled(std::string_view name, std::string_view label_name, std::string_view label_value,
+                  std::uint64_t value) {
+        out_ << name << '{' << label_name << "=\"" << label_value << "\"} " << value << '\n';
+    }
+
+    std::string str() const { return out_.str(); }
+
+private:
+    std::ostringstream out_;
+};
+
+}  // namespace
+
+std::string render_prometheus(counters const& c, gauges const& g) {
+    auto const read = [](counters::counter const& x) { return counters::read(x); };
+    exposition e;
+    e.single("duet_ws_connections", "gauge", "Open WebSocket connections.", read(c.ws_open));
+    e.single("duet_ws_connections_accepted_total", "counter", "WebSocket handshakes accepted.",
+             read(c.ws_accepted_total));
+    e.header("duet_ws_handshakes_refused_total", "counter", "WebSocket handshakes refused, by reason.");
+    e.labelled("duet_ws_handshakes_refused_total", "reason", "origin", read(c.ws_refused_origin_total));
+    e.labelled("duet_ws_handshakes_refused_total", "reason", "capacity", read(c.ws_refused_capacity_total));
+    e.header("duet_ws_closes_total", "counter", "WebSocket connections ended, by reason.");
+    for (std::size_t i = 0; i < close_reason_count; ++i) {
+        e.labelled("duet_ws_closes_total", "reason", label(static_cast<close_reason>(i)), read(c.closes_total[i]));
+    }
+    e.single("duet_http_connections", "gauge", "Open HTTP connections not upgraded to WebSocket.",
+             read(c.http_open));
+    e.single("duet_http_requests_total", "counter", "HTTP requests answered.", read(c.http_requests_total));
+    e.single("duet_http_connections_refused_total", "counter", "HTTP connections closed at once: too many open.",
+             read(c.http_refused_total));
+    e.single("duet_rooms", "gauge", "Rooms that exist now.", g.rooms);
+    e.single("duet_room_members", "gauge", "Connections that are in a room now.", g.room_members);
+    e.single("duet_joins_total", "counter", "Successful joins.", read(c.joins_total));
+    e.single("duet_fulls_total", "counter", "Joins answered with full.", read(c.fulls_total));
+    e.single("duet_leaves_total", "counter", "Successful leave requests.", read(c.leaves_total));
+    e.single("duet_relay_requests_total", "counter", "message requests accepted for relay.",
+             read(c.relay_requests_total));
+    e.single("duet_messages_relayed_total", "counter", "Relayed messages handed to receivers.",
+             read(c.messages_relayed_total));
+    e.single("duet_bytes_relayed_total", "counter", "Bytes of relayed messages handed to receivers.",
+             read(c.bytes_relayed_total));
+    e.header("duet_errors_total", "counter", "error replies sent, by code.");
+    for (auto code : protocol::all_error_codes) {
+        e.labelled("duet_errors_total", "code", protocol::wire_name(code),
+                   read(c.errors_total[static_cast<std::size_t>(code)]));
+    }
+    e.single("duet_uptime_seconds", "gauge", "Seconds since the daemon started.", g.uptime_seconds);
+    return e.str();
+}
+
+}  // namespace duet::metrics

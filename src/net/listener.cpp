@@ -1,0 +1,85 @@
+#include <duet/net/listener.hpp>
+
+#include <duet/http/http_session.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+namespace duet::net {
+namespace {
+
+std::string describe(tcp::endpoint const& endpoint) {
+    auto const address = endpoint.address();
+    auto const host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+    return host + ":" + std::to_string(endpoint.port());
+}
+
+}  // namespace
+
+listener::listener(asio::io_context& ioc, tcp::endpoint endpoint, runtime::daemon_state& state)
+    : ioc_(ioc), state_(state), acceptor_(asio::make_strand(ioc)), retry_(acceptor_.get_executor()) {
+    error_code ec;
+    auto fail = [&](char const* what) {
+        throw std::runtime_error(std::string("cannot ") + what + " " + describe(endpoint) + ": " + ec.message());
+    };
+    acceptor_.open(endpoint.protocol(), ec);
+    if (ec) fail("open a socket for");
+    acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (ec) fail("set SO_REUSEADDR on");
+    acceptor_.bind(endpoint, ec);
+    if (ec) fail("bind");
+    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) fail("listen on");
+    local_ = acceptor_.local_endpoint(ec);
+    spdlog::info("listening on {}", describe(local_));
+}
+
+void listener::run() {
+    asio::dispatch(acceptor_.get_executor(), [self = shared_from_this()] { self->do_accept(); });
+}
+
+void listener::stop() {
+    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+        error_code ignored;
+        self->retry_.cancel();
+        self->acceptor_.close(ignored);
+    });
+}
+
+tcp::endpoint listener::local_endpoint() const {
+    return local_;
+}
+
+void listener::do_accept() {
+    acceptor_.async_accept(asio::make_strand(ioc_), beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+}
+
+void listener::on_accept(error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
+        return;
+    }
+    if (ec) {
+        // Typically out of file descriptors: back off briefly instead of spinning.
+        spdlog::warn("accept failed: {}; retrying in 100 ms", ec.message());
+        retry_.expires_after(std::chrono::milliseconds(100));
+        retry_.async_wait([self = shared_from_this()](error_code wait_ec) {
+            if (!wait_ec) {
+                self->do_accept();
+            }
+        });
+        return;
+    }
+    auto& counters = state_.counters;
+    if (metrics::counters::read(counters.http_open) >= state_.settings.max_http_connections) {
+        metrics::counters::add(counters.http_refused_total);
+        error_code ignored;
+        socket.close(ignored);
+    } else {
+        socket.set_option(tcp::no_delay(true), ec);
+        std::make_shared<http::http_session>(std::move(socket), state_)->run();
+    }
+    do_accept();
+}
+
+}  // namespace duet::net
