@@ -21,6 +21,11 @@ public:
         for (auto& item : translated) {
             std::replace(item.name.begin(), item.name.end(), '_', '-');
         }
+        // `stun_urls = []` or `turn_secret = ""` mean "none", which is every such
+        // setting's default; CLI11 would refuse a list option given no value.
+        std::erase_if(translated, [](CLI::ConfigItem const& item) {
+            return item.inputs.empty() || (item.inputs.size() == 1 && item.inputs.front().empty());
+        });
         return translated;
     }
 };
@@ -61,6 +66,8 @@ load_outcome load_settings(int argc, char const* const* argv) {
     app.set_config("--config", "", "Read settings from this TOML file (see config/duetd.toml)");
     app.set_version_flag("--version", build_info::version, "Print the version and exit");
     app.get_formatter()->column_width(34);
+    bool check_only = false;
+    app.add_flag("--check-config", check_only, "Validate the settings (file and flags), print them, and exit");
 
     app.add_option("--address", s.address, "Address to listen on")->capture_default_str()->group("Listening");
     app.add_option("--port", s.port, "TCP port to listen on; 0 picks a free one and logs it")
@@ -171,6 +178,9 @@ load_outcome load_settings(int argc, char const* const* argv) {
             text << "  " << e << "\n";
         }
         out.output = text.str();
+    } else if (check_only) {
+        out.what = load_outcome::action::exit_ok;
+        out.output = "duetd: settings are valid\n";
     }
     return out;
 }

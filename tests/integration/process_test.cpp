@@ -1,0 +1,219 @@
+// The daemon as operators run it: the real duetd binary as a child process. Port 0
+// and the logged port, SIGTERM and rule 11 (1001, exit 0), bind failures, and the
+// in-process shutdown sequence.
+#include "support/http_client.hpp"
+#include "support/test_server.hpp"
+#include "support/ws_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <sstream>
+#include <thread>
+#include <fcntl.h>
+#include <poll.h>
+#include <regex>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace duet::testing {
+namespace {
+
+/// duetd started with `args`, its stderr captured.
+class child_daemon {
+public:
+    explicit child_daemon(std::vector<std::string> args) {
+        int fds[2];
+        if (::pipe(fds) != 0) {
+            throw std::runtime_error("pipe failed");
+        }
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::dup2(fds[1], STDERR_FILENO);
+            ::dup2(fds[1], STDOUT_FILENO);
+            ::close(fds[0]);
+            ::close(fds[1]);
+            std::vector<char*> argv{const_cast<char*>(DUETD_PATH)};
+            for (auto& a : args) {
+                argv.push_back(a.data());
+            }
+            argv.push_back(nullptr);
+            ::execv(DUETD_PATH, argv.data());
+            ::_exit(127);
+        }
+        ::close(fds[1]);
+        out_ = fds[0];
+    }
+
+    ~child_daemon() {
+        if (pid_ > 0 && !reaped_) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+        }
+        ::close(out_);
+    }
+
+    /// Reads output until `pattern` matches a line; returns the match (empty on timeout).
+    std::smatch wait_for(std::regex const& pattern, std::chrono::milliseconds timeout = 10s) {
+        auto const deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            std::size_t newline;
+            while ((newline = pending_.find('\n')) != std::string::npos) {
+                line_ = pending_.substr(0, newline);
+                pending_.erase(0, newline + 1);
+                output_ += line_ + "\n";
+                std::smatch m;
+                if (std::regex_search(line_, m, pattern)) {
+                    return m;
+                }
+            }
+            pollfd p{out_, POLLIN, 0};
+            auto const left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            if (::poll(&p, 1, static_cast<int>(std::max<long>(1, left.count()))) <= 0) {
+                continue;
+            }
+            char buffer[4096];
+            auto const n = ::read(out_, buffer, sizeof buffer);
+            if (n <= 0) {
+                break;
+            }
+            pending_.append(buffer, static_cast<std::size_t>(n));
+        }
+        return {};
+    }
+
+    /// Waits for the exit; returns the exit status, or -1 on timeout / signal.
+    int wait_exit(std::chrono::milliseconds timeout) {
+        auto const deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            int status = 0;
+            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+                reaped_ = true;
+                return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+            }
+            std::this_thread::sleep_for(10ms);  // polling a child's exit, bounded
+        }
+        return -1;
+    }
+
+    void signal(int sig) { ::kill(pid_, sig); }
+    std::string const& output() const { return output_; }
+    std::string rest() {
+        wait_for(std::regex("$^"), 200ms);
+        return output_ + pending_;
+    }
+
+private:
+    pid_t pid_ = -1;
+    int out_ = -1;
+    bool reaped_ = false;
+    std::string pending_, line_, output_;
+};
+
+std::regex const listening{R"(listening on 127\.0\.0\.1:(\d+))"};
+
+TEST(Process, PortZeroLogsTheBoundPortAndSigtermClosesWith1001AndExitsZero) {
+    test_server folder;  // only for its temporary public folder
+    child_daemon duetd({"--address", "127.0.0.1", "--port", "0", "--public-dir", folder.public_dir().string(),
+                        "--shutdown-grace", "5"});
+    auto m = duetd.wait_for(listening);
+    ASSERT_FALSE(m.empty()) << duetd.rest();
+    auto const port = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+    ASSERT_NE(port, 0);
+    EXPECT_EQ(http_get(port, "/").status, 200);
+
+    ws_client a(port), b(port);
+    a.join("demo");
+    b.join("demo");
+    a.expect("otherjoin");
+    auto const started = std::chrono::steady_clock::now();
+    duetd.signal(SIGTERM);
+    auto closed_a = a.expect_close(5s);
+    auto closed_b = b.expect_close(5s);
+    EXPECT_EQ(closed_a.code, 1001);
+    EXPECT_EQ(closed_a.reason, "server shutting down");
+    EXPECT_EQ(closed_b.code, 1001);
+    EXPECT_EQ(duetd.wait_exit(6s), 0) << duetd.rest();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+    // It no longer accepts.
+    EXPECT_EQ(http_get(port, "/").status, 0);
+}
+
+TEST(Process, ShutdownGraceBoundsAClientThatNeverAnswersTheClose) {
+    test_server folder;
+    child_daemon duetd({"--port", "0", "--public-dir", folder.public_dir().string(), "--shutdown-grace", "1",
+                        "--request-timeout", "30"});
+    auto m = duetd.wait_for(listening);
+    ASSERT_FALSE(m.empty()) << duetd.rest();
+    auto const port = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+    ws_client stuck(port);  // never reads again: never answers the close frame
+    stuck.join("demo");
+    auto const started = std::chrono::steady_clock::now();
+    duetd.signal(SIGINT);
+    EXPECT_EQ(duetd.wait_exit(5s), 0) << duetd.rest();
+    auto const took = std::chrono::steady_clock::now() - started;
+    EXPECT_GE(took, 900ms);
+    EXPECT_LT(took, 3s);
+}
+
+TEST(Process, BindFailureNamesAddressAndPortAndExitsNonZero) {
+    test_server holder;  // holds a port
+    child_daemon duetd({"--port", std::to_string(holder.port()), "--public-dir", holder.public_dir().string()});
+    EXPECT_EQ(duetd.wait_exit(5s), 1);
+    EXPECT_NE(duetd.rest().find("127.0.0.1:" + std::to_string(holder.port())), std::string::npos) << duetd.rest();
+}
+
+TEST(Process, MissingPublicFolderIsNamed) {
+    child_daemon duetd({"--port", "0", "--public-dir", "/nonexistent/duet-public"});
+    EXPECT_EQ(duetd.wait_exit(5s), 1);
+    EXPECT_NE(duetd.rest().find("/nonexistent/duet-public"), std::string::npos) << duetd.rest();
+}
+
+TEST(Process, EveryBadSettingIsReportedTogether) {
+    child_daemon duetd({"--room-capacity", "1", "--log-format", "xml", "--ping-interval", "90"});
+    EXPECT_EQ(duetd.wait_exit(5s), 2);
+    auto const out = duetd.rest();
+    EXPECT_NE(out.find("room_capacity"), std::string::npos) << out;
+    EXPECT_NE(out.find("log_format"), std::string::npos) << out;
+    EXPECT_NE(out.find("idle_timeout"), std::string::npos) << out;
+}
+
+TEST(Process, JsonLogFormatWritesOneObjectPerLine) {
+    test_server folder;
+    child_daemon duetd({"--port", "0", "--public-dir", folder.public_dir().string(), "--log-format", "json"});
+    auto m = duetd.wait_for(std::regex(R"re(^\{"time":".*"msg":"listening on 127\.0\.0\.1:(\d+)"\}$)re"));
+    ASSERT_FALSE(m.empty()) << duetd.rest();
+    auto const port = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+    {
+        ws_client a(port);
+        a.join("demo");
+    }
+    duetd.signal(SIGTERM);
+    EXPECT_EQ(duetd.wait_exit(5s), 0);
+    std::istringstream lines(duetd.rest());
+    std::string line;
+    int count = 0;
+    while (std::getline(lines, line)) {
+        auto parsed = json::parse(line, nullptr, false);
+        EXPECT_TRUE(parsed.is_object() && parsed.contains("msg") && parsed.contains("level")) << line;
+        ++count;
+    }
+    EXPECT_GE(count, 4);
+}
+
+TEST(Shutdown, InProcessStopClosesEveryWebSocketWith1001) {
+    test_server server;
+    ws_client a(server.port()), b(server.port()), idle(server.port());
+    a.join("demo");
+    b.join("demo");
+    a.expect("otherjoin");
+    server.server().stop();
+    for (auto* c : {&a, &b, &idle}) {
+        auto closed = c->expect_close(5s);
+        EXPECT_EQ(closed.code, 1001);
+    }
+    server.stop_and_wait();
+}
+
+}  // namespace
+}  // namespace duet::testing

@@ -1,0 +1,72 @@
+#include "support/test_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <unistd.h>
+
+namespace duet::testing {
+namespace {
+
+void write_file(std::filesystem::path const& path, std::string const& text) {
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << text;
+}
+
+std::filesystem::path unique_base() {
+    static std::atomic<int> counter{0};
+    std::random_device rd;
+    return std::filesystem::temp_directory_path() /
+           ("duet-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + std::to_string(rd()));
+}
+
+}  // namespace
+
+test_server::test_server(tweak adjust) : base_(unique_base()) {
+    public_dir_ = base_ / "public";
+    outside_dir_ = base_ / "outside";
+    write_file(public_dir_ / "index.html", "<!doctype html><title>duet test</title>\n");
+    write_file(public_dir_ / "room.html", "<!doctype html><title>room</title>\n");
+    write_file(public_dir_ / "sub" / "index.html", "sub index\n");
+    write_file(public_dir_ / "js" / "app.js", "export const x = 1;\n");
+    write_file(public_dir_ / "css" / "main.css", "body{}\n");
+    write_file(public_dir_ / "img" / "logo.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n");
+    write_file(public_dir_ / ".secret", "hidden\n");
+    write_file(outside_dir_ / "secret.txt", "OUTSIDE-SECRET\n");
+    std::filesystem::create_symlink(outside_dir_ / "secret.txt", public_dir_ / "leak.txt");
+    std::filesystem::create_directory_symlink(outside_dir_, public_dir_ / "leakdir");
+
+    char const* level = std::getenv("DUET_TEST_LOG");
+    spdlog::set_level(spdlog::level::from_str(level != nullptr ? level : "off"));
+
+    config::settings s;
+    s.address = "127.0.0.1";
+    s.port = 0;
+    s.threads = 2;
+    s.public_dir = public_dir_.string();
+    s.shutdown_grace = std::chrono::seconds(5);
+    if (adjust) {
+        adjust(s);
+    }
+    server_ = std::make_unique<app::server>(std::move(s), app::server::options{.handle_signals = false});
+    server_->start();
+}
+
+test_server::~test_server() {
+    stop_and_wait();
+    std::error_code ignored;
+    std::filesystem::remove_all(base_, ignored);
+}
+
+void test_server::stop_and_wait() {
+    if (!stopped_) {
+        stopped_ = true;
+        server_->stop();
+        server_->wait();
+    }
+}
+
+}  // namespace duet::testing
