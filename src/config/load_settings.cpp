@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <sstream>
 
 namespace duet::config {
@@ -13,21 +14,44 @@ namespace {
 
 /// The config file spells keys as the settings are named (`max_message_bytes`); the
 /// flags use the usual dashes (`--max-message-bytes`). CLI11 matches file keys against
-/// long option names, so translate the keys on the way in.
+/// long option names, so translate the keys on the way in, and refuse unknown ones
+/// here, where they can still be named as the user wrote them.
 class settings_file_format : public CLI::ConfigTOML {
 public:
+    /// `known`: every settable long option name (without "--"). `may_be_empty`: the
+    /// lists and optional strings, whose `= []` or `= ""` means "none", their default
+    /// (CLI11 would refuse a list option given no value).
+    void set_names(std::set<std::string> known, std::set<std::string> may_be_empty) {
+        known_ = std::move(known);
+        may_be_empty_ = std::move(may_be_empty);
+    }
+
     std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
-        auto translated = CLI::ConfigTOML::from_config(input);
-        for (auto& item : translated) {
+        std::vector<CLI::ConfigItem> translated;
+        for (auto& item : CLI::ConfigTOML::from_config(input)) {
+            if (item.name == "++" || item.name == "--") {
+                continue;  // CLI11's section markers; keys inside a section are refused below
+            }
+            std::string const written = item.fullname();
+            if (!item.parents.empty()) {
+                throw CLI::ConfigError("config file: unknown setting '" + written + "' (settings take no [section])");
+            }
             std::replace(item.name.begin(), item.name.end(), '_', '-');
+            if (known_.count(item.name) == 0) {
+                throw CLI::ConfigError("config file: unknown setting '" + written + "'");
+            }
+            bool const empty = item.inputs.empty() || (item.inputs.size() == 1 && item.inputs.front().empty());
+            if (empty && may_be_empty_.count(item.name) != 0) {
+                continue;
+            }
+            translated.push_back(std::move(item));
         }
-        // `stun_urls = []` or `turn_secret = ""` mean "none", which is every such
-        // setting's default; CLI11 would refuse a list option given no value.
-        std::erase_if(translated, [](CLI::ConfigItem const& item) {
-            return item.inputs.empty() || (item.inputs.size() == 1 && item.inputs.front().empty());
-        });
         return translated;
     }
+
+private:
+    std::set<std::string> known_;
+    std::set<std::string> may_be_empty_;
 };
 
 /// Durations are given in seconds (fractions allowed) and kept as milliseconds.
@@ -61,7 +85,8 @@ load_outcome load_settings(int argc, char const* const* argv) {
                  "config file as `name = value`, with underscores for dashes "
                  "(max_message_bytes = 65536). Flags override the file.",
                  "duetd"};
-    app.config_formatter(std::make_shared<settings_file_format>());
+    auto file_format = std::make_shared<settings_file_format>();
+    app.config_formatter(file_format);
     app.allow_config_extras(CLI::config_extras_mode::error);
     app.set_config("--config", "", "Read settings from this TOML file (see config/duetd.toml)");
     app.set_version_flag("--version", build_info::version, "Print the version and exit");
@@ -131,6 +156,27 @@ load_outcome load_settings(int argc, char const* const* argv) {
         ->capture_default_str()->group("Logging");
     app.add_option("--log-format", s.log_format, "text, or json for one JSON object per line")
         ->capture_default_str()->group("Logging");
+
+    std::set<std::string> known;
+    for (auto const* option : app.get_options()) {
+        if (option->get_configurable()) {
+            for (auto const& name : option->get_lnames()) {
+                known.insert(name);
+            }
+        }
+    }
+    file_format->set_names(std::move(known), {"public-dir", "allowed-origins", "stun-urls", "turn-urls",
+                                              "turn-secret", "turn-username", "turn-credential"});
+    // Counts are unsigned: CLI11 would wrap "-1" to a huge value, so refuse signs here.
+    for (auto* option : app.get_options()) {
+        auto const& names = option->get_lnames();
+        static std::set<std::string> const counts{"room-capacity", "max-rooms", "max-message-bytes",
+                                                  "max-send-queue-bytes", "max-violations", "max-connections",
+                                                  "max-header-bytes", "max-http-connections", "threads", "port"};
+        if (!names.empty() && counts.count(names.front()) != 0) {
+            option->check(CLI::NonNegativeNumber);
+        }
+    }
 
     try {
         app.parse(argc, argv);

@@ -85,6 +85,8 @@ std::optional<resolved_file> static_files::resolve(std::string_view target) cons
     std::error_code ec;
     if (std::filesystem::is_directory(candidate, ec)) {
         candidate /= "index.html";
+    } else if (decoded->back() == '/') {
+        return std::nullopt;  // "/index.html/" names a folder, and there is none
     }
     // canonical() resolves symlinks: a link pointing out of the folder is caught here.
     auto const real = std::filesystem::canonical(candidate, ec);

@@ -1,6 +1,8 @@
 #include <duet/metrics/prometheus.hpp>
 
+#include <charconv>
 #include <sstream>
+#include <type_traits>
 #include <string_view>
 
 namespace duet::metrics {
@@ -11,7 +13,16 @@ public:
     template <class Value>
     void single(std::string_view name, std::string_view type, std::string_view help, Value value) {
         header(name, type, help);
-        out_ << name << ' ' << value << '\n';
+        out_ << name << ' ';
+        if constexpr (std::is_floating_point_v<Value>) {
+            // Shortest exact text: an ostream's default 6 digits would round a long uptime.
+            char text[64];
+            auto const result = std::to_chars(text, text + sizeof text, value);
+            out_ << std::string_view(text, static_cast<std::size_t>(result.ptr - text));
+        } else {
+            out_ << value;
+        }
+        out_ << '\n';
     }
 
     void header(std::string_view name, std::string_view type, std::string_view help) {

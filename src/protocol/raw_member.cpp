@@ -71,7 +71,9 @@ bool key_equals(std::string_view raw_key, std::string_view key) {
 
 std::optional<std::string_view> raw_member(std::string_view object_text, std::string_view key) {
     std::optional<std::string_view> found;
-    std::size_t i = skip_space(object_text, 0);
+    // The parser accepts (and skips) a leading UTF-8 byte order mark; so do we.
+    std::size_t i = object_text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+    i = skip_space(object_text, i);
     if (i >= object_text.size() || object_text[i] != '{') {
         return std::nullopt;
     }

@@ -264,6 +264,8 @@ struct bad_input {
     std::string frame;
     std::string code;
     std::string ref;  // empty: no ref expected
+
+    friend void PrintTo(bad_input const& input, std::ostream* out) { *out << input.name; }
 };
 
 class MalformedInput : public ::testing::TestWithParam<bad_input> {};

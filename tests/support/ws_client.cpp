@@ -172,7 +172,7 @@ json ws_client::read_json(std::chrono::milliseconds timeout) {
 json ws_client::expect(std::string_view type, std::chrono::milliseconds timeout) {
     json message = read_json(timeout);
     EXPECT_TRUE(message.is_object() && message.value("type", "") == type)
-        << "expected type " << type << ", got " << message.dump();
+        << "expected type " << type << ", got " << message.dump().substr(0, 300);
     return message;
 }
 

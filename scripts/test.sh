@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls exactly this): installs what is
+# missing, then builds and tests three times:
+#   main   warnings as errors; unit, integration, smoke, real-browser and nginx tests
+#   asan   AddressSanitizer + UndefinedBehaviorSanitizer; unit, integration, smoke
+#   tsan   ThreadSanitizer (the daemon runs 2 event-loop threads); unit, integration, smoke
+# Name suites to run only those:  scripts/test.sh main
+# The last line is "N passed, M failed" over every test of every suite run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+suites=("$@")
+[ ${#suites[@]} -eq 0 ] && suites=(main asan tsan)
+
+scripts/install-deps.sh --test || { echo "install-deps failed"; echo "0 passed, 1 failed"; exit 1; }
+
+jobs=$(nproc)
+total_passed=0
+total_failed=0
+status=0
+logs=$(mktemp -d)
+
+run_suite() {
+    local name=$1 dir=$2 labels=$3
+    shift 3
+    echo "=== suite $name: configure and build in $dir"
+    if ! cmake -S . -B "$dir" -DDUET_BUILD_TESTS=ON -DDUET_WARNINGS_AS_ERRORS=ON "$@" >"$logs/$name.cmake" 2>&1; then
+        cat "$logs/$name.cmake"
+        echo "=== suite $name: configure FAILED"
+        total_failed=$((total_failed + 1)); status=1; return
+    fi
+    if ! cmake --build "$dir" -j "$jobs" >"$logs/$name.build" 2>&1; then
+        grep -E "error|Error" -A5 "$logs/$name.build" | head -100
+        echo "=== suite $name: build FAILED"
+        total_failed=$((total_failed + 1)); status=1; return
+    fi
+    echo "=== suite $name: ctest -L '$labels'"
+    ctest --test-dir "$dir" -L "$labels" -j "$jobs" --output-on-failure --timeout 300 2>&1 | tee "$logs/$name.ctest"
+    local summary passed failed
+    summary=$(grep -E "tests passed, [0-9]+ tests? failed out of [0-9]+" "$logs/$name.ctest" | tail -1)
+    if [ -z "$summary" ]; then
+        echo "=== suite $name: ctest printed no summary"
+        total_failed=$((total_failed + 1)); status=1; return
+    fi
+    failed=$(sed -E 's/.*tests passed, ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$summary")
+    local total
+    total=$(sed -E 's/.*tests passed, ([0-9]+) tests? failed out of ([0-9]+).*/\2/' <<<"$summary")
+    passed=$((total - failed))
+    total_passed=$((total_passed + passed))
+    total_failed=$((total_failed + failed))
+    [ "$failed" -eq 0 ] || status=1
+    echo "=== suite $name: $passed passed, $failed failed"
+}
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+
+for suite in "${suites[@]}"; do
+    case "$suite" in
+        main) run_suite main build-test "unit|integration|smoke|browser|nginx" -DDUET_SYSTEM_TESTS=ON ;;
+        asan) run_suite asan build-asan "unit|integration|smoke" "-DDUET_SANITIZERS=address;undefined" ;;
+        tsan) run_suite tsan build-tsan "unit|integration|smoke" -DDUET_SANITIZERS=thread ;;
+        *) echo "unknown suite '$suite' (main, asan, tsan)"; status=2 ;;
+    esac
+done
+
+rm -rf "$logs"
+echo "${total_passed} passed, ${total_failed} failed"
+exit $status

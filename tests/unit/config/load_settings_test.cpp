@@ -1,0 +1,369 @@
+#include <duet/config/load_settings.hpp>
+
+#include <duet/build_info.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <ostream>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace duet::config {
+
+// Found by argument-dependent lookup: failures print "exit_error", not raw bytes.
+[[maybe_unused]] static void PrintTo(load_outcome::action what, std::ostream* os) {
+    switch (what) {
+    case load_outcome::action::run: *os << "run"; return;
+    case load_outcome::action::exit_ok: *os << "exit_ok"; return;
+    case load_outcome::action::exit_error: *os << "exit_error"; return;
+    }
+    *os << "action " << static_cast<int>(what);
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using action = load_outcome::action;
+
+/// load_settings() on "duetd" followed by `args`.
+load_outcome load(std::vector<std::string> const& args) {
+    std::vector<char const*> argv{"duetd"};
+    for (auto const& a : args) {
+        argv.push_back(a.c_str());
+    }
+    return load_settings(static_cast<int>(argv.size()), argv.data());
+}
+
+bool contains(std::string_view text, std::string_view part) {
+    return text.find(part) != std::string_view::npos;
+}
+
+/// A config file in the temp folder, removed with the object.
+class temp_config {
+public:
+    explicit temp_config(std::string_view text)
+        : path_(fs::temp_directory_path() /
+                ("duet-settings-" + std::to_string(std::random_device{}()) + "-" +
+                 std::to_string(std::random_device{}()) + ".toml")) {
+        std::ofstream out(path_);
+        out << text;
+    }
+    ~temp_config() {
+        std::error_code ec;
+        fs::remove(path_, ec);
+    }
+    temp_config(temp_config const&) = delete;
+    temp_config& operator=(temp_config const&) = delete;
+
+    std::string path() const { return path_.string(); }
+
+private:
+    fs::path path_;
+};
+
+constexpr std::string_view example_file = R"(# written by load_settings_test
+room_capacity = 3
+ping_interval = 0.5
+stun_urls = ["stun:a:3478","stun:b:3478"]
+allowed_origins = ["https://x.example"]
+)";
+
+TEST(load_settings, Defaults) {
+    auto const out = load({});
+    ASSERT_EQ(out.what, action::run) << out.output;
+    EXPECT_EQ(out.output, "");
+    EXPECT_TRUE(out.config_files.empty());
+    auto const& s = out.values;
+    EXPECT_EQ(s.port, 9980);
+    EXPECT_EQ(s.address, "127.0.0.1");
+    EXPECT_EQ(s.public_dir, std::string(build_info::default_public_dir));
+    EXPECT_FALSE(s.public_dir.empty());
+    EXPECT_EQ(s.threads, 0U);
+    EXPECT_EQ(s.room_capacity, 2U);
+    EXPECT_EQ(s.max_rooms, 10000U);
+    EXPECT_EQ(s.max_message_bytes, 65536U);
+    EXPECT_EQ(s.max_send_queue_bytes, 1024U * 1024U);
+    EXPECT_EQ(s.rate_limit_per_second, 50.0);
+    EXPECT_EQ(s.rate_limit_burst, 200.0);
+    EXPECT_EQ(s.max_violations, 100U);
+    EXPECT_EQ(s.ping_interval, 20'000ms);
+    EXPECT_EQ(s.idle_timeout, 60'000ms);
+    EXPECT_EQ(s.request_timeout, 10'000ms);
+    EXPECT_EQ(s.shutdown_grace, 10'000ms);
+    EXPECT_EQ(s.turn_credential_ttl, 86'400s);
+    EXPECT_EQ(s.max_connections, 10000U);
+    EXPECT_TRUE(s.allowed_origins.empty());
+    EXPECT_TRUE(s.stun_urls.empty());
+    EXPECT_TRUE(s.turn_urls.empty());
+    EXPECT_EQ(s.log_level, "info");
+    EXPECT_EQ(s.log_format, "text");
+}
+
+TEST(load_settings, FlagsOverrideDefaults) {
+    auto const out = load({"--port", "8080", "--address", "0.0.0.0", "--public-dir", "/srv/duet", "--threads", "3",
+                           "--room-capacity", "4", "--max-rooms", "7", "--max-message-bytes", "1024",
+                           "--max-send-queue-bytes", "4096", "--rate-limit-per-second", "2.5", "--rate-limit-burst",
+                           "5", "--max-violations", "9", "--max-connections", "11", "--log-level", "debug",
+                           "--log-format", "json", "--turn-urls", "turn:t:3478", "--turn-secret", "s3cret"});
+    ASSERT_EQ(out.what, action::run) << out.output;
+    auto const& s = out.values;
+    EXPECT_EQ(s.port, 8080);
+    EXPECT_EQ(s.address, "0.0.0.0");
+    EXPECT_EQ(s.public_dir, "/srv/duet");
+    EXPECT_EQ(s.threads, 3U);
+    EXPECT_EQ(s.room_capacity, 4U);
+    EXPECT_EQ(s.max_rooms, 7U);
+    EXPECT_EQ(s.max_message_bytes, 1024U);
+    EXPECT_EQ(s.max_send_queue_bytes, 4096U);
+    EXPECT_EQ(s.rate_limit_per_second, 2.5);
+    EXPECT_EQ(s.rate_limit_burst, 5.0);
+    EXPECT_EQ(s.max_violations, 9U);
+    EXPECT_EQ(s.max_connections, 11U);
+    EXPECT_EQ(s.log_level, "debug");
+    EXPECT_EQ(s.log_format, "json");
+    EXPECT_EQ(s.turn_urls, (std::vector<std::string>{"turn:t:3478"}));
+    EXPECT_EQ(s.turn_secret, "s3cret");
+}
+
+TEST(load_settings, DurationsInFractionalSecondsBecomeMilliseconds) {
+    auto const out = load({"--ping-interval", "0.25", "--idle-timeout", "1.5", "--request-timeout", "2.5",
+                           "--shutdown-grace", "0.001", "--turn-credential-ttl", "120"});
+    ASSERT_EQ(out.what, action::run) << out.output;
+    EXPECT_EQ(out.values.ping_interval, 250ms);
+    EXPECT_EQ(out.values.idle_timeout, 1500ms);
+    EXPECT_EQ(out.values.request_timeout, 2500ms);
+    EXPECT_EQ(out.values.shutdown_grace, 1ms);
+    EXPECT_EQ(out.values.turn_credential_ttl, 120s);
+}
+
+TEST(load_settings, CommaSeparatedLists) {
+    auto const out = load({"--stun-urls", "stun:a:3478,stun:b:3478", "--allowed-origins",
+                           "https://a.example,https://b.example"});
+    ASSERT_EQ(out.what, action::run) << out.output;
+    EXPECT_EQ(out.values.stun_urls, (std::vector<std::string>{"stun:a:3478", "stun:b:3478"}));
+    EXPECT_EQ(out.values.allowed_origins, (std::vector<std::string>{"https://a.example", "https://b.example"}));
+}
+
+TEST(load_settings, ConfigFileIsRead) {
+    temp_config const file(example_file);
+    auto const out = load({"--config", file.path()});
+    ASSERT_EQ(out.what, action::run) << out.output;
+    EXPECT_EQ(out.config_files, (std::vector<std::string>{file.path()}));
+    EXPECT_EQ(out.values.room_capacity, 3U);
+    EXPECT_EQ(out.values.ping_interval, 500ms);
+    EXPECT_EQ(out.values.stun_urls, (std::vector<std::string>{"stun:a:3478", "stun:b:3478"}));
+    EXPECT_EQ(out.values.allowed_origins, (std::vector<std::string>{"https://x.example"}));
+    // What the file does not set keeps its default.
+    EXPECT_EQ(out.values.port, 9980);
+    EXPECT_EQ(out.values.idle_timeout, 60'000ms);
+}
+
+TEST(load_settings, FileStringsAndMoreKeys) {
+    temp_config const file(R"(address = "0.0.0.0"
+port = 8443
+max_message_bytes = 2048
+shutdown_grace = 2.5
+log_format = "json"
+turn_urls = ["turn:t:3478"]
+turn_username = "alice"
+turn_credential = "pw"
+)");
+    auto const out = load({"--config", file.path()});
+    ASSERT_EQ(out.what, action::run) << out.output;
+    EXPECT_EQ(out.values.address, "0.0.0.0");
+    EXPECT_EQ(out.values.port, 8443);
+    EXPECT_EQ(out.values.max_message_bytes, 2048U);
+    EXPECT_EQ(out.values.shutdown_grace, 2500ms);
+    EXPECT_EQ(out.values.log_format, "json");
+    EXPECT_EQ(out.values.turn_urls, (std::vector<std::string>{"turn:t:3478"}));
+    EXPECT_EQ(out.values.turn_username, "alice");
+    EXPECT_EQ(out.values.turn_credential, "pw");
+}
+
+TEST(load_settings, FlagsOverrideTheFile) {
+    temp_config const file(example_file);
+    auto const out = load({"--room-capacity", "5", "--config", file.path(), "--stun-urls", "stun:c:3478"});
+    ASSERT_EQ(out.what, action::run) << out.output;
+    EXPECT_EQ(out.values.room_capacity, 5U);
+    EXPECT_EQ(out.values.stun_urls, (std::vector<std::string>{"stun:c:3478"}));
+    // Not given as flags: the file's values.
+    EXPECT_EQ(out.values.ping_interval, 500ms);
+    EXPECT_EQ(out.values.allowed_origins, (std::vector<std::string>{"https://x.example"}));
+}
+
+TEST(load_settings, UnknownKeyInTheFileIsAnError) {
+    temp_config const file("room_capacity = 3\nbogus = 1\n");
+    auto const out = load({"--config", file.path()});
+    EXPECT_EQ(out.what, action::exit_error);
+    EXPECT_TRUE(contains(out.output, "bogus")) << out.output;
+}
+
+TEST(load_settings, UnknownKeyWithUnderscoresIsNamedAsWritten) {
+    temp_config const file("no_such_setting = 1\n");
+    auto const out = load({"--config", file.path()});
+    EXPECT_EQ(out.what, action::exit_error);
+    EXPECT_TRUE(contains(out.output, "no_such_setting")) << out.output;
+}
+
+TEST(load_settings, EmptyListsAndStringsInTheFileMeanNone) {
+    temp_config const file("stun_urls = []\nturn_urls = []\nturn_secret = \"\"\nroom_capacity = 3\n");
+    auto const out = load({"--config", file.path()});
+    ASSERT_EQ(out.what, action::run) << out.output;
+    EXPECT_TRUE(out.values.stun_urls.empty());
+    EXPECT_TRUE(out.values.turn_urls.empty());
+    EXPECT_EQ(out.values.turn_secret, "");
+    EXPECT_EQ(out.values.room_capacity, 3U);
+}
+
+TEST(load_settings, UnknownKeyWithAnEmptyValueIsStillAnError) {
+    temp_config const file("bogus = []\nroom_capacity = 3\n");
+    auto const out = load({"--config", file.path()});
+    EXPECT_EQ(out.what, action::exit_error) << "an unknown key was accepted";
+    EXPECT_TRUE(contains(out.output, "bogus")) << out.output;
+
+    temp_config const file2("bogus = \"\"\n");
+    auto const out2 = load({"--config", file2.path()});
+    EXPECT_EQ(out2.what, action::exit_error) << "an unknown key was accepted";
+    EXPECT_TRUE(contains(out2.output, "bogus")) << out2.output;
+}
+
+TEST(load_settings, EmptyStringInTheFileIsNotSilentlyTheDefault) {
+    // "" is no log level and no address: it must be refused as on the command line,
+    // not dropped so that the default applies.
+    temp_config const file("log_level = \"\"\n");
+    auto const out = load({"--config", file.path()});
+    EXPECT_EQ(out.what, action::exit_error) << "log_level became '" << out.values.log_level << "'";
+    EXPECT_TRUE(contains(out.output, "log_level")) << out.output;
+
+    auto const flag = load({"--log-level", ""});
+    EXPECT_EQ(flag.what, action::exit_error) << "log_level became '" << flag.values.log_level << "'";
+    EXPECT_TRUE(contains(flag.output, "log_level")) << flag.output;
+}
+
+TEST(load_settings, BadValueInTheFileNamesTheSetting) {
+    temp_config const file("room_capacity = 1\n");
+    auto const out = load({"--config", file.path()});
+    EXPECT_EQ(out.what, action::exit_error);
+    EXPECT_TRUE(contains(out.output, "room_capacity")) << out.output;
+}
+
+TEST(load_settings, MissingConfigFileIsAnError) {
+    auto const missing = (fs::temp_directory_path() / "duet-no-such-config-5d1c.toml").string();
+    auto const out = load({"--config", missing});
+    EXPECT_EQ(out.what, action::exit_error);
+    EXPECT_TRUE(contains(out.output, missing)) << out.output;
+}
+
+TEST(load_settings, PortOutOfRangeIsAnError) {
+    auto const out = load({"--port", "70000"});
+    EXPECT_EQ(out.what, action::exit_error);
+    EXPECT_TRUE(contains(out.output, "port")) << out.output;
+}
+
+TEST(load_settings, PortZeroIsAllowed) {
+    auto const out = load({"--port", "0"});
+    ASSERT_EQ(out.what, action::run) << out.output;
+    EXPECT_EQ(out.values.port, 0);
+}
+
+/// Whether `output` names `setting` as the file spells it (room_capacity) or as the
+/// flag does (room-capacity).
+bool names_setting(std::string_view output, std::string setting) {
+    if (contains(output, setting)) {
+        return true;
+    }
+    std::replace(setting.begin(), setting.end(), '_', '-');
+    return contains(output, setting);
+}
+
+TEST(load_settings, NegativeCountFlagsAreRefused) {
+    // These settings are unsigned: a negative value must be refused, not wrapped
+    // around to 18446744073709551615 (which would pass every "at least" rule).
+    for (auto const* setting : {"room_capacity", "max_rooms", "max_send_queue_bytes", "max_violations",
+                                "max_connections", "max_header_bytes", "max_http_connections"}) {
+        std::string flag = std::string("--") + setting;
+        std::replace(flag.begin(), flag.end(), '_', '-');
+        auto const out = load({flag, "-1"});
+        EXPECT_EQ(out.what, action::exit_error) << flag << " -1 was accepted";
+        EXPECT_TRUE(names_setting(out.output, setting)) << out.output;
+    }
+}
+
+TEST(load_settings, NegativeCountInTheFileIsRefused) {
+    temp_config const file("room_capacity = -1\n");
+    auto const out = load({"--config", file.path()});
+    EXPECT_EQ(out.what, action::exit_error) << "room_capacity became " << out.values.room_capacity;
+    EXPECT_TRUE(names_setting(out.output, "room_capacity")) << out.output;
+}
+
+TEST(load_settings, NonNumericValueIsAnError) {
+    auto const out = load({"--max-rooms", "many"});
+    EXPECT_EQ(out.what, action::exit_error);
+    EXPECT_TRUE(contains(out.output, "max-rooms")) << out.output;
+}
+
+TEST(load_settings, RoomCapacityOfOneNamesTheSetting) {
+    auto const out = load({"--room-capacity", "1"});
+    EXPECT_EQ(out.what, action::exit_error);
+    EXPECT_TRUE(contains(out.output, "room_capacity: must be at least 2")) << out.output;
+}
+
+TEST(load_settings, NegativeDurationNamesTheSetting) {
+    auto const out = load({"--ping-interval", "-1"});
+    EXPECT_EQ(out.what, action::exit_error);
+    EXPECT_TRUE(contains(out.output, "ping_interval")) << out.output;
+}
+
+TEST(load_settings, EveryInvalidSettingIsListed) {
+    auto const out = load({"--room-capacity", "1", "--log-format", "xml", "--idle-timeout", "1", "--ping-interval",
+                           "5"});
+    EXPECT_EQ(out.what, action::exit_error);
+    EXPECT_TRUE(contains(out.output, "room_capacity")) << out.output;
+    EXPECT_TRUE(contains(out.output, "log_format")) << out.output;
+    EXPECT_TRUE(contains(out.output, "idle_timeout")) << out.output;
+}
+
+TEST(load_settings, UnknownFlagIsAnError) {
+    auto const out = load({"--no-such-flag", "1"});
+    EXPECT_EQ(out.what, action::exit_error);
+    EXPECT_TRUE(contains(out.output, "no-such-flag")) << out.output;
+}
+
+TEST(load_settings, CheckConfigExitsOkWhenValid) {
+    temp_config const file(example_file);
+    auto const out = load({"--config", file.path(), "--check-config"});
+    EXPECT_EQ(out.what, action::exit_ok) << out.output;
+    EXPECT_EQ(out.values.room_capacity, 3U);
+}
+
+TEST(load_settings, CheckConfigReportsInvalidSettings) {
+    auto const out = load({"--check-config", "--room-capacity", "1"});
+    EXPECT_EQ(out.what, action::exit_error);
+    EXPECT_TRUE(contains(out.output, "room_capacity: must be at least 2")) << out.output;
+}
+
+TEST(load_settings, HelpMentionsTheSettings) {
+    auto const out = load({"--help"});
+    EXPECT_EQ(out.what, action::exit_ok);
+    EXPECT_TRUE(contains(out.output, "--max-message-bytes")) << out.output;
+    EXPECT_TRUE(contains(out.output, "--config")) << out.output;
+    EXPECT_TRUE(contains(out.output, "--room-capacity")) << out.output;
+}
+
+TEST(load_settings, VersionPrintsTheVersion) {
+    auto const out = load({"--version"});
+    EXPECT_EQ(out.what, action::exit_ok);
+    EXPECT_EQ(out.output, std::string(build_info::version) + "\n");
+    EXPECT_FALSE(std::string_view(build_info::version).empty());
+}
+
+}  // namespace
+}  // namespace duet::config

@@ -1,0 +1,220 @@
+#include <duet/config/settings.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace duet::config {
+namespace {
+
+/// Names each instantiated test after its row.
+struct row_name {
+    template <class Row>
+    std::string operator()(::testing::TestParamInfo<Row> const& row_info) const {
+        return row_info.param.name;
+    }
+};
+
+using namespace std::chrono_literals;
+
+std::string joined(std::vector<std::string> const& lines) {
+    std::string out;
+    for (auto const& line : lines) {
+        out += line + "\n";
+    }
+    return out;
+}
+
+TEST(settings, DefaultsAreTheDocumentedOnes) {
+    settings const s;
+    EXPECT_EQ(s.address, "127.0.0.1");
+    EXPECT_EQ(s.port, 9980);
+    EXPECT_EQ(s.room_capacity, 2U);
+    EXPECT_EQ(s.max_message_bytes, 65536U);
+    EXPECT_EQ(s.ping_interval, 20s);
+    EXPECT_EQ(s.idle_timeout, 60s);
+    EXPECT_EQ(s.max_violations, 100U);
+    EXPECT_EQ(s.shutdown_grace, 10s);
+    EXPECT_TRUE(s.allowed_origins.empty());
+    EXPECT_EQ(s.log_level, "info");
+    EXPECT_EQ(s.log_format, "text");
+}
+
+TEST(settings, DefaultsAreValid) {
+    EXPECT_EQ(joined(validate(settings{})), "");
+}
+
+// ---------------------------------------------------------------------------------------
+// One row per rule: a change to the defaults, and the setting the one message must name.
+
+struct rule_row {
+    char const* name;
+    std::function<void(settings&)> change;
+    std::string setting;  // the message starts with "<setting>:"
+    std::string mentions = {};  // and contains this, when set
+};
+
+void PrintTo(rule_row const& row, std::ostream* os) {
+    *os << row.name;
+}
+
+class settings_rule : public ::testing::TestWithParam<rule_row> {};
+
+TEST_P(settings_rule, ProducesOneMessageNamingItsSetting) {
+    auto const& row = GetParam();
+    settings s;
+    row.change(s);
+    auto const errors = validate(s);
+    ASSERT_EQ(errors.size(), 1U) << joined(errors);
+    EXPECT_EQ(errors[0].rfind(row.setting + ": ", 0), 0U) << errors[0];
+    if (!row.mentions.empty()) {
+        EXPECT_NE(errors[0].find(row.mentions), std::string::npos) << errors[0];
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, settings_rule,
+    ::testing::Values(
+        rule_row{"address_empty", [](settings& s) { s.address.clear(); }, "address"},
+        rule_row{"room_capacity_1", [](settings& s) { s.room_capacity = 1; }, "room_capacity", "at least 2"},
+        rule_row{"room_capacity_0", [](settings& s) { s.room_capacity = 0; }, "room_capacity"},
+        rule_row{"max_rooms_0", [](settings& s) { s.max_rooms = 0; }, "max_rooms"},
+        rule_row{"max_message_bytes_255", [](settings& s) { s.max_message_bytes = 255; }, "max_message_bytes"},
+        rule_row{"max_message_bytes_too_large",
+                 [](settings& s) {
+                     s.max_message_bytes = 64 * 1024 * 1024 + 1;
+                     s.max_send_queue_bytes = 1024U * 1024 * 1024;
+                 },
+                 "max_message_bytes"},
+        rule_row{"max_send_queue_bytes_too_small",
+                 [](settings& s) { s.max_send_queue_bytes = 2 * s.max_message_bytes + 1023; }, "max_send_queue_bytes"},
+        rule_row{"max_send_queue_bytes_below_max_message",
+                 [](settings& s) { s.max_send_queue_bytes = 1000; }, "max_send_queue_bytes"},
+        rule_row{"rate_limit_per_second_0", [](settings& s) { s.rate_limit_per_second = 0; }, "rate_limit_per_second"},
+        rule_row{"rate_limit_per_second_negative", [](settings& s) { s.rate_limit_per_second = -1; },
+                 "rate_limit_per_second"},
+        rule_row{"rate_limit_burst_below_1", [](settings& s) { s.rate_limit_burst = 0.5; }, "rate_limit_burst"},
+        rule_row{"max_violations_0", [](settings& s) { s.max_violations = 0; }, "max_violations"},
+        rule_row{"ping_interval_too_short", [](settings& s) { s.ping_interval = 9ms; }, "ping_interval"},
+        rule_row{"idle_timeout_equal_to_ping_interval", [](settings& s) { s.idle_timeout = s.ping_interval; },
+                 "idle_timeout", "ping_interval"},
+        rule_row{"idle_timeout_below_ping_interval", [](settings& s) { s.idle_timeout = 1s; }, "idle_timeout"},
+        rule_row{"max_connections_0", [](settings& s) { s.max_connections = 0; }, "max_connections"},
+        rule_row{"max_header_bytes_1023", [](settings& s) { s.max_header_bytes = 1023; }, "max_header_bytes"},
+        rule_row{"request_timeout_too_short", [](settings& s) { s.request_timeout = 9ms; }, "request_timeout"},
+        rule_row{"max_http_connections_0", [](settings& s) { s.max_http_connections = 0; }, "max_http_connections"},
+        rule_row{"shutdown_grace_negative", [](settings& s) { s.shutdown_grace = -1ms; }, "shutdown_grace"},
+        rule_row{"turn_credential_ttl_59", [](settings& s) { s.turn_credential_ttl = 59s; }, "turn_credential_ttl"},
+        rule_row{"log_format_xml", [](settings& s) { s.log_format = "xml"; }, "log_format"},
+        rule_row{"log_format_case", [](settings& s) { s.log_format = "JSON"; }, "log_format"},
+        rule_row{"log_level_verbose", [](settings& s) { s.log_level = "verbose"; }, "log_level"},
+        rule_row{"log_level_empty", [](settings& s) { s.log_level.clear(); }, "log_level"},
+        rule_row{"allowed_origins_no_scheme", [](settings& s) { s.allowed_origins = {"x.example"}; },
+                 "allowed_origins", "x.example"},
+        rule_row{"allowed_origins_one_bad_of_two",
+                 [](settings& s) { s.allowed_origins = {"https://ok.example", "ftp://bad.example"}; },
+                 "allowed_origins", "ftp://bad.example"},
+        rule_row{"stun_url_wrong_scheme", [](settings& s) { s.stun_urls = {"http://stun.example"}; }, "stun_urls",
+                 "http://stun.example"},
+        rule_row{"stun_url_turn_scheme", [](settings& s) { s.stun_urls = {"turn:t.example"}; }, "stun_urls"},
+        rule_row{"stun_url_with_space", [](settings& s) { s.stun_urls = {"stun:a b:3478"}; }, "stun_urls"},
+        rule_row{"stun_url_with_quote", [](settings& s) { s.stun_urls = {"stun:a\":3478"}; }, "stun_urls"},
+        rule_row{"turn_url_wrong_scheme", [](settings& s) { s.turn_urls = {"stun:t.example"}; }, "turn_urls",
+                 "stun:t.example"},
+        rule_row{"turn_username_without_credential",
+                 [](settings& s) {
+                     s.turn_urls = {"turn:t.example:3478"};
+                     s.turn_username = "alice";
+                 },
+                 "turn_username", "turn_credential"},
+        rule_row{"turn_credential_without_username",
+                 [](settings& s) {
+                     s.turn_urls = {"turn:t.example:3478"};
+                     s.turn_credential = "secret";
+                 },
+                 "turn_username", "turn_credential"},
+        rule_row{"turn_secret_without_turn_urls", [](settings& s) { s.turn_secret = "s3cret"; }, "turn_urls"},
+        rule_row{"static_turn_credentials_without_turn_urls",
+                 [](settings& s) {
+                     s.turn_username = "alice";
+                     s.turn_credential = "pw";
+                 },
+                 "turn_urls"}),
+    row_name{});
+
+TEST(settings, BoundaryValuesAreValid) {
+    settings s;
+    s.room_capacity = 2;
+    s.max_message_bytes = 256;
+    s.max_send_queue_bytes = 2 * 256 + 1024;
+    s.rate_limit_burst = 1;
+    s.max_violations = 1;
+    s.ping_interval = 10ms;
+    s.idle_timeout = 11ms;
+    s.max_header_bytes = 1024;
+    s.request_timeout = 10ms;
+    s.shutdown_grace = 0ms;
+    s.turn_credential_ttl = 60s;
+    EXPECT_EQ(joined(validate(s)), "");
+
+    s.max_message_bytes = 64 * 1024 * 1024;
+    s.max_send_queue_bytes = 2 * s.max_message_bytes + 1024;
+    EXPECT_EQ(joined(validate(s)), "");
+}
+
+TEST(settings, GoodUrlsOriginsAndCredentialsAreValid) {
+    settings s;
+    s.allowed_origins = {"https://call.example.org", "http://localhost:8080"};
+    s.stun_urls = {"stun:stun.example.org:3478", "stuns:stun.example.org:5349"};
+    s.turn_urls = {"turn:turn.example.org:3478?transport=udp", "turns:turn.example.org:5349"};
+    s.turn_secret = "s3cret";
+    EXPECT_EQ(joined(validate(s)), "");
+    s.turn_secret.clear();
+    s.turn_username = "alice";
+    s.turn_credential = "pw";
+    EXPECT_EQ(joined(validate(s)), "");
+    for (auto const& level : {"trace", "debug", "info", "warn", "error", "critical", "off"}) {
+        s.log_level = level;
+        EXPECT_EQ(joined(validate(s)), "") << level;
+    }
+    s.log_format = "json";
+    EXPECT_EQ(joined(validate(s)), "");
+}
+
+TEST(settings, EveryProblemIsReported) {
+    settings s;
+    s.room_capacity = 1;
+    s.log_format = "xml";
+    s.idle_timeout = 1s;
+    s.stun_urls = {"bad", "stun:ok", "worse"};
+    auto const errors = validate(s);
+    ASSERT_EQ(errors.size(), 5U) << joined(errors);
+    auto const count = [&](std::string const& prefix) {
+        return std::count_if(errors.begin(), errors.end(),
+                             [&](std::string const& e) { return e.rfind(prefix + ": ", 0) == 0; });
+    };
+    EXPECT_EQ(count("room_capacity"), 1);
+    EXPECT_EQ(count("log_format"), 1);
+    EXPECT_EQ(count("idle_timeout"), 1);
+    EXPECT_EQ(count("stun_urls"), 2);
+}
+
+TEST(settings, EffectiveThreads) {
+    settings s;
+    s.threads = 3;
+    EXPECT_EQ(effective_threads(s), 3U);
+    s.threads = 1;
+    EXPECT_EQ(effective_threads(s), 1U);
+    s.threads = 0;
+    EXPECT_EQ(effective_threads(s), std::max(1U, std::thread::hardware_concurrency()));
+    EXPECT_GE(effective_threads(s), 1U);
+}
+
+}  // namespace
+}  // namespace duet::config

@@ -1,0 +1,224 @@
+#include <duet/metrics/prometheus.hpp>
+
+#include <duet/metrics/counters.hpp>
+#include <duet/protocol/error_code.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace duet::metrics {
+namespace {
+
+std::vector<std::string> lines_of(std::string const& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        lines.push_back(line);
+    }
+    return lines;
+}
+
+bool has_line(std::string const& text, std::string const& line) {
+    auto const lines = lines_of(text);
+    return std::find(lines.begin(), lines.end(), line) != lines.end();
+}
+
+/// The metric name of a sample line: up to the first '{' or space.
+std::string metric_name(std::string const& sample) {
+    return sample.substr(0, sample.find_first_of("{ "));
+}
+
+std::array<close_reason, close_reason_count> const all_close_reasons{
+    close_reason::client_closed, close_reason::disconnected, close_reason::shutdown,    close_reason::idle_timeout,
+    close_reason::slow_consumer, close_reason::violations,   close_reason::too_big,     close_reason::binary_frame,
+};
+
+class prometheus_test : public ::testing::Test {
+protected:
+    prometheus_test() {
+        counters::add(c_.ws_open, 3);
+        counters::add(c_.ws_accepted_total, 41);
+        counters::add(c_.ws_refused_origin_total, 5);
+        counters::add(c_.ws_refused_capacity_total, 6);
+        counters::add(c_.http_open, 2);
+        counters::add(c_.http_requests_total, 1234);
+        counters::add(c_.http_refused_total, 8);
+        counters::add(c_.joins_total, 17);
+        counters::add(c_.fulls_total, 4);
+        counters::add(c_.leaves_total, 9);
+        counters::add(c_.relay_requests_total, 77);
+        counters::add(c_.messages_relayed_total, 76);
+        counters::add(c_.bytes_relayed_total, 123456789012ULL);
+        for (std::size_t i = 0; i < protocol::error_code_count; ++i) {
+            counters::add(c_.errors_total[i], 100 + i);
+        }
+        for (std::size_t i = 0; i < close_reason_count; ++i) {
+            counters::add(c_.closes_total[i], 200 + i);
+        }
+        g_.rooms = 5;
+        g_.room_members = 9;
+        g_.uptime_seconds = 12.5;
+    }
+
+    counters c_;
+    gauges g_;
+};
+
+TEST_F(prometheus_test, CountersAndGaugesAreRendered) {
+    auto const text = render_prometheus(c_, g_);
+    for (auto const* line : {
+             "duet_ws_connections 3",
+             "duet_ws_connections_accepted_total 41",
+             "duet_ws_handshakes_refused_total{reason=\"origin\"} 5",
+             "duet_ws_handshakes_refused_total{reason=\"capacity\"} 6",
+             "duet_http_connections 2",
+             "duet_http_requests_total 1234",
+             "duet_http_connections_refused_total 8",
+             "duet_rooms 5",
+             "duet_room_members 9",
+             "duet_joins_total 17",
+             "duet_fulls_total 4",
+             "duet_leaves_total 9",
+             "duet_relay_requests_total 77",
+             "duet_messages_relayed_total 76",
+             "duet_bytes_relayed_total 123456789012",
+             "duet_uptime_seconds 12.5",
+         }) {
+        EXPECT_TRUE(has_line(text, line)) << "missing: " << line << "\n" << text;
+    }
+}
+
+TEST_F(prometheus_test, OneErrorsLinePerCodeWithItsWireName) {
+    auto const text = render_prometheus(c_, g_);
+    for (auto const code : protocol::all_error_codes) {
+        auto const i = static_cast<std::size_t>(code);
+        auto const line = "duet_errors_total{code=\"" + std::string(protocol::wire_name(code)) + "\"} " +
+                          std::to_string(100 + i);
+        EXPECT_TRUE(has_line(text, line)) << "missing: " << line << "\n" << text;
+    }
+    auto const lines = lines_of(text);
+    auto const error_lines = std::count_if(lines.begin(), lines.end(), [](std::string const& l) {
+        return l.rfind("duet_errors_total{", 0) == 0;
+    });
+    EXPECT_EQ(error_lines, static_cast<std::ptrdiff_t>(protocol::error_code_count));
+    EXPECT_TRUE(has_line(text, "duet_errors_total{code=\"room_limit\"} 108")) << text;
+}
+
+TEST_F(prometheus_test, ClosesByReasonLabel) {
+    auto const text = render_prometheus(c_, g_);
+    std::map<std::string, std::string> const expected{
+        {"client_closed", "200"}, {"disconnected", "201"}, {"shutdown", "202"}, {"idle_timeout", "203"},
+        {"slow_consumer", "204"}, {"violations", "205"},   {"too_big", "206"},  {"binary_frame", "207"},
+    };
+    for (auto const& [reason, value] : expected) {
+        auto const line = "duet_ws_closes_total{reason=\"" + reason + "\"} " + value;
+        EXPECT_TRUE(has_line(text, line)) << "missing: " << line << "\n" << text;
+    }
+    for (auto const reason : all_close_reasons) {
+        EXPECT_EQ(expected.count(std::string(label(reason))), 1U) << label(reason);
+    }
+    auto const lines = lines_of(text);
+    auto const close_lines = std::count_if(lines.begin(), lines.end(), [](std::string const& l) {
+        return l.rfind("duet_ws_closes_total{", 0) == 0;
+    });
+    EXPECT_EQ(close_lines, static_cast<std::ptrdiff_t>(close_reason_count));
+}
+
+TEST_F(prometheus_test, EveryMetricHasOneHelpAndOneTypeBeforeItsSamples) {
+    auto const text = render_prometheus(c_, g_);
+    auto const lines = lines_of(text);
+    std::map<std::string, int> helps;
+    std::map<std::string, std::string> types;
+    std::set<std::string> sampled;
+    std::regex const help_re(R"(^# HELP ([a-z_]+) \S.*$)");
+    std::regex const type_re(R"(^# TYPE ([a-z_]+) (counter|gauge)$)");
+    for (auto const& line : lines) {
+        std::smatch m;
+        if (std::regex_match(line, m, help_re)) {
+            ++helps[m[1].str()];
+        } else if (std::regex_match(line, m, type_re)) {
+            EXPECT_EQ(types.count(m[1].str()), 0U) << "second TYPE: " << line;
+            types[m[1].str()] = m[2].str();
+        } else if (!line.empty() && line[0] != '#') {
+            auto const name = metric_name(line);
+            EXPECT_EQ(helps[name], 1) << "no HELP before: " << line;
+            EXPECT_EQ(types.count(name), 1U) << "no TYPE before: " << line;
+            sampled.insert(name);
+        } else {
+            ADD_FAILURE() << "unexpected line: '" << line << "'";
+        }
+    }
+    EXPECT_EQ(sampled.size(), helps.size());
+    EXPECT_EQ(sampled.size(), types.size());
+    for (auto const& [name, type] : types) {
+        EXPECT_EQ(sampled.count(name), 1U) << "TYPE without samples: " << name;
+        // Prometheus naming: counters end in _total, gauges do not.
+        bool const total = name.size() > 6 && name.compare(name.size() - 6, 6, "_total") == 0;
+        EXPECT_EQ(type, total ? "counter" : "gauge") << name;
+    }
+    EXPECT_EQ(sampled.size(), 17U);
+}
+
+TEST_F(prometheus_test, EverySampleLineMatchesTheExpositionFormat) {
+    auto const text = render_prometheus(c_, g_);
+    ASSERT_FALSE(text.empty());
+    EXPECT_EQ(text.back(), '\n');
+    std::regex const sample_re(R"re(^[a-z_]+(\{[a-z_]+="[a-z_]+"\})? [0-9.e+-]+$)re");
+    std::size_t samples = 0;
+    for (auto const& line : lines_of(text)) {
+        if (line.rfind("# ", 0) == 0) {
+            continue;
+        }
+        EXPECT_TRUE(std::regex_match(line, sample_re)) << "'" << line << "'";
+        ++samples;
+    }
+    EXPECT_EQ(samples, 2U + 2U + close_reason_count + 3U + 2U + 6U + protocol::error_code_count + 1U);
+}
+
+TEST(prometheus, ZeroCountersRenderZeros) {
+    counters const c;
+    gauges const g;
+    auto const text = render_prometheus(c, g);
+    EXPECT_TRUE(has_line(text, "duet_ws_connections 0")) << text;
+    EXPECT_TRUE(has_line(text, "duet_errors_total{code=\"bad_json\"} 0")) << text;
+    EXPECT_TRUE(has_line(text, "duet_ws_closes_total{reason=\"binary_frame\"} 0")) << text;
+    EXPECT_TRUE(has_line(text, "duet_uptime_seconds 0")) << text;
+}
+
+TEST(prometheus, UptimeKeepsFullPrecision) {
+    counters const c;
+    gauges g;
+    g.uptime_seconds = 1234567.25;  // about 14 days
+    auto const text = render_prometheus(c, g);
+    std::string value;
+    for (auto const& line : lines_of(text)) {
+        if (line.rfind("duet_uptime_seconds ", 0) == 0) {
+            value = line.substr(std::string("duet_uptime_seconds ").size());
+        }
+    }
+    ASSERT_FALSE(value.empty()) << text;
+    EXPECT_DOUBLE_EQ(std::stod(value), 1234567.25) << "rendered as " << value;
+}
+
+TEST(close_reason, Labels) {
+    EXPECT_EQ(label(close_reason::client_closed), "client_closed");
+    EXPECT_EQ(label(close_reason::disconnected), "disconnected");
+    EXPECT_EQ(label(close_reason::shutdown), "shutdown");
+    EXPECT_EQ(label(close_reason::idle_timeout), "idle_timeout");
+    EXPECT_EQ(label(close_reason::slow_consumer), "slow_consumer");
+    EXPECT_EQ(label(close_reason::violations), "violations");
+    EXPECT_EQ(label(close_reason::too_big), "too_big");
+    EXPECT_EQ(label(close_reason::binary_frame), "binary_frame");
+}
+
+}  // namespace
+}  // namespace duet::metrics
