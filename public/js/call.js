@@ -1,308 +1,428 @@
-// Call: the RTCPeerConnection side of a one-to-one call, driven by signaling.
+// Call: a one-to-one call that outlives signaling trouble.
 //
-// Flow (PROTOCOL.md rule 3, as in the original design): the member already in
-// the room creates the offer when it receives `otherjoin`; the newcomer waits
-// for that offer and answers. ICE candidates trickle both ways. On `bye` the
-// peer connection is closed and a fresh one waits for the next person.
+// Flow (docs/protocol.md, rule 3): the member already in the room makes the
+// offer when it gets `otherjoin`; the newcomer answers. After that either
+// side may renegotiate (peer-session.js: perfect negotiation, the newcomer
+// being the polite one).
 //
-// Relayed `data` shapes (the only ones this client sends or understands):
-//   {type: 'offer' | 'answer', sdp}
-//   {type: 'candidate', candidate: {candidate, sdpMid, sdpMLineIndex, usernameFragment}}
-//
-// Events (CustomEvent, payload in `detail`):
-//   peerjoined  {id}          another person arrived and we are calling them
-//   peerleft    {id}          they left; a fresh connection waits for the next one
-//   connectionstatechange {state}  the RTCPeerConnection's connectionState
-//   remotestream {stream}     the other person's media (null once they left)
-//   sdpchange   {offer, answer}    the SDP texts for the page's panels
-//   failure     {error}       negotiation failed (the call may still recover)
+// What makes it robust:
+// - Losing the server does not touch the RTCPeerConnection: media flows
+//   browser to browser. When both pages are back in the room (with new peer
+//   ids), the newcomer says which call it holds (`hello`) and the other keeps
+//   the call if it is the same one (call-continuity.js).
+// - A `bye` only ends the call when its media has stopped too. A page that
+//   hangs up says so over the data channel first, and a page that reloads
+//   closes its connection, which closes the channel: either way the call
+//   ends at once, and the next `otherjoin` starts a fresh one.
+// - A broken media path gets an ICE restart.
 
+import { PeerSession } from './peer-session.js';
+import {
+  parseRelayed, parseChannelMessage, chatMessage, stateMessage, hangupMessage,
+} from './peer-messages.js';
+import { helloFor, judgeHello, isOfferFromNewConnection } from './call-continuity.js';
+
+// How long the member already present waits for a rejoining member's hello
+// before it treats the newcomer as someone without a call (an older client).
+const HELLO_WAIT_MS = 4000;
+// ICE often recovers from `disconnected` by itself within a few seconds.
+const DISCONNECTED_GRACE_MS = 4000;
+
+const NO_CALL = Object.freeze({ mine: null, yours: null });
+const EVERYTHING_ON = Object.freeze({ mic: true, camera: true, screen: false });
+
+/**
+ * Events (CustomEvent, payload in `detail`):
+ * - change                 partner, connectionState or connectedSince changed
+ * - remotestream {stream}  the other person's media; null when the call ended
+ * - remotestate {mic, camera, screen}  what the other person sends
+ * - chat {text}            a chat line from the other person
+ * - channel {open}         whether chat can be sent
+ * - sdp {offer, answer}    for the debug panel
+ */
 export class Call extends EventTarget {
   #signaling;
-  #room;
-  #localStream;
-  #config;
-  #pc = null;
-  #remoteId = null;
-  #pendingCandidates = [];
-  #offerSdp = '';
-  #answerSdp = '';
-  #remoteStream = null;
+  #media;
+  #createSession;
+  #session = null;
+  #partnerId = null;
+  #partnerInRoom = false;
+  #partner = 'absent';
+  #polite = false;
+  #iceServers = [];
+  #connectedSince = null;
+  #remoteState = EVERYTHING_ON;
+  #helloTimer = null;
+  #disconnectedTimer = null;
   #listeners = new AbortController();
-  // Signaling events are handled one at a time, in arrival order: handlers
-  // await the peer connection, and a candidate must not overtake the offer it
-  // belongs to, nor a stale message run against the next person's connection.
+  // Signaling messages are handled one at a time, in arrival order: handlers
+  // await the peer connection, and a candidate must not overtake its offer.
   #work = Promise.resolve();
 
   /**
    * @param {object} options
-   * @param {import('./signaling.js').SignalingClient} options.signaling  joined to `room`
-   * @param {string} options.room
-   * @param {MediaStream} options.localStream  may have no tracks (receive only)
-   * @param {RTCIceServer[]} options.iceServers  from the `joined` message
+   * @param {import('./signaling.js').SignalingClient} options.signaling  started, or about to be
+   * @param {import('./local-media.js').LocalMedia} options.media  what we send
    */
-  constructor({ signaling, room, localStream, iceServers }) {
+  constructor({ signaling, media, createSession = (options) => new PeerSession(options) }) {
     super();
     this.#signaling = signaling;
-    this.#room = room;
-    this.#localStream = localStream;
-    this.#config = { iceServers: Array.isArray(iceServers) ? iceServers : [] };
+    this.#media = media;
+    this.#createSession = createSession;
+    const { signal } = this.#listeners;
 
-    const on = (type, handler) => signaling.addEventListener(type, (event) => {
-      if (event.detail.room === this.#room) {
-        this.#enqueue(() => handler(event.detail));
+    const serially = (type, handler) => signaling.addEventListener(type, (event) => {
+      this.#work = this.#work
+        .then(() => (signal.aborted ? undefined : handler(event.detail)))
+        .catch((error) => console.error(`call: handling ${type} failed`, error));
+    }, { signal });
+    serially('joined', (msg) => this.#onJoined(msg));
+    serially('otherjoin', (msg) => this.#onOtherJoin(msg));
+    serially('bye', (msg) => this.#onBye(msg));
+    serially('message', (msg) => this.#onMessage(msg));
+    signaling.addEventListener('statechange', () => {
+      if (signaling.state !== 'joined') {
+        this.#clearHelloTimer(); // the newcomer's hello cannot come now
       }
-    }, { signal: this.#listeners.signal });
-    on('otherjoin', (msg) => this.#onOtherJoin(msg));
-    on('message', (msg) => this.#onMessage(msg));
-    on('bye', (msg) => this.#onBye(msg));
-
-    this.#pc = this.#createPeerConnection();
+      this.#emit('change');
+    }, { signal });
+    media.addEventListener('change', () => this.#sendLocalMedia(), { signal });
   }
 
-  /** The current RTCPeerConnection (replaced after each `bye`); null after hangup(). */
+  /** 'absent' (nobody came yet), 'present' (in the room or in the call), 'gone' (left). */
+  get partner() {
+    return this.#partner;
+  }
+
+  /** The RTCPeerConnection's connectionState, or null with no call. */
+  get connectionState() {
+    return this.#session?.connectionState ?? null;
+  }
+
+  /** The current RTCPeerConnection (for getStats and tests), or null. */
   get peerConnection() {
-    return this.#pc;
+    return this.#session?.peerConnection ?? null;
   }
 
-  /** The other person's peer id, once known. */
-  get remoteId() {
-    return this.#remoteId;
+  /** When the current call first connected (Date.now() ms), or null. */
+  get connectedSince() {
+    return this.#connectedSince;
   }
 
-  get offerSdp() {
-    return this.#offerSdp;
+  get remoteState() {
+    return this.#remoteState;
   }
 
-  get answerSdp() {
-    return this.#answerSdp;
+  get chatOpen() {
+    return this.#session?.channelOpen ?? false;
   }
 
-  get remoteStream() {
-    return this.#remoteStream;
+  /** Sends a chat line over the data channel; false when it is not open. */
+  sendChat(text) {
+    return this.#session?.sendOnChannel(chatMessage(text)) ?? false;
   }
 
-  /** Ends the call for good: closes the peer connection and stops listening. */
+  /** Forces an ICE restart now (the Debug panel's button, and the glare test). */
+  restartIce() {
+    this.#session?.restartIce();
+  }
+
+  /** Ends the call for good: tells the other page, closes the connection, stops listening. */
   hangup() {
+    this.#session?.sendOnChannel(hangupMessage());
     this.#listeners.abort();
-    this.#closePeerConnection();
-    this.#pc = null;
+    this.#clearHelloTimer();
+    this.#closeSession();
   }
 
-  #enqueue(task) {
-    // After hangup() nothing queued may run: there is no connection left.
-    this.#work = this.#work.then(() => (this.#pc === null ? undefined : task())).catch((error) => {
-      console.error('call:', error);
-      this.#emit('failure', { error });
-    });
-  }
+  // ---------------------------------------------------------------- signaling
 
-  #createPeerConnection() {
-    const pc = new RTCPeerConnection(this.#config);
-    // Tracks go in before any offer is applied, so an incoming offer's
-    // m-sections reuse these transceivers (JSEP 5.10) and we send as well as receive.
-    for (const track of this.#localStream.getTracks()) {
-      pc.addTrack(track, this.#localStream);
-    }
-    // Handlers check `pc === this.#pc`: a closed, replaced connection may
-    // still have events queued, and they must not touch the new one's state.
-    pc.addEventListener('icecandidate', (event) => {
-      if (pc !== this.#pc || event.candidate === null) {
-        return; // null marks the end of gathering; nothing to relay
-      }
-      this.#relay({ type: 'candidate', candidate: event.candidate.toJSON() });
-    });
-    pc.addEventListener('track', (event) => {
-      if (pc !== this.#pc) {
-        return;
-      }
-      const stream = event.streams[0] ?? this.#remoteStream ?? new MediaStream();
-      if (event.streams.length === 0) {
-        stream.addTrack(event.track); // a sender that named no stream
-      }
-      if (stream !== this.#remoteStream) {
-        this.#remoteStream = stream;
-        this.#emit('remotestream', { stream });
-      }
-    });
-    pc.addEventListener('connectionstatechange', () => {
-      if (pc === this.#pc) {
-        this.#emit('connectionstatechange', { state: pc.connectionState });
-      }
-    });
-    return pc;
-  }
-
-  #closePeerConnection() {
-    if (this.#pc !== null) {
-      this.#pc.close();
-    }
-    this.#remoteId = null;
-    this.#pendingCandidates = [];
-    this.#setSdp('', '');
-    if (this.#remoteStream !== null) {
-      this.#remoteStream = null;
-      this.#emit('remotestream', { stream: null });
-    }
-  }
-
-  // A connection that has negotiated with someone cannot be handed to the
-  // next person; start over with a fresh one.
-  #resetPeerConnection() {
-    this.#closePeerConnection();
-    this.#pc = this.#createPeerConnection();
-  }
-
-  #isPristine() {
-    return this.#pc.localDescription === null && this.#pc.remoteDescription === null;
-  }
-
-  async #onOtherJoin({ id }) {
-    if (this.#remoteId !== null && this.#remoteId !== id) {
-      // Only in a room configured for more than two: we are one-to-one and
-      // already talking to someone, so the newcomer is not ours to call.
-      console.warn('call: ignoring a third member', id);
-      return;
-    }
-    if (!this.#isPristine()) {
-      this.#resetPeerConnection();
-    }
-    this.#remoteId = id;
-    this.#emit('peerjoined', { id });
-
-    const pc = this.#pc;
-    // Ask to receive audio and video even when we have nothing to send
-    // (camera denied, receive-only), so the other person's media still comes.
-    for (const kind of ['audio', 'video']) {
-      const sending = pc.getTransceivers().some((t) => t.sender.track?.kind === kind);
-      if (!sending) {
-        pc.addTransceiver(kind, { direction: 'recvonly' });
+  #onJoined({ peers, iceServers }) {
+    this.#iceServers = Array.isArray(iceServers) ? iceServers : [];
+    this.#session?.updateIceServers(this.#iceServers); // fresh TURN credentials with every join
+    this.#partnerId = null; // peer ids die with their connection; learn the new one
+    if (peers >= 2) {
+      // We are the newcomer: the one present offers, and we yield on glare.
+      this.#polite = true;
+      this.#partnerInRoom = true;
+      this.#setPartner('present');
+      this.#relay(helloFor(this.#session?.sessions ?? NO_CALL));
+      // An offer of ours sent while the server was away never arrived.
+      this.#session?.resendPendingOffer();
+    } else {
+      this.#polite = false;
+      this.#partnerInRoom = false;
+      // Alone in the room after a reconnect: a call that still flows is kept,
+      // since the other page may be on its way back; a broken one is over.
+      if (this.#session !== null && this.#session.connectionState === 'failed') {
+        this.#endCall();
       }
     }
-    const offer = await pc.createOffer();
-    if (pc !== this.#pc) {
-      return;
-    }
-    await pc.setLocalDescription(offer);
-    if (pc !== this.#pc) {
-      return;
-    }
-    // Relayed in the same turn as setLocalDescription resolved, before any
-    // icecandidate event can run, so the offer reaches the other side first.
-    this.#relay({ type: 'offer', sdp: pc.localDescription.sdp });
-    this.#setSdp(pc.localDescription.sdp, this.#answerSdp);
+    this.#emit('change');
   }
 
-  async #onMessage({ from, data }) {
-    if (data === null || typeof data !== 'object' || typeof data.type !== 'string') {
-      console.warn('call: ignoring relayed data without a type');
+  #onOtherJoin({ id }) {
+    if (this.#partnerInRoom && this.#partnerId !== null && id !== this.#partnerId) {
+      console.warn('call: ignoring a third member (this room holds more than two)');
       return;
     }
-    if (this.#remoteId !== null && from !== this.#remoteId) {
-      console.warn('call: ignoring data from a member we are not talking to', from);
-      return;
-    }
-    switch (data.type) {
-      case 'offer': return this.#onOffer(from, data);
-      case 'answer': return this.#onAnswer(data);
-      case 'candidate': return this.#onCandidate(data);
-      default:
-        console.warn('call: ignoring relayed data of type', data.type);
-        return undefined;
-    }
-  }
-
-  async #onOffer(from, { sdp }) {
-    if (this.#remoteId === null && !this.#isPristine()) {
-      this.#resetPeerConnection();
-    }
-    this.#remoteId = from;
-    const pc = this.#pc;
-    this.#setSdp(sdp, '');
-    await pc.setRemoteDescription({ type: 'offer', sdp });
-    if (pc !== this.#pc) {
-      return;
-    }
-    await this.#flushPendingCandidates(pc);
-    const answer = await pc.createAnswer();
-    if (pc !== this.#pc) {
-      return;
-    }
-    await pc.setLocalDescription(answer);
-    if (pc !== this.#pc) {
-      return;
-    }
-    this.#relay({ type: 'answer', sdp: pc.localDescription.sdp });
-    this.#setSdp(this.#offerSdp, pc.localDescription.sdp);
-  }
-
-  async #onAnswer({ sdp }) {
-    const pc = this.#pc;
-    if (pc.signalingState !== 'have-local-offer') {
-      console.warn('call: ignoring an answer in state', pc.signalingState);
-      return;
-    }
-    this.#setSdp(this.#offerSdp, sdp);
-    await pc.setRemoteDescription({ type: 'answer', sdp });
-    if (pc === this.#pc) {
-      await this.#flushPendingCandidates(pc);
-    }
-  }
-
-  async #onCandidate({ candidate }) {
-    if (candidate === null || typeof candidate !== 'object') {
-      console.warn('call: ignoring a candidate message without a candidate');
-      return;
-    }
-    const pc = this.#pc;
-    // A candidate can only be applied once the description it belongs to is
-    // known; until then keep it, in order.
-    if (pc.remoteDescription === null) {
-      this.#pendingCandidates.push(candidate);
-      return;
-    }
-    await this.#addCandidate(pc, candidate);
-  }
-
-  async #flushPendingCandidates(pc) {
-    const pending = this.#pendingCandidates;
-    this.#pendingCandidates = [];
-    for (const candidate of pending) {
-      await this.#addCandidate(pc, candidate);
-    }
-  }
-
-  // One bad candidate is not worth failing the call over: ICE usually finds
-  // a path with the others.
-  async #addCandidate(pc, candidate) {
-    try {
-      await pc.addIceCandidate(candidate);
-    } catch (error) {
-      console.warn('call: could not add a remote ICE candidate', error);
+    this.#polite = false;
+    this.#partnerId = id;
+    this.#partnerInRoom = true;
+    this.#setPartner('present');
+    if (this.#session !== null && this.#session.sessions.yours !== null) {
+      // Maybe our partner, back after a signaling outage: their hello will say.
+      this.#armHelloTimer();
+    } else {
+      this.#startNewCall();
     }
   }
 
   #onBye({ id }) {
-    if (this.#remoteId !== null && id !== this.#remoteId) {
+    if (this.#partnerId !== null && id !== this.#partnerId) {
       return; // someone we were not talking to (a room of more than two)
     }
-    this.#resetPeerConnection();
-    this.#emit('peerleft', { id });
+    this.#partnerId = null;
+    this.#partnerInRoom = false;
+    this.#clearHelloTimer();
+    const session = this.#session;
+    if (session !== null && session.connectionState === 'connected' && session.channelOpen) {
+      // Their signaling is gone but their media is not: the server restarted
+      // or their connection to it dropped. A real departure closes the channel.
+      this.#emit('change');
+      return;
+    }
+    this.#endCall();
   }
 
+  async #onMessage({ from, data }) {
+    if (this.#partnerId === null) {
+      this.#partnerId = from;
+      this.#partnerInRoom = true;
+    } else if (from !== this.#partnerId) {
+      console.warn('call: ignoring data from a member we are not talking to');
+      return;
+    }
+    const message = parseRelayed(data);
+    if (message === null) {
+      console.warn('call: ignoring relayed data of an unknown shape');
+      return;
+    }
+    switch (message.type) {
+      case 'hello':
+        this.#onHello(message);
+        break;
+      case 'offer':
+        await this.#onOffer(message);
+        break;
+      case 'answer':
+        await this.#session?.handleDescription(message);
+        break;
+      case 'candidate':
+        await this.#session?.handleCandidate(message.candidate);
+        break;
+      default:
+        break;
+    }
+  }
+
+  #onHello(hello) {
+    this.#clearHelloTimer();
+    const session = this.#session;
+    switch (judgeHello(hello, session?.sessions ?? NO_CALL)) {
+      case 'continue':
+        this.#setPartner('present');
+        session.resendPendingOffer();
+        if (session.connectionState === 'failed' || session.connectionState === 'disconnected') {
+          session.restartIce();
+        }
+        break;
+      case 'restart':
+        // The newcomer holds another call, or none: ours is stale.
+        if (this.#polite) {
+          this.#closeSession();
+        } else {
+          this.#startNewCall();
+        }
+        break;
+      default: // 'wait': an offer is already on its way
+        break;
+    }
+  }
+
+  async #onOffer(description) {
+    if (this.#session !== null && isOfferFromNewConnection(description.sdp, this.#session.sessions)) {
+      this.#closeSession(); // their page started over (a reload); so do we
+    }
+    if (this.#session === null) {
+      this.#openSession({ offerer: false });
+    }
+    this.#setPartner('present');
+    await this.#session.handleDescription(description);
+  }
+
+  // ---------------------------------------------------------------- the connection
+
+  #startNewCall() {
+    this.#closeSession();
+    this.#openSession({ offerer: true });
+  }
+
+  #openSession({ offerer }) {
+    const session = this.#createSession({
+      iceServers: this.#iceServers,
+      send: (data) => this.#relay(data),
+      isPolite: () => this.#polite,
+      tracks: { audio: this.#media.audioTrack, video: this.#media.videoTrack },
+      offerer,
+    });
+    this.#session = session;
+    this.#connectedSince = null;
+    this.#remoteState = EVERYTHING_ON;
+
+    // Events of a session that has since been replaced must not touch the new one.
+    const on = (type, handler) => session.addEventListener(type, (event) => {
+      if (session === this.#session) {
+        handler(event.detail);
+      }
+    });
+    on('connectionstatechange', ({ state }) => this.#onConnectionState(session, state));
+    on('remotestream', ({ stream }) => this.#emit('remotestream', { stream }));
+    on('sdp', (detail) => this.#emit('sdp', detail));
+    on('negotiationerror', ({ error }) => console.error('call: negotiation failed', error));
+    on('channelopen', () => {
+      session.sendOnChannel(stateMessage(this.#localState()));
+      this.#emit('channel', { open: true });
+    });
+    // The other page closed its connection: it hung up or went away.
+    on('channelclose', () => this.#endCall());
+    on('channelmessage', ({ text }) => this.#onChannelMessage(text));
+    this.#emit('change');
+  }
+
+  #closeSession() {
+    const session = this.#session;
+    if (session === null) {
+      return;
+    }
+    this.#session = null;
+    this.#connectedSince = null;
+    this.#clearDisconnectedTimer();
+    session.close();
+    this.#emit('remotestream', { stream: null });
+    this.#emit('channel', { open: false });
+    this.#emit('change');
+  }
+
+  /** The other person left: drop the call and wait for whoever comes next. */
+  #endCall() {
+    this.#clearHelloTimer();
+    this.#closeSession();
+    this.#remoteState = EVERYTHING_ON;
+    this.#setPartner('gone');
+  }
+
+  #onConnectionState(session, state) {
+    this.#clearDisconnectedTimer();
+    if (state === 'connected') {
+      this.#connectedSince ??= Date.now();
+    } else if (state === 'disconnected') {
+      this.#disconnectedTimer = setTimeout(() => {
+        this.#disconnectedTimer = null;
+        if (session === this.#session && session.connectionState === 'disconnected') {
+          this.#recover(session);
+        }
+      }, DISCONNECTED_GRACE_MS);
+    } else if (state === 'failed') {
+      this.#recover(session);
+    }
+    this.#emit('change');
+  }
+
+  #recover(session) {
+    if (this.#signaling.state !== 'joined') {
+      return; // nothing can be negotiated now; the rejoin's hello decides
+    }
+    if (!this.#partnerInRoom) {
+      this.#endCall(); // their media broke and they are not in the room
+      return;
+    }
+    session.restartIce();
+  }
+
+  #onChannelMessage(text) {
+    const message = parseChannelMessage(text);
+    if (message === null) {
+      return;
+    }
+    if (message.type === 'chat') {
+      this.#emit('chat', { text: message.text });
+    } else if (message.type === 'state') {
+      this.#remoteState = { mic: message.mic, camera: message.camera, screen: message.screen };
+      this.#emit('remotestate', this.#remoteState);
+    } else if (message.type === 'hangup') {
+      this.#endCall();
+    }
+  }
+
+  // ---------------------------------------------------------------- local media
+
+  #localState() {
+    const media = this.#media;
+    return { mic: media.hasMic && !media.micMuted, camera: media.cameraOn || media.sharing, screen: media.sharing };
+  }
+
+  #sendLocalMedia() {
+    const session = this.#session;
+    if (session === null) {
+      return;
+    }
+    Promise.all([
+      session.setTrack('audio', this.#media.audioTrack),
+      session.setTrack('video', this.#media.videoTrack),
+    ]).catch((error) => console.error('call: could not switch a track', error));
+    session.sendOnChannel(stateMessage(this.#localState()));
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  // Addressed to the partner when known, so a third member of a larger room
+  // never receives (and trips over) our negotiation.
   #relay(data) {
-    // Addressed to the other person when known, so a third member of a larger
-    // room never receives (and trips over) our negotiation.
-    this.#signaling.send(this.#room, data, this.#remoteId ?? undefined);
+    return this.#signaling.send(data, this.#partnerId ?? undefined);
   }
 
-  #setSdp(offer, answer) {
-    this.#offerSdp = offer;
-    this.#answerSdp = answer;
-    this.#emit('sdpchange', { offer, answer });
+  #armHelloTimer() {
+    this.#clearHelloTimer();
+    this.#helloTimer = setTimeout(() => {
+      this.#helloTimer = null;
+      console.info('call: no hello from the newcomer; starting a fresh call');
+      this.#startNewCall();
+    }, HELLO_WAIT_MS);
   }
 
-  #emit(type, detail) {
+  #clearHelloTimer() {
+    if (this.#helloTimer !== null) {
+      clearTimeout(this.#helloTimer);
+      this.#helloTimer = null;
+    }
+  }
+
+  #clearDisconnectedTimer() {
+    if (this.#disconnectedTimer !== null) {
+      clearTimeout(this.#disconnectedTimer);
+      this.#disconnectedTimer = null;
+    }
+  }
+
+  #setPartner(partner) {
+    if (this.#partner !== partner) {
+      this.#partner = partner;
+      this.#emit('change');
+    }
+  }
+
+  #emit(type, detail = {}) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 }

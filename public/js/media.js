@@ -1,91 +1,127 @@
-// Local media for a call: camera (or desktop) and microphone, degrading step
-// by step instead of giving up: camera+mic, then mic only, then nothing
-// (receive only). The caller shows `notes` so the person knows what happened.
+// Opening cameras, microphones and screens, one device at a time, so that
+// one that fails never costs the other. Uses the browser's MediaDevices
+// (passed in), no DOM elements.
 
-const AUDIO_CONSTRAINTS = {
+import { describeMediaError } from './media-problems.js';
+
+export const AUDIO_CONSTRAINTS = Object.freeze({
   echoCancellation: true,
   noiseSuppression: true,
   autoGainControl: true,
-};
+});
+
+// 720p where the camera has it; the browser scales down when the network is poor.
+const VIDEO_CONSTRAINTS = Object.freeze({ width: { ideal: 1280 }, height: { ideal: 720 } });
+
+/** MediaDevices of this page, or null where the browser hides it (plain http off localhost). */
+export function pageMediaDevices() {
+  return globalThis.navigator?.mediaDevices?.getUserMedia ? globalThis.navigator.mediaDevices : null;
+}
 
 /**
- * @param {object} options
- * @param {boolean} options.shareDesktop  send the screen instead of the camera
- * @returns {Promise<{stream: MediaStream, notes: string[]}>}  the stream may
- *   have no tracks at all; `notes` explains every fallback taken
+ * Opens a camera and a microphone. Each may fail on its own.
+ * @returns {Promise<{audio: MediaStreamTrack|null, video: MediaStreamTrack|null,
+ *   problems: {camera: string|null, mic: string|null}}>}  problems in words (media-problems.js)
  */
-export async function getLocalMedia({ shareDesktop }) {
-  const notes = [];
-  const devices = navigator.mediaDevices;
-  if (!devices || !devices.getUserMedia) {
-    // Browsers hide mediaDevices on pages that are not a "secure context"
-    // (plain http anywhere but localhost).
-    notes.push(window.isSecureContext
-      ? 'This browser cannot use a camera or microphone here; you can watch and listen only.'
-      : 'Camera and microphone need https; you can watch and listen only.');
-    return { stream: new MediaStream(), notes };
+export async function openCameraAndMic(devices, { cameraId = null, micId = null } = {}) {
+  if (devices === null) {
+    return { audio: null, video: null, problems: { camera: 'not available on this page', mic: 'not available on this page' } };
   }
+  // One request for both asks for permission once, which is what people expect.
+  try {
+    const stream = await devices.getUserMedia({ video: videoConstraints(cameraId), audio: audioConstraints(micId) });
+    return {
+      audio: stream.getAudioTracks()[0] ?? null,
+      video: stream.getVideoTracks()[0] ?? null,
+      problems: { camera: null, mic: null },
+    };
+  } catch (error) {
+    console.info('media: camera and microphone together failed; trying each', error.name);
+  }
+  const [video, audio] = await Promise.all([
+    attempt(() => openCamera(devices, cameraId)),
+    attempt(() => openMicrophone(devices, micId)),
+  ]);
+  return {
+    audio: audio.track,
+    video: video.track,
+    problems: { camera: video.problem, mic: audio.problem },
+  };
+}
 
-  if (shareDesktop) {
-    const desktop = await tryDesktop(devices, notes);
-    if (desktop !== null) {
-      const audio = await tryGetUserMedia(devices, { audio: AUDIO_CONSTRAINTS });
-      if (audio.stream !== null) {
-        audio.stream.getAudioTracks().forEach((track) => desktop.addTrack(track));
-      } else {
-        notes.push(`No microphone (${describe(audio.error)}): sharing the desktop without sound.`);
-      }
-      return { stream: desktop, notes };
+/** A camera track; the chosen camera when it is still there, any camera otherwise. */
+export async function openCamera(devices, deviceId = null) {
+  return openOne(devices, 'video', deviceId);
+}
+
+/** A microphone track; the chosen one when it is still there, any otherwise. */
+export async function openMicrophone(devices, deviceId = null) {
+  return openOne(devices, 'audio', deviceId);
+}
+
+/** A screen (or window, or tab) capture track. Throws when refused or unsupported. */
+export async function openScreen(devices) {
+  if (!devices?.getDisplayMedia) {
+    const error = new Error('this browser cannot share a screen');
+    error.name = 'NotSupportedError';
+    throw error;
+  }
+  const stream = await devices.getDisplayMedia({ video: { frameRate: { ideal: 15 } }, audio: false });
+  return stream.getVideoTracks()[0];
+}
+
+/**
+ * The cameras and microphones the browser lists. Their labels are empty
+ * until the page was allowed a device once; the caller then shows a number.
+ */
+export async function listDevices(devices) {
+  if (devices === null || !devices.enumerateDevices) {
+    return { cameras: [], microphones: [] };
+  }
+  const all = await devices.enumerateDevices();
+  const pick = (kind) => all
+    .filter((d) => d.kind === kind && d.deviceId !== '')
+    .map((d, i) => ({ id: d.deviceId, label: d.label || `${kind === 'videoinput' ? 'Camera' : 'Microphone'} ${i + 1}` }));
+  return { cameras: pick('videoinput'), microphones: pick('audioinput') };
+}
+
+async function openOne(devices, kind, deviceId) {
+  const constraints = kind === 'video'
+    ? { video: videoConstraints(deviceId) }
+    : { audio: audioConstraints(deviceId) };
+  try {
+    return firstTrack(await devices.getUserMedia(constraints), kind);
+  } catch (error) {
+    // The remembered device may be unplugged: any device beats none.
+    if (deviceId !== null && (error.name === 'OverconstrainedError' || error.name === 'NotFoundError')) {
+      return openOne(devices, kind, null);
     }
+    throw error;
   }
-
-  const both = await tryGetUserMedia(devices, { video: true, audio: AUDIO_CONSTRAINTS });
-  if (both.stream !== null) {
-    return { stream: both.stream, notes };
-  }
-  const audioOnly = await tryGetUserMedia(devices, { audio: AUDIO_CONSTRAINTS });
-  if (audioOnly.stream !== null) {
-    notes.push(`Camera unavailable (${describe(both.error)}): audio only.`);
-    return { stream: audioOnly.stream, notes };
-  }
-  notes.push(`Camera and microphone unavailable (${describe(both.error)}): you can watch and listen only.`);
-  return { stream: new MediaStream(), notes };
 }
 
-/** Stops every track, which turns the camera light off. */
-export function stopMedia(stream) {
-  stream?.getTracks().forEach((track) => track.stop());
+function firstTrack(stream, kind) {
+  const track = kind === 'video' ? stream.getVideoTracks()[0] : stream.getAudioTracks()[0];
+  if (!track) {
+    const error = new Error(`no ${kind} track`);
+    error.name = 'NotFoundError';
+    throw error;
+  }
+  return track;
 }
 
-async function tryDesktop(devices, notes) {
-  if (!devices.getDisplayMedia) {
-    notes.push('This browser cannot share the desktop (phones usually cannot): using the camera.');
-    return null;
-  }
+async function attempt(open) {
   try {
-    return await devices.getDisplayMedia({ video: true });
+    return { track: await open(), problem: null };
   } catch (error) {
-    notes.push(`Desktop sharing did not start (${describe(error)}): using the camera.`);
-    return null;
+    return { track: null, problem: describeMediaError(error) };
   }
 }
 
-async function tryGetUserMedia(devices, constraints) {
-  try {
-    return { stream: await devices.getUserMedia(constraints), error: null };
-  } catch (error) {
-    return { stream: null, error };
-  }
+function videoConstraints(deviceId) {
+  return deviceId ? { ...VIDEO_CONSTRAINTS, deviceId: { exact: deviceId } } : { ...VIDEO_CONSTRAINTS };
 }
 
-// getUserMedia's DOMException names, in words for a person.
-function describe(error) {
-  switch (error?.name) {
-    case 'NotAllowedError': return 'permission denied';
-    case 'NotFoundError': return 'no device found';
-    case 'NotReadableError': return 'the device is in use or broken';
-    case 'OverconstrainedError': return 'no device fits';
-    case 'AbortError': return 'cancelled';
-    default: return error?.message || String(error);
-  }
+function audioConstraints(deviceId) {
+  return deviceId ? { ...AUDIO_CONSTRAINTS, deviceId: { exact: deviceId } } : { ...AUDIO_CONSTRAINTS };
 }

@@ -1,318 +1,349 @@
-// The room page: wires the buttons, the status line and the videos to
-// signaling (signaling.js), the peer connection (call.js) and local media
-// (media.js). It owns the page state shown in document.body.dataset.state:
-//   idle | connecting | waiting | calling | connected | full | left | error
-// Tests wait on that attribute, so keep the names stable.
+// The room page (room.html?room=NAME): the pre-join view, then the call.
+// This module decides what happens when; signaling.js, call.js and
+// local-media.js do the work, and room-view.js and the panels show it.
 
 import { isValidRoomName, roomNameProblem } from './room-name.js';
 import { SignalingClient } from './signaling.js';
 import { Call } from './call.js';
-import { getLocalMedia, stopMedia } from './media.js';
+import { LocalMedia } from './local-media.js';
+import { pageMediaDevices } from './media.js';
+import { mediaProblemText, permissionHint, describeMediaError } from './media-problems.js';
+import { describeCall } from './call-status.js';
+import { rememberRoom } from './recent-rooms.js';
+import {
+  loadDeviceChoice, saveDeviceChoice, markForRejoin, takeRejoinMark,
+} from './preferences.js';
+import { RoomView } from './room-view.js';
+import { DevicePicker } from './device-picker.js';
+import { ChatPanel } from './chat-panel.js';
+import { StatsPanel } from './stats-panel.js';
+import { wirePanelToggle } from './panels.js';
+import { copyInvite } from './invite.js';
 
-const byId = (id) => document.getElementById(id);
-const ui = {
-  roomTitle: byId('roomTitle'),
-  roomName: byId('roomName'),
-  invalidRoom: byId('invalidRoom'),
-  invalidRoomText: byId('invalidRoomText'),
-  callPanel: byId('callPanel'),
-  connect: byId('connect'),
-  leave: byId('leave'),
-  shareDesk: byId('shareDesk'),
-  status: byId('status'),
-  notes: byId('notes'),
-  inviteLink: byId('inviteLink'),
-  localVideo: byId('localvideo'),
-  remoteVideo: byId('remotevideo'),
-  offer: byId('offer'),
-  answer: byId('answer'),
-};
+const NOTE_MS = 6000;
 
 const room = new URLSearchParams(window.location.search).get('room') ?? '';
+const view = new RoomView(document);
+const devices = pageMediaDevices();
+const media = new LocalMedia(devices);
+const chat = new ChatPanel(document, (text) => call?.sendChat(text) ?? false);
+const stats = new StatsPanel(document);
+const picker = new DevicePicker(document, {
+  onCamera: (id) => switchDevice(() => media.useCamera(id)),
+  onMic: (id) => switchDevice(() => media.useMicrophone(id)),
+});
 
-// How long to wait for `leaved` before closing the socket anyway.
-const LEAVE_TIMEOUT_MS = 3000;
+// Where the person is: 'prejoin' (before Join), 'in-room' (Join pressed; the
+// signaling client keeps us in the room through reconnects), 'left' (after
+// Leave) or 'failed' (the server refused us for good).
+let phase = 'prejoin';
+let signaling = null;
+let call = null;
+let everJoined = false;
+let retryInMs = null;
+let failure = null;
+let notes = [];
+let timerHandle = null;
 
-// Server error codes (PROTOCOL.md rule 9), in words for a person.
-const ERROR_TEXT = {
-  invalid_room: 'the server does not accept this room name',
-  already_in_room: 'this connection is already in a room',
-  room_limit: 'the server has too many rooms open right now; try again later',
-  rate_limited: 'too many requests in a short time',
-  not_in_room: 'not in the room (any more)',
-  no_such_peer: 'the other person is no longer in the room',
-  bad_json: 'the server could not read a message',
-  bad_request: 'the server refused a malformed message',
-  unknown_type: 'the server did not understand a message',
-};
+// ---------------------------------------------------------------- rendering
 
-// WebSocket close codes the daemon uses (PROTOCOL.md), in words.
-const CLOSE_TEXT = {
-  1001: 'the server is shutting down or restarting',
-  1003: 'the server refused a binary message',
-  1006: 'the network connection dropped',
-  1008: 'the server closed it: too slow to keep up or too many refused requests',
-  1009: 'a message was too big for the server',
-  1011: 'the server hit an internal error',
-};
+function render() {
+  const signalingState = signaling?.state ?? 'idle';
+  const partner = call?.partner ?? 'absent';
+  const connection = call?.connectionState ?? null;
+  view.setStatus(describeCall({
+    room, phase, signaling: signalingState, everJoined, retryInMs, partner, connection, failure,
+    mediaNote: mediaProblemText(media.problems),
+  }), signalingState);
+
+  const inRoom = phase === 'in-room' && signalingState !== 'full';
+  view.setView(inRoom ? 'call' : 'prejoin');
+  view.setJoinButton({
+    label: signalingState === 'full' ? 'Try again' : phase === 'prejoin' ? 'Join' : 'Join again',
+    disabled: inRoom,
+  });
+
+  showTimer();
+  const inCall = connection === 'connected' || connection === 'disconnected';
+  view.setRemotePlaceholder(remotePlaceholder(partner, connection));
+  view.setRemoteState(call?.remoteState ?? { mic: true, camera: true, screen: false }, inCall);
+  view.setNotes(notes.map((note) => note.text));
+}
+
+// What covers the remote video while there is no call, by Call.partner.
+const NO_CALL_TEXT = { absent: 'Nobody else is here yet.', present: 'Connecting…', gone: 'The other person left.' };
+const MEDIA_FLOWED = new Set(['connected', 'disconnected', 'failed']);
+
+/** The text over the remote video, or null to show the video itself. */
+function remotePlaceholder(partner, connection) {
+  if (phase !== 'in-room') {
+    return null;
+  }
+  if (connection === null) {
+    return NO_CALL_TEXT[partner];
+  }
+  if (!MEDIA_FLOWED.has(connection)) {
+    return 'Connecting…';
+  }
+  return call.remoteState.camera ? null : 'Their camera is off.';
+}
+
+function renderMedia() {
+  view.showLocal(media.previewStream, {
+    hasVideo: media.videoTrack !== null,
+    sharing: media.sharing,
+    placeholder: phase === 'left' ? 'Your camera is off until you join again.'
+      : media.problems.camera ? `Camera ${media.problems.camera}.` : 'Your camera is off.',
+  });
+  view.setControls({
+    micMuted: media.micMuted,
+    hasMic: media.hasMic,
+    cameraOn: media.cameraOn,
+    sharing: media.sharing,
+    canShare: Boolean(devices?.getDisplayMedia),
+  });
+  view.setMediaProblem(mediaProblemText(media.problems), permissionHint(media.problems));
+  render();
+}
+
+/** Shows `text` under the status line for a few seconds. */
+function note(text) {
+  const entry = { text };
+  notes = [...notes.filter((n) => n.text !== text), entry];
+  setTimeout(() => {
+    notes = notes.filter((n) => n !== entry);
+    render();
+  }, NOTE_MS);
+  render();
+}
+
+function showTimer() {
+  const since = phase === 'in-room' ? call?.connectedSince ?? null : null;
+  view.setTimer(since === null ? null : Date.now() - since);
+}
+
+function startTimer() {
+  stopTimer();
+  timerHandle = setInterval(showTimer, 500);
+}
+
+function stopTimer() {
+  clearInterval(timerHandle);
+  timerHandle = null;
+  view.setTimer(null);
+}
+
+// ---------------------------------------------------------------- media
+
+async function openMedia() {
+  await media.open(loadDeviceChoice(localStorage));
+  await picker.refresh(devices, { cameraId: media.cameraId, micId: media.micId })
+    .catch((error) => console.warn('room: could not list devices', error));
+  renderMedia();
+}
+
+async function switchDevice(change) {
+  try {
+    await change();
+    saveDeviceChoice(localStorage, { cameraId: media.cameraId, micId: media.micId });
+  } catch (error) {
+    note(`That device did not start (${describeMediaError(error)}).`);
+  }
+  renderMedia();
+}
+
+async function toggleCamera() {
+  try {
+    await media.setCameraOn(!media.cameraOn);
+  } catch (error) {
+    note(`The camera did not start (${describeMediaError(error)}).`);
+  }
+  renderMedia();
+}
+
+async function toggleScreen() {
+  if (media.sharing) {
+    media.stopScreenShare();
+    return;
+  }
+  try {
+    await media.startScreenShare();
+  } catch (error) {
+    // Pressing Cancel in the browser's picker is a NotAllowedError too.
+    note(error.name === 'NotAllowedError'
+      ? 'Screen sharing did not start.'
+      : `Screen sharing did not start (${describeMediaError(error)}).`);
+  }
+}
+
+// ---------------------------------------------------------------- joining and leaving
+
+async function join() {
+  if (phase === 'in-room') {
+    if (signaling?.state === 'full') {
+      signaling.retry();
+    }
+    return;
+  }
+  if (phase === 'left') {
+    await openMedia(); // Leave released the devices
+  }
+  phase = 'in-room';
+  everJoined = false;
+  retryInMs = null;
+  failure = null;
+  rememberRoom(localStorage, room);
+
+  signaling = new SignalingClient();
+  call = new Call({ signaling, media });
+  listen(signaling, call);
+  // A handle for the browser's console and the browser tests.
+  window.duet = { signaling, call, media, stats };
+  chat.setAvailable(false);
+  startTimer();
+  stats.start(() => call);
+  signaling.start(room);
+  render();
+}
+
+function listen(client, currentCall) {
+  const whileCurrent = (handler) => (event) => {
+    if (client === signaling) {
+      handler(event.detail);
+    }
+  };
+  client.addEventListener('statechange', whileCurrent(({ state, delayMs, code, reason }) => {
+    retryInMs = delayMs ?? null;
+    if (state === 'joined') {
+      everJoined = true;
+    }
+    if (state === 'closed' && phase === 'in-room') {
+      failure ??= `The server closed the connection for good (code ${code}${reason ? `: ${reason}` : ''}). Press Join again to retry.`;
+      leaveRoom('failed');
+    }
+    render();
+  }));
+  client.addEventListener('error', whileCurrent(({ code, message, ref }) => {
+    if (ref === 'join' && code === 'invalid_room') {
+      failure = 'The server does not accept this room name.';
+    } else {
+      console.warn('room: the server refused a request', ref, code, message);
+    }
+  }));
+
+  let partner = currentCall.partner;
+  currentCall.addEventListener('change', whileCurrent(() => {
+    // The chat log stays; a line in it says where one conversation ended.
+    if (currentCall.partner !== partner && currentCall.partner === 'gone') {
+      chat.addNotice('The other person left the call.');
+    }
+    partner = currentCall.partner;
+    render();
+  }));
+  currentCall.addEventListener('remotestream', whileCurrent(({ stream }) => view.showRemote(stream)));
+  currentCall.addEventListener('remotestate', whileCurrent(render));
+  currentCall.addEventListener('sdp', whileCurrent(({ offer, answer }) => view.setSdp(offer, answer)));
+  currentCall.addEventListener('chat', whileCurrent(({ text }) => chat.addTheirs(text)));
+  currentCall.addEventListener('channel', whileCurrent(({ open }) => chat.setAvailable(open)));
+}
 
 /**
- * The one live attempt to be in the room, from Connect until it ends.
- * Event handlers hold on to their own session and do nothing once it is no
- * longer `current`, so a late event from an old socket cannot disturb a new one.
+ * Ends our part in the call, so that the other person hears at once. `next`
+ * is set first: leaving closes the signaling client, which must not read as
+ * a failure.
  */
-let current = null;
-
-// The buttons follow the session rather than the state: an 'error' such as
-// a failed media path still leaves us in the room, with Leave to press.
-function setState(state, text) {
-  document.body.dataset.state = state;
-  ui.status.textContent = text;
-  const inRoom = current !== null;
-  ui.connect.disabled = inRoom;
-  ui.leave.disabled = !inRoom;
-  ui.shareDesk.disabled = inRoom;
+function leaveRoom(next) {
+  phase = next;
+  call?.hangup();
+  signaling?.leave();
+  stats.stop();
+  stopTimer();
+  view.showRemote(null);
+  view.setSdp('', '');
+  chat.setAvailable(false);
 }
 
-function addNote(text) {
-  const item = document.createElement('li');
-  item.textContent = text;
-  ui.notes.append(item);
-}
-
-function clearNotes() {
-  ui.notes.replaceChildren();
-}
-
-function showSdp(offer, answer) {
-  ui.offer.value = offer;
-  ui.answer.value = answer;
-}
-
-function showRemoteStream(stream) {
-  ui.remoteVideo.srcObject = stream;
-  if (stream === null) {
+function hangup() {
+  if (phase !== 'in-room') {
     return;
   }
-  ui.remoteVideo.play().catch((error) => {
-    // AbortError only means the stream was replaced or removed meanwhile.
-    if (error.name === 'NotAllowedError') {
-      ui.remoteVideo.controls = true;
-      addNote('The browser blocked playback: press play on the remote video.');
-    }
-  });
+  leaveRoom('left');
+  media.stop();
+  renderMedia();
+  view.element('join').focus();
 }
 
-async function connect() {
-  if (current !== null) {
-    return;
-  }
-  const session = { signaling: null, call: null, localStream: null, leaving: false };
-  current = session;
-  clearNotes();
-  setState('connecting', 'Starting your camera and microphone…');
+// ---------------------------------------------------------------- start
 
-  const { stream, notes } = await getLocalMedia({ shareDesktop: ui.shareDesk.checked });
-  if (current !== session) {
-    stopMedia(stream); // Leave was pressed while the browser was asking
-    return;
-  }
-  session.localStream = stream;
-  ui.localVideo.srcObject = stream;
-  notes.forEach(addNote);
-  for (const track of stream.getVideoTracks()) {
-    // The browser's own "Stop sharing" button ends a desktop track without
-    // telling the page otherwise.
-    track.addEventListener('ended', () => {
-      if (current === session) {
-        addNote('Your video stopped (sharing ended or the camera went away).');
-      }
-    });
-  }
-
-  setState('connecting', 'Connecting to the server…');
-  const signaling = new SignalingClient();
-  session.signaling = signaling;
-  listenToSignaling(session);
-  try {
-    await signaling.connect();
-  } catch (error) {
-    console.error(error);
-    if (current === session) {
-      endSession(session);
-      setState('error', 'Could not reach the server. Check your connection and press Connect to try again.');
-    }
-    return;
-  }
-  if (current !== session) {
-    signaling.close();
-    return;
-  }
-  setState('connecting', `Joining room ${room}…`);
-  signaling.join(room);
-}
-
-function listenToSignaling(session) {
-  const { signaling } = session;
-  // Handlers for the live session only; `leaved` and `close` are also
-  // expected after Leave, when the session is no longer current.
-  const on = (type, handler) => signaling.addEventListener(type, (event) => {
-    if (current === session) {
-      handler(event.detail);
-    }
-  });
-
-  on('joined', (msg) => {
-    const call = new Call({
-      signaling, room, localStream: session.localStream, iceServers: msg.iceServers,
-    });
-    session.call = call;
-    window.duetCall = call; // debug handle; the browser smoke test reads its stats
-    listenToCall(session, call);
-    if (msg.peers >= 2) {
-      setState('calling', 'The other person is here. Connecting the call…');
-    } else {
-      setState('waiting', 'Waiting for the other person to join…');
-    }
-  });
-
-  on('full', () => {
-    endSession(session);
-    setState('full', `Room ${room} is full: the call there already has its two people. Try again later, or pick another room.`);
-  });
-
-  on('error', (msg) => {
-    const text = ERROR_TEXT[msg.code] ?? msg.message ?? msg.code;
-    // `ref` is optional; before `joined` a refusal can only be about the join.
-    if (msg.ref === 'join' || session.call === null) {
-      endSession(session);
-      setState('error', `Could not join: ${text}.`);
-    } else if (msg.ref === 'message' && (msg.code === 'no_such_peer' || msg.code === 'not_in_room')) {
-      // A race with the other person leaving: their `bye` is on its way.
-      console.warn('signaling:', msg.code, msg.message);
-    } else {
-      addNote(`Server: ${text} (${msg.code}).`);
-    }
-  });
-
-  signaling.addEventListener('leaved', () => signaling.close());
-
-  signaling.addEventListener('close', (event) => {
-    const { code, byClient } = event.detail;
-    if (current !== session || byClient || session.leaving) {
-      return;
-    }
-    endSession(session);
-    setState('error', `Connection to the server lost: ${CLOSE_TEXT[code] ?? `close code ${code}`}. Press Connect to try again.`);
-  });
-}
-
-function listenToCall(session, call) {
-  const on = (type, handler) => call.addEventListener(type, (event) => {
-    if (current === session) {
-      handler(event.detail);
-    }
-  });
-
-  on('peerjoined', () => setState('calling', 'The other person joined. Connecting the call…'));
-  on('peerleft', () => setState('waiting', 'The other person left. Waiting for someone to join…'));
-  on('remotestream', ({ stream }) => showRemoteStream(stream));
-  on('sdpchange', ({ offer, answer }) => showSdp(offer, answer));
-  on('failure', ({ error }) => addNote(`Call setup failed: ${error.message ?? error}.`));
-  on('connectionstatechange', ({ state }) => {
-    switch (state) {
-      case 'connecting':
-        setState('calling', 'Connecting the call…');
-        break;
-      case 'connected':
-        setState('connected', 'In call.');
-        break;
-      case 'disconnected':
-        setState('calling', 'The connection to the other person is interrupted. Trying to recover…');
-        break;
-      case 'failed':
-        setState('error', 'Could not connect to the other person: the network may block it (a TURN server may be needed).');
-        break;
-      default:
-        break;
-    }
-  });
-}
-
-/** Releases everything the session holds; the caller then sets the new state. */
-function endSession(session, { keepSocket = false } = {}) {
-  if (current === session) {
-    current = null;
-  }
-  session.call?.hangup();
-  if (window.duetCall === session.call) {
-    window.duetCall = null;
-  }
-  stopMedia(session.localStream);
-  ui.localVideo.srcObject = null;
-  showRemoteStream(null);
-  ui.remoteVideo.controls = false;
-  showSdp('', '');
-  if (!keepSocket) {
-    session.signaling?.close();
-  }
-}
-
-function leave() {
-  const session = current;
-  if (session === null) {
-    return;
-  }
-  session.leaving = true;
-  const { signaling } = session;
-  // Once joined, say so (rule 6) and close when `leaved` confirms it;
-  // before that, closing the socket is all it takes.
-  const saidLeave = session.call !== null && signaling.leave(room);
-  endSession(session, { keepSocket: saidLeave });
-  if (saidLeave) {
-    setTimeout(() => signaling.close(), LEAVE_TIMEOUT_MS);
-  }
-  setState('left', 'You left the room. Press Connect to join again.');
-}
-
-function showInvalidRoom() {
-  ui.roomTitle.hidden = true;
-  ui.callPanel.hidden = true;
-  ui.invalidRoom.hidden = false;
-  ui.invalidRoomText.textContent = room === ''
-    ? 'The address names no room.'
-    : `“${room}” is not a valid room name. ${roomNameProblem(room)}`;
-  document.body.dataset.state = 'error';
-}
-
-function init() {
-  if (!isValidRoomName(room)) {
-    showInvalidRoom();
-    return;
-  }
-  ui.roomName.textContent = room;
-  document.title = `duet · ${room}`;
-  ui.inviteLink.href = window.location.href;
-  ui.inviteLink.textContent = window.location.href;
-  ui.connect.addEventListener('click', () => {
-    connect().catch((error) => {
+function wireControls() {
+  view.element('join').addEventListener('click', () => {
+    join().catch((error) => {
       console.error(error);
-      if (current !== null) {
-        endSession(current);
-      }
-      setState('error', `Something went wrong: ${error.message ?? error}`);
+      phase = 'failed';
+      failure = `Something went wrong: ${error.message ?? error}`;
+      render();
     });
   });
-  ui.leave.addEventListener('click', leave);
-  // Closing the socket lets the server tell the other person at once (a
-  // `bye`), and a page with an open socket would not enter the back/forward cache.
+  view.element('hangup').addEventListener('click', hangup);
+  view.element('mic').addEventListener('click', () => media.setMicMuted(!media.micMuted));
+  view.element('camera').addEventListener('click', toggleCamera);
+  view.element('screen').addEventListener('click', toggleScreen);
+  view.element('restartIce').addEventListener('click', () => call?.restartIce());
+  view.element('copyInvite').addEventListener('click', async () => {
+    note(await copyInvite(window.location.href)
+      ? 'Invite link copied. Paste it to the other person.'
+      : 'Could not copy: copy the address from the invite link instead.');
+  });
+  wirePanelToggle(view.element('chatToggle'), view.element('chatPanel'), (open) => chat.setVisible(open));
+  wirePanelToggle(view.element('statsToggle'), view.element('statsPanel'));
+  wirePanelToggle(view.element('debugToggle'), view.element('debugPanel'));
+
+  media.addEventListener('change', renderMedia);
+  media.addEventListener('screenended', () => note('Screen sharing ended; your camera is back.'));
+
+  // A network that comes back is worth trying at once rather than at the end of a long backoff.
+  window.addEventListener('online', () => signaling?.retry());
+  // Leaving the page leaves the room: the other person hears `bye` at once.
+  // A reload comes straight back in (see takeRejoinMark below).
   window.addEventListener('pagehide', () => {
-    if (current !== null) {
-      endSession(current);
-      setState('idle', 'Press Connect to start your camera and join the room.');
+    if (phase === 'in-room' && signaling?.state !== 'full') {
+      markForRejoin(sessionStorage, room);
+    }
+    if (phase === 'in-room') {
+      leaveRoom('left');
+      signaling?.close();
+    }
+    media.stop();
+  });
+  // Back from the back/forward cache the page holds no call and no camera; start over.
+  window.addEventListener('pageshow', (event) => {
+    if (event.persisted) {
+      window.location.reload();
     }
   });
-  setState('idle', 'Press Connect to start your camera and join the room.');
 }
 
-init();
+async function init() {
+  if (!isValidRoomName(room)) {
+    view.showInvalidRoom(room === ''
+      ? 'The address names no room.'
+      : `“${room}” is not a valid room name. ${roomNameProblem(room)}`);
+    return;
+  }
+  view.showRoom(room, window.location.href);
+  wireControls();
+  render();
+  const rejoining = takeRejoinMark(sessionStorage, room);
+  await openMedia();
+  if (rejoining) {
+    note('Back in the call after the page reloaded.');
+    await join();
+  }
+}
+
+init().catch((error) => {
+  console.error(error);
+  phase = 'failed';
+  failure = `Something went wrong: ${error.message ?? error}`;
+  render();
+});

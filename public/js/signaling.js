@@ -1,16 +1,47 @@
-// SignalingClient: the client side of duet's WebSocket protocol (PROTOCOL.md).
-// It only moves JSON objects; what they mean for a call is call.js's job.
-// No DOM use here (only WebSocket, EventTarget and timers).
+// SignalingClient: the client side of duet's WebSocket protocol (docs/protocol.md).
+// It keeps one page in one room: it connects, joins, keeps the socket alive,
+// and when the socket is lost it reconnects with backoff and joins again by
+// itself. What the messages mean for a call is call.js's job.
+// No DOM use: the WebSocket class and the timers are injected, so node's
+// tests drive it with fakes.
 
-/** Every message type the server sends (PROTOCOL.md, "Server to client"). */
+import { Backoff } from './backoff.js';
+
+/** Every message type the server sends (docs/protocol.md, section 4). */
 export const SERVER_MESSAGE_TYPES = Object.freeze([
   'joined', 'otherjoin', 'full', 'leaved', 'bye', 'message', 'pong', 'error',
 ]);
 
-// Browsers cannot send WebSocket pings, and proxies tend to drop connections
-// that are quiet for 30-60 s; an app-level ping keeps ours busy. 25 s also
-// stays well inside the server's default idle_timeout (60 s, rule 7).
-const DEFAULT_PING_INTERVAL_MS = 25_000;
+/**
+ * The client's states:
+ * - idle          start() not called yet
+ * - connecting    opening the socket
+ * - joining       socket open, `join` sent, waiting for `joined` or `full`
+ * - joined        in the room; messages can be relayed
+ * - full          the room was full on the first try; retry() tries again
+ * - reconnecting  the socket was lost (or a rejoin found the room full);
+ *                 a timer will try again
+ * - closed        for good: leave()/close() was called, or the server closed
+ *                 the socket with a code that says retrying cannot help
+ */
+export const SIGNALING_STATES = Object.freeze([
+  'idle', 'connecting', 'joining', 'joined', 'full', 'reconnecting', 'closed',
+]);
+
+const OPEN = 1; // WebSocket.OPEN; node 20 has no global WebSocket to read it from
+
+// Browsers cannot send WebSocket pings, and proxies drop connections that stay
+// quiet for 30-60 s: an app-level ping every 25 s keeps ours busy, well inside
+// duetd's default idle_timeout of 60 s (docs/protocol.md, section 11).
+const PING_INTERVAL_MS = 25_000;
+// A socket whose peer vanished (laptop lid, lost Wi-Fi) can look open for
+// minutes; no answer to a ping within this time means it is gone.
+const PONG_TIMEOUT_MS = 10_000;
+const LEAVE_TIMEOUT_MS = 2_000;
+// A rejoin can find the room full while duetd still counts our previous,
+// half-dead connection: it drops that one within idle_timeout (60 s), so keep
+// retrying for somewhat longer than that before telling the person.
+const MAX_FULL_RETRIES = 7;
 
 /** The `/ws` address on the host that served the page, wss when the page is https. */
 export function defaultSignalingUrl(location = globalThis.location) {
@@ -19,149 +50,403 @@ export function defaultSignalingUrl(location = globalThis.location) {
 }
 
 /**
- * Wraps one WebSocket to the daemon.
- *
- * Events (all CustomEvent, payload in `detail`):
- * - one per server message type, named after it (`joined`, `otherjoin`, `full`,
- *   `leaved`, `bye`, `message`, `pong`, `error`); `detail` is the parsed message.
- *   Note that `error` is the server's *protocol* error message, not a socket error.
- * - `close`: the socket closed; `detail` is `{code, reason, wasClean, byClient}`,
- *   where `byClient` tells whether close() was called on this side.
+ * True when a close code says that reconnecting would only repeat the failure
+ * (docs/protocol.md, section 11): the client sent something the server will
+ * never accept.
+ */
+export function isFatalClose(code, reason = '') {
+  if (code === 1003 || code === 1007 || code === 1009) {
+    return true;
+  }
+  // 1008 also means "slow consumer", which a fresh connection may well survive.
+  return code === 1008 && /refused requests/i.test(reason);
+}
+
+const defaultTimers = {
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle),
+};
+
+/**
+ * Events (CustomEvent, payload in `detail`):
+ * - `statechange` {state, previous, delayMs?, code?, reason?}: `delayMs` comes
+ *   with `reconnecting` (the wait before the next try); `code`/`reason` with
+ *   a state entered because the socket closed.
+ * - one per server message type: `joined`, `otherjoin`, `bye`, `message`,
+ *   `full`, `leaved`, `pong`, `error`; `detail` is the message. `joined` also
+ *   carries `rejoin: true` when it is not the first one since start().
+ *   `error` is the server's *protocol* error, not a socket error.
  */
 export class SignalingClient extends EventTarget {
   #url;
+  #WebSocket;
+  #timers;
+  #backoff;
   #pingIntervalMs;
-  #socket = null;
-  #pingTimer = null;
-  #closedByClient = false;
+  #pongTimeoutMs;
+  #leaveTimeoutMs;
+  #maxFullRetries;
 
-  constructor({ url = defaultSignalingUrl(), pingIntervalMs = DEFAULT_PING_INTERVAL_MS } = {}) {
+  #state = 'idle';
+  #room = null;
+  #id = null;
+  #socket = null;
+  #hasJoined = false; // a `joined` arrived since start(): later joins are rejoins
+  #fullRetries = 0;
+  #retryTimer = null;
+  #pingTimer = null;
+  #pongTimer = null;
+
+  constructor({
+    url = defaultSignalingUrl(),
+    WebSocketImpl = globalThis.WebSocket,
+    timers = defaultTimers,
+    backoff = new Backoff(),
+    pingIntervalMs = PING_INTERVAL_MS,
+    pongTimeoutMs = PONG_TIMEOUT_MS,
+    leaveTimeoutMs = LEAVE_TIMEOUT_MS,
+    maxFullRetries = MAX_FULL_RETRIES,
+  } = {}) {
     super();
     this.#url = url;
+    this.#WebSocket = WebSocketImpl;
+    this.#timers = timers;
+    this.#backoff = backoff;
     this.#pingIntervalMs = pingIntervalMs;
+    this.#pongTimeoutMs = pongTimeoutMs;
+    this.#leaveTimeoutMs = leaveTimeoutMs;
+    this.#maxFullRetries = maxFullRetries;
   }
 
-  get url() {
-    return this.#url;
+  get state() {
+    return this.#state;
   }
 
-  get isOpen() {
-    return this.#socket !== null && this.#socket.readyState === WebSocket.OPEN;
+  get room() {
+    return this.#room;
   }
 
-  /** Opens the socket. Resolves once it is open; rejects if it closes first. */
-  connect() {
-    if (this.#socket !== null) {
-      return Promise.reject(new Error('SignalingClient.connect() called twice'));
+  /** Our peer id on the current connection (a new one after every reconnect), or null. */
+  get id() {
+    return this.#id;
+  }
+
+  /** Connects and joins `room`, and from then on stays in it until leave() or close(). */
+  start(room) {
+    if (this.#state !== 'idle') {
+      throw new Error(`SignalingClient.start() in state ${this.#state}`);
     }
-    this.#closedByClient = false;
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(this.#url);
-      this.#socket = socket;
-      let opened = false;
-
-      socket.addEventListener('open', () => {
-        opened = true;
-        this.#startPinging();
-        resolve();
-      });
-      socket.addEventListener('message', (event) => this.#onFrame(event.data));
-      socket.addEventListener('close', (event) => {
-        this.#stopPinging();
-        this.#socket = null;
-        if (!opened) {
-          reject(new Error(`could not open ${this.#url} (close code ${event.code})`));
-        }
-        this.dispatchEvent(new CustomEvent('close', {
-          detail: {
-            code: event.code,
-            reason: event.reason,
-            wasClean: event.wasClean,
-            byClient: this.#closedByClient,
-          },
-        }));
-      });
-      // A WebSocket 'error' event carries no detail and is always followed by
-      // 'close', which reports the code; so it needs no handler of its own.
-    });
+    this.#room = room;
+    this.#connect();
   }
 
-  join(room) {
-    return this.#send({ type: 'join', room });
-  }
-
-  leave(room) {
-    return this.#send({ type: 'leave', room });
-  }
-
-  /** Relays `data` to the other member(s) of `room`, or only to peer `to` when given. */
-  send(room, data, to) {
-    const message = { type: 'message', room, data };
+  /**
+   * Relays `data` to the other member of the room (or only to peer `to`).
+   * Returns false, sending nothing, when not joined: callers resynchronise
+   * after a rejoin rather than have stale messages delivered late.
+   */
+  send(data, to) {
+    if (this.#state !== 'joined') {
+      return false;
+    }
+    const message = { type: 'message', room: this.#room, data };
     if (to !== undefined && to !== null) {
       message.to = to;
     }
-    return this.#send(message);
+    return this.#write(message);
   }
 
-  ping() {
-    return this.#send({ type: 'ping' });
-  }
-
-  /** Closes the socket (1000, normal closure). A `close` event follows. */
-  close() {
-    this.#stopPinging();
-    if (this.#socket !== null) {
-      this.#closedByClient = true;
-      this.#socket.close(1000, 'bye');
+  /**
+   * Tries again now: after `full` (the person pressed "Try again"), or while
+   * waiting to reconnect (the browser says the network is back).
+   */
+  retry() {
+    if (this.#state === 'full') {
+      this.#fullRetries = 0;
+      this.#reconnectNow();
+    } else if (this.#state === 'reconnecting') {
+      this.#clearRetryTimer();
+      this.#reconnectNow();
     }
   }
 
-  // Returns false instead of throwing when the socket is not open: callers
-  // send from event handlers that may outlive the socket, and a lost message
-  // then changes nothing (the `close` event already tells the page).
-  #send(message) {
-    if (!this.isOpen) {
-      console.warn('signaling: not connected, dropping', message.type);
+  /**
+   * Leaves the room and closes the socket. Says `leave` first when joined, so
+   * the other member hears `bye` at once; resolves when `leaved` came back,
+   * or after a short timeout.
+   */
+  leave() {
+    if (this.#state === 'closed' || this.#state === 'idle') {
+      this.#setState('closed');
+      return Promise.resolve();
+    }
+    const socket = this.#socket;
+    if (this.#state !== 'joined' || socket === null) {
+      this.close();
+      return Promise.resolve();
+    }
+    this.#write({ type: 'leave', room: this.#room });
+    this.#stopTimers();
+    this.#setState('closed');
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#timers.clearTimeout(timer);
+        this.#dropSocket(1000, 'left the room');
+        resolve();
+      };
+      const timer = this.#timers.setTimeout(done, this.#leaveTimeoutMs);
+      this.addEventListener('leaved', done, { once: true });
+    });
+  }
+
+  /** Closes the socket without a `leave` (the server sends `bye` all the same). */
+  close() {
+    this.#stopTimers();
+    this.#dropSocket(1000, 'closed by the page');
+    this.#setState('closed');
+  }
+
+  // ---------------------------------------------------------------- socket
+
+  #connect() {
+    this.#setState('connecting');
+    let socket;
+    try {
+      socket = new this.#WebSocket(this.#url);
+    } catch (error) {
+      // A malformed URL throws at once; that will not get better by waiting.
+      console.error('signaling: cannot open', this.#url, error);
+      this.#setState('closed', { code: 0, reason: String(error?.message ?? error) });
+      return;
+    }
+    this.#socket = socket;
+    socket.addEventListener('open', () => {
+      if (socket === this.#socket) {
+        this.#onOpen();
+      }
+    });
+    socket.addEventListener('message', (event) => {
+      if (socket === this.#socket) {
+        this.#onFrame(event.data);
+      }
+    });
+    socket.addEventListener('close', (event) => {
+      if (socket === this.#socket) {
+        this.#onLost(event.code, event.reason ?? '');
+      }
+    });
+    // An 'error' event carries no detail and is always followed by 'close'.
+  }
+
+  #onOpen() {
+    this.#armPing();
+    this.#sendJoin();
+  }
+
+  #sendJoin() {
+    this.#setState('joining');
+    this.#write({ type: 'join', room: this.#room });
+  }
+
+  #onLost(code, reason) {
+    this.#socket = null;
+    this.#id = null;
+    this.#stopTimers();
+    if (this.#state === 'closed') {
+      return;
+    }
+    if (this.#state === 'full') {
+      return; // nothing to get back to; retry() reconnects when asked
+    }
+    if (isFatalClose(code, reason)) {
+      this.#setState('closed', { code, reason });
+      return;
+    }
+    this.#scheduleRetry({ code, reason });
+  }
+
+  // Forgets the socket before closing it, so its late events are ignored.
+  #dropSocket(code, reason) {
+    const socket = this.#socket;
+    this.#socket = null;
+    this.#id = null;
+    if (socket === null) {
+      return;
+    }
+    try {
+      socket.close(code, reason);
+    } catch (error) {
+      console.warn('signaling: close failed', error);
+    }
+  }
+
+  #write(message) {
+    if (this.#socket === null || this.#socket.readyState !== OPEN) {
       return false;
     }
     this.#socket.send(JSON.stringify(message));
     return true;
   }
 
-  #onFrame(text) {
-    if (typeof text !== 'string') {
-      console.warn('signaling: ignoring a binary frame');
-      return;
-    }
-    let message;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      console.warn('signaling: ignoring a frame that is not JSON');
-      return;
-    }
-    if (message === null || typeof message !== 'object' || typeof message.type !== 'string') {
-      console.warn('signaling: ignoring a frame without a string "type"');
-      return;
-    }
-    // The protocol only ever adds message types; a newer server's extras are
-    // not errors for this client.
-    if (!SERVER_MESSAGE_TYPES.includes(message.type)) {
-      console.debug('signaling: ignoring unknown message type', message.type);
-      return;
-    }
-    this.dispatchEvent(new CustomEvent(message.type, { detail: message }));
+  // ---------------------------------------------------------------- retries
+
+  #scheduleRetry(extra = {}) {
+    const delayMs = this.#backoff.next();
+    this.#setState('reconnecting', { delayMs, ...extra });
+    this.#retryTimer = this.#timers.setTimeout(() => {
+      this.#retryTimer = null;
+      this.#reconnectNow();
+    }, delayMs);
   }
 
-  #startPinging() {
-    this.#stopPinging();
-    this.#pingTimer = setInterval(() => this.ping(), this.#pingIntervalMs);
+  #reconnectNow() {
+    // After a `full` on a rejoin the socket is still open: only join again.
+    if (this.#socket !== null && this.#socket.readyState === OPEN) {
+      this.#sendJoin();
+    } else {
+      this.#dropSocket(1000, 'reconnecting');
+      this.#connect();
+    }
   }
 
-  #stopPinging() {
+  #clearRetryTimer() {
+    if (this.#retryTimer !== null) {
+      this.#timers.clearTimeout(this.#retryTimer);
+      this.#retryTimer = null;
+    }
+  }
+
+  // ---------------------------------------------------------------- keepalive
+
+  #armPing() {
+    this.#clearPingTimers();
+    this.#pingTimer = this.#timers.setTimeout(() => {
+      this.#pingTimer = null;
+      if (this.#write({ type: 'ping' })) {
+        this.#pongTimer = this.#timers.setTimeout(() => this.#onPongTimeout(), this.#pongTimeoutMs);
+      }
+    }, this.#pingIntervalMs);
+  }
+
+  #onPongTimeout() {
+    this.#pongTimer = null;
+    console.warn('signaling: no answer to ping; reconnecting');
+    this.#dropSocket(4000, 'no pong');
+    this.#onLost(4000, 'no answer to ping');
+  }
+
+  #clearPingTimers() {
     if (this.#pingTimer !== null) {
-      clearInterval(this.#pingTimer);
+      this.#timers.clearTimeout(this.#pingTimer);
       this.#pingTimer = null;
     }
+    if (this.#pongTimer !== null) {
+      this.#timers.clearTimeout(this.#pongTimer);
+      this.#pongTimer = null;
+    }
   }
+
+  #stopTimers() {
+    this.#clearPingTimers();
+    this.#clearRetryTimer();
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  #onFrame(text) {
+    // Anything from the server proves the socket alive, so the next ping is
+    // only needed after a quiet interval.
+    if (this.#state !== 'closed') {
+      this.#armPing();
+    }
+    const message = parseServerFrame(text);
+    if (message === null) {
+      return;
+    }
+    switch (message.type) {
+      case 'joined':
+        this.#onJoined(message);
+        return;
+      case 'full':
+        this.#onFull(message);
+        return;
+      case 'error':
+        this.#onError(message);
+        return;
+      default:
+        this.#emit(message.type, message);
+    }
+  }
+
+  #onJoined(message) {
+    const rejoin = this.#hasJoined;
+    this.#hasJoined = true;
+    this.#id = typeof message.id === 'string' ? message.id : null;
+    this.#fullRetries = 0;
+    this.#backoff.reset();
+    this.#setState('joined');
+    this.#emit('joined', { ...message, rejoin });
+  }
+
+  #onFull(message) {
+    if (this.#hasJoined && this.#fullRetries < this.#maxFullRetries) {
+      // We were in this room: most likely the server still counts our old
+      // connection, and will drop it soon.
+      this.#fullRetries += 1;
+      this.#scheduleRetry();
+      return;
+    }
+    this.#setState('full');
+    this.#emit('full', message);
+  }
+
+  #onError(message) {
+    // The error first: a page that hears `closed` next already knows why.
+    this.#emit('error', message);
+    if (message.ref === 'join' || this.#state === 'joining') {
+      if (message.code === 'room_limit' || message.code === 'rate_limited') {
+        this.#scheduleRetry(); // the server is busy now; it may not be later
+      } else {
+        // invalid_room and the like: the same join would be refused again.
+        this.#stopTimers();
+        this.#dropSocket(1000, 'join refused');
+        this.#setState('closed', { code: 0, reason: message.code });
+      }
+    }
+  }
+
+  #setState(state, extra = {}) {
+    const previous = this.#state;
+    if (previous === state && Object.keys(extra).length === 0) {
+      return;
+    }
+    this.#state = state;
+    this.#emit('statechange', { state, previous, ...extra });
+  }
+
+  #emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}
+
+/**
+ * The server message in one text frame, or null for anything this client
+ * cannot use: not text, not JSON, no string `type`, or a type it does not
+ * know (the protocol only ever adds types, so those are not errors).
+ */
+export function parseServerFrame(text) {
+  if (typeof text !== 'string') {
+    return null;
+  }
+  let message;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (message === null || typeof message !== 'object' || Array.isArray(message)
+      || typeof message.type !== 'string' || !SERVER_MESSAGE_TYPES.includes(message.type)) {
+    return null;
+  }
+  return message;
 }

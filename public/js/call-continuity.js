@@ -1,0 +1,54 @@
+// Is this still the same call? The decisions that keep a call alive across
+// signaling trouble, without a browser. No DOM use.
+//
+// duet gives a page a new peer id on every WebSocket connection, so an id
+// cannot tell a daemon restart (both pages reconnect; their media never
+// stopped) from a page reload (a fresh page with no call at all). What can
+// tell them apart is the RTCPeerConnection itself: the SDP session id it put
+// in its descriptions (sdp.js). A page that joins a room where someone is
+// present says which call it still holds ({type: 'hello', mine, yours}); the
+// one already there compares that with its own view of the call.
+
+import { sdpSessionId } from './sdp.js';
+
+/**
+ * The call's two session ids as this page sees them. `mine` is from our
+ * local description, `yours` from the other side's; either is null when not
+ * negotiated yet.
+ */
+export function callSessions(localSdp, remoteSdp) {
+  return { mine: sdpSessionId(localSdp), yours: sdpSessionId(remoteSdp) };
+}
+
+/** The hello this page sends for the call it holds (or for no call). */
+export function helloFor(sessions) {
+  return { type: 'hello', mine: sessions.mine, yours: sessions.yours };
+}
+
+/**
+ * What to do with the other page's hello:
+ * - 'wait'     our connection has not heard from the other side yet (an
+ *              offer of ours, or theirs, is under way), so it cannot be stale
+ * - 'continue' both pages hold the same call: keep it and its media
+ * - 'restart'  the pages hold different calls (or the other holds none):
+ *              drop ours and negotiate a fresh one
+ */
+export function judgeHello(hello, ours) {
+  if (ours.yours === null) {
+    return 'wait';
+  }
+  if (hello.mine !== null && hello.mine === ours.yours && hello.yours === ours.mine) {
+    return 'continue';
+  }
+  return 'restart';
+}
+
+/**
+ * True when an incoming offer comes from another RTCPeerConnection than the
+ * one we have been talking to (the other page reloaded, or dropped its call):
+ * ours then cannot take it as a renegotiation and must be replaced.
+ */
+export function isOfferFromNewConnection(offerSdp, ours) {
+  const theirs = sdpSessionId(offerSdp);
+  return ours.yours !== null && theirs !== null && theirs !== ours.yours;
+}
