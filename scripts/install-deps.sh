@@ -10,7 +10,7 @@ want_test=0
 
 build_packages=(cmake g++ make pkg-config libboost1.81-dev nlohmann-json3-dev libspdlog-dev
                 libcli11-dev libssl-dev libgtest-dev)
-test_packages=(chromium nginx-light curl nodejs npm)
+test_packages=(chromium nginx-light curl iproute2 nodejs npm)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
