@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls exactly this): installs what is
 # missing, then builds and tests three times:
-#   main   warnings as errors; unit, integration, smoke, real-browser and nginx tests
+#   main   warnings as errors; unit, integration, smoke, real-browser, nginx and bench tests
 #   asan   AddressSanitizer + UndefinedBehaviorSanitizer; unit, integration, smoke
 #   tsan   ThreadSanitizer (the daemon runs 2 event-loop threads); unit, integration, smoke
 # Name suites to run only those:  scripts/test.sh main
@@ -62,7 +62,7 @@ sanitizer_build=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DDU
 
 for suite in "${suites[@]}"; do
     case "$suite" in
-        main) run_suite main build-test "unit|integration|smoke|browser|nginx" -DDUET_SYSTEM_TESTS=ON ;;
+        main) run_suite main build-test "unit|integration|smoke|browser|nginx|bench" -DDUET_SYSTEM_TESTS=ON ;;
         asan) run_suite asan build-asan "unit|integration|smoke" "-DDUET_SANITIZERS=address;undefined" "${sanitizer_build[@]}" ;;
         tsan) run_suite tsan build-tsan "unit|integration|smoke" -DDUET_SANITIZERS=thread "${sanitizer_build[@]}" ;;
         *) echo "unknown suite '$suite' (main, asan, tsan)"; status=2 ;;

@@ -1,0 +1,26 @@
+#pragma once
+
+#include "net.hpp"
+
+#include <cstddef>
+#include <vector>
+
+namespace duet::bench {
+
+/// Where connections go and where they come from: the daemon's endpoint, and the
+/// local addresses to spread connections over in turn (none: the kernel picks).
+struct connect_plan {
+    tcp::endpoint server;
+    std::vector<asio::ip::address> sources;
+    clock::duration timeout = std::chrono::seconds(10);  // connect + handshake
+    std::size_t next = 0;
+
+    asio::ip::address next_source() {
+        if (sources.empty()) {
+            return {};
+        }
+        return sources[next++ % sources.size()];
+    }
+};
+
+}  // namespace duet::bench

@@ -1,0 +1,175 @@
+// duet-bench: the load generator of issue #4. Parses the command line, runs one
+// scenario against a running duetd, prints its JSON line and a markdown row, and exits
+// 0 when every check passed, 1 when the run failed, 2 on bad usage. With --table it
+// instead prints the markdown table (medians) of a file of JSON lines.
+#include "connect_plan.hpp"
+#include "options.hpp"
+#include "process_stats.hpp"
+#include "report.hpp"
+#include "scenarios.hpp"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+namespace {
+
+using namespace duet::bench;
+
+int print_table(std::string const& path) {
+    std::ifstream in(path);
+    std::vector<nlohmann::json> lines;
+    for (std::string text; std::getline(in, text);) {
+        auto line = nlohmann::json::parse(text, nullptr, false);
+        if (!line.is_discarded() && line.is_object()) {
+            lines.push_back(std::move(line));
+        }
+    }
+    std::cout << markdown_table(lines);
+    return 0;
+}
+
+/// Fills in each scenario's defaults for what was not given; returns the usage errors.
+std::vector<std::string> resolve(bench_options& o) {
+    std::vector<std::string> errors;
+    if (o.scenario.empty()) {
+        errors.emplace_back("--scenario is required (idle, relay or churn)");
+    }
+    if (o.port == 0) {
+        errors.emplace_back("--port is required: duetd's port");
+    }
+    if (o.scenario == "idle") {
+        o.seconds = o.seconds > 0 ? o.seconds : 2;
+        o.concurrency = o.concurrency > 0 ? o.concurrency : 64;
+        if (o.connections < 2 || o.connections % 2 != 0) {
+            errors.emplace_back("--connections must be even and at least 2 (two per room)");
+        }
+    } else if (o.scenario == "relay") {
+        o.seconds = o.seconds > 0 ? o.seconds : 5;
+        o.concurrency = o.concurrency > 0 ? o.concurrency : 64;
+        o.payload_bytes = o.payload_bytes > 0 ? o.payload_bytes : 250;
+        o.messages = o.messages > 0 ? o.messages : 100'000'000;
+        if (o.rooms < 1 || o.window < 1) {
+            errors.emplace_back("--rooms and --window must be at least 1");
+        }
+    } else if (o.scenario == "churn") {
+        o.seconds = o.seconds > 0 ? o.seconds : 60;
+        o.concurrency = o.concurrency > 0 ? o.concurrency : 1;
+        o.payload_bytes = o.payload_bytes > 0 ? o.payload_bytes : 4000;
+        if (o.cycles < 1) {
+            errors.emplace_back("--cycles must be at least 1");
+        }
+    }
+    if (!(o.timeout > 0)) {
+        errors.emplace_back("--timeout must be positive");
+    }
+    return errors;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    bench_options o;
+    std::string table;
+    CLI::App app{"duet-bench: a load generator for duetd (single-threaded, Beast WebSocket clients). Start duetd "
+                 "with high rate limits (--rate-limit-per-second 1e9 --rate-limit-burst 1e9) and enough "
+                 "--max-connections/--max-rooms; bench/run.sh does it all.",
+                 "duet-bench"};
+    app.get_formatter()->column_width(34);
+    app.add_option("--scenario", o.scenario, "idle, relay or churn")->check(CLI::IsMember({"idle", "relay", "churn"}));
+    app.add_option("--address", o.address, "duetd's address")->capture_default_str();
+    app.add_option("--port", o.port, "duetd's port");
+    app.add_option("--daemon-pid", o.daemon_pid, "duetd's pid: RSS and CPU come from /proc/PID");
+    app.add_option("--daemon-threads", o.daemon_threads, "duetd's --threads, recorded with the results");
+    app.add_option("--connections", o.connections, "idle: connections, two per room")->capture_default_str();
+    app.add_option("--rooms", o.rooms, "relay: rooms, one relaying pair each")->capture_default_str();
+    app.add_option("--window", o.window, "relay: messages in flight per direction")->capture_default_str();
+    app.add_option("--payload-bytes", o.payload_bytes,
+                   "relay: size of each message's data (default 250); churn: of the offer and the answer "
+                   "(default 4000)");
+    app.add_option("--seconds", o.seconds,
+                   "idle: holding time (default 2); relay: sending time (default 5); churn: time limit (default 60)");
+    app.add_option("--messages", o.messages, "relay: most messages to send (default 100000000)");
+    app.add_option("--cycles", o.cycles, "churn: cycles to run")->capture_default_str();
+    app.add_option("--concurrency", o.concurrency,
+                   "idle, relay: rooms set up at once (default 64); churn: cycles at once (default 1)");
+    app.add_option("--source-addresses", o.source_addresses,
+                   "local addresses to connect from in turn, e.g. 127.0.0.1,127.0.0.2")
+        ->delimiter(',');
+    app.add_option("--timeout", o.timeout, "seconds allowed for setting up, draining and closing")
+        ->capture_default_str();
+    app.add_option("--json", o.json_file, "append the JSON line to this file");
+    app.add_option("--label", o.label, "free text recorded with the run and shown in the table");
+    app.add_option("--table", table, "print the markdown table (medians per parameter set) of a JSON-lines file, "
+                                     "then exit")
+        ->check(CLI::ExistingFile);
+    try {
+        app.parse(argc, argv);
+    } catch (CLI::ParseError const& e) {
+        // --help and --version exit 0; any usage error exits 2, as documented.
+        return app.exit(e) == 0 ? 0 : 2;
+    }
+
+    if (!table.empty()) {
+        return print_table(table);
+    }
+    if (auto const errors = resolve(o); !errors.empty()) {
+        for (auto const& e : errors) {
+            std::cerr << "duet-bench: " << e << "\n";
+        }
+        return 2;
+    }
+
+    connect_plan plan;
+    error_code ec;
+    auto const server_address = asio::ip::make_address(o.address, ec);
+    if (ec) {
+        std::cerr << "duet-bench: --address '" << o.address << "' is not an IP address\n";
+        return 2;
+    }
+    plan.server = tcp::endpoint(server_address, o.port);
+    for (auto const& text : o.source_addresses) {
+        auto const source = asio::ip::make_address(text, ec);
+        if (ec) {
+            std::cerr << "duet-bench: --source-addresses: '" << text << "' is not an IP address\n";
+            return 2;
+        }
+        plan.sources.push_back(source);
+    }
+    plan.timeout =
+        std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(std::min(o.timeout, 30.0)));
+
+    auto const load_before = read_loadavg();
+    scenario_result result;
+    try {
+        if (o.scenario == "idle") {
+            result = run_idle(o, plan);
+        } else if (o.scenario == "relay") {
+            result = run_relay(o, plan);
+        } else {
+            result = run_churn(o, plan);
+        }
+    } catch (std::exception const& e) {
+        result.scenario = o.scenario;
+        result.failure = std::string("internal error: ") + e.what();
+    }
+
+    auto const line = json_line(result, o, load_before);
+    std::cout << line << "\n\n" << markdown_table({nlohmann::json::parse(line)}) << std::flush;
+    if (!o.json_file.empty()) {
+        std::ofstream out(o.json_file, std::ios::app);
+        out << line << "\n";
+        if (!out) {
+            std::cerr << "duet-bench: cannot write " << o.json_file << "\n";
+            return 1;
+        }
+    }
+    if (!result.ok()) {
+        std::cerr << "duet-bench: " << result.scenario << " FAILED: " << result.failure << "\n";
+        return 1;
+    }
+    return 0;
+}

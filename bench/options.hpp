@@ -1,0 +1,32 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace duet::bench {
+
+/// Everything the command line sets (main.cpp fills it; each scenario reads what it
+/// needs). Zeros mean "the scenario's default", resolved in main.cpp.
+struct bench_options {
+    std::string scenario;            // idle, relay or churn
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 0;
+    int daemon_pid = 0;              // 0: no daemon statistics
+    unsigned daemon_threads = 0;     // duetd's --threads, recorded only; 0: not given
+    std::size_t connections = 2000;  // idle: joined connections, two per room
+    std::size_t rooms = 50;          // relay: rooms, one relaying pair each
+    std::size_t window = 8;          // relay: messages in flight per direction
+    std::size_t payload_bytes = 0;   // relay: each data value; churn: the offer and the answer
+    double seconds = 0;              // idle: holding time; relay: sending time; churn: time limit
+    std::uint64_t messages = 0;      // relay: most messages sent, both directions together
+    std::size_t cycles = 2000;       // churn: most cycles
+    std::size_t concurrency = 0;     // idle, relay: rooms set up at once; churn: cycles at once
+    std::vector<std::string> source_addresses;  // empty: the kernel picks
+    double timeout = 120;            // seconds for setting up, draining and closing
+    std::string json_file;           // append the JSON line here too
+    std::string label;               // free text recorded with the run
+};
+
+}  // namespace duet::bench

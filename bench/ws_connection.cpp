@@ -1,0 +1,164 @@
+#include "ws_connection.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <utility>
+
+namespace duet::bench {
+
+ws_connection::ws_connection(asio::io_context& ioc) : ws_(ioc) {}
+
+void ws_connection::connect(tcp::endpoint const& server, asio::ip::address const& source, clock::duration timeout,
+                            connect_handler done) {
+    on_connect_ = std::move(done);
+    timeout_ = timeout;
+    host_ = server.address().to_string() + ":" + std::to_string(server.port());
+    auto& stream = beast::get_lowest_layer(ws_);
+    if (!source.is_unspecified()) {
+        error_code ec;
+        auto& socket = stream.socket();
+        socket.open(server.protocol(), ec);
+        if (!ec) {
+            // Bind only the address now and let connect() choose the port by the whole
+            // 4-tuple: otherwise every bound socket takes a port of its own and the
+            // ephemeral range (about 28,000) caps all connections from that address.
+            int const one = 1;
+            ::setsockopt(socket.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+            socket.bind(tcp::endpoint(source, 0), ec);
+        }
+        if (ec) {
+            // Complete asynchronously, as every other outcome does.
+            asio::post(ws_.get_executor(), [self = shared_from_this(), ec] { self->on_connect(ec); });
+            return;
+        }
+    }
+    stream.expires_after(timeout);
+    // async_connect keeps a socket that is already open (and bound).
+    stream.async_connect(server, beast::bind_front_handler(&ws_connection::on_connect, shared_from_this()));
+}
+
+void ws_connection::on_connect(error_code ec) {
+    if (ec) {
+        std::exchange(on_connect_, nullptr)(ec);
+        return;
+    }
+    auto& stream = beast::get_lowest_layer(ws_);
+    error_code ignored;
+    stream.socket().set_option(tcp::no_delay(true), ignored);
+    // From here the WebSocket stream keeps its own deadlines.
+    stream.expires_never();
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = timeout_;  // also bounds the close handshake
+    timeouts.idle_timeout = websocket::stream_base::none();
+    timeouts.keep_alive_pings = false;
+    ws_.set_option(timeouts);
+    ws_.auto_fragment(false);
+    // A client masks each frame through this buffer: room for an SDP-sized message
+    // in one piece means one write system call per message.
+    ws_.write_buffer_bytes(64 * 1024);
+    ws_.async_handshake(response_, host_, "/ws",
+                        beast::bind_front_handler(&ws_connection::on_handshake, shared_from_this()));
+}
+
+void ws_connection::on_handshake(error_code ec) {
+    auto done = std::exchange(on_connect_, nullptr);
+    if (ec) {
+        done(ec);
+        return;
+    }
+    open_ = true;
+    ws_.text(true);
+    do_read();
+    done({});
+    // close() may have been asked for during the handshake.
+    if (closing_ && !writing_ && !close_sent_) {
+        start_close();
+    }
+}
+
+void ws_connection::do_read() {
+    ws_.async_read(buffer_, beast::bind_front_handler(&ws_connection::on_read, shared_from_this()));
+}
+
+void ws_connection::on_read(error_code ec, std::size_t) {
+    if (ec) {
+        return finish(ec);
+    }
+    if (on_message_) {
+        auto const data = buffer_.cdata();
+        on_message_(std::string_view(static_cast<char const*>(data.data()), data.size()));
+    }
+    buffer_.consume(buffer_.size());
+    // Keep reading while closing too: the read is what completes the close handshake.
+    do_read();
+}
+
+void ws_connection::send(std::shared_ptr<std::string const> frame) {
+    if (!open_ || closing_) {
+        return;
+    }
+    queue_.push_back(std::move(frame));
+    if (!writing_) {
+        do_write();
+    }
+}
+
+void ws_connection::do_write() {
+    writing_ = true;
+    ws_.async_write(asio::buffer(*queue_.front()),
+                    beast::bind_front_handler(&ws_connection::on_write, shared_from_this()));
+}
+
+void ws_connection::on_write(error_code ec, std::size_t) {
+    writing_ = false;
+    queue_.pop_front();
+    if (ec) {
+        // The connection is broken; make sure the pending read ends too.
+        error_code ignored;
+        beast::get_lowest_layer(ws_).socket().close(ignored);
+        return;
+    }
+    if (!queue_.empty()) {
+        return do_write();
+    }
+    if (closing_ && !close_sent_) {
+        start_close();
+    }
+}
+
+void ws_connection::close() {
+    if (closing_ || finished_) {
+        return;
+    }
+    closing_ = true;
+    if (open_ && !writing_) {
+        start_close();
+    }
+}
+
+void ws_connection::start_close() {
+    close_sent_ = true;
+    // The pending read ends with websocket::error::closed when the daemon answers.
+    ws_.async_close(websocket::close_code::normal, [self = shared_from_this()](error_code ec) {
+        if (ec) {
+            error_code ignored;
+            beast::get_lowest_layer(self->ws_).socket().close(ignored);
+        }
+    });
+}
+
+void ws_connection::finish(error_code ec) {
+    if (finished_) {
+        return;
+    }
+    finished_ = true;
+    open_ = false;
+    // Drop the handlers so nothing they captured outlives the connection's use.
+    on_message_ = nullptr;
+    if (auto done = std::exchange(on_close_, nullptr)) {
+        done(ec, closing_);
+    }
+}
+
+}  // namespace duet::bench
