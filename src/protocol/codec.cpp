@@ -1,16 +1,12 @@
 #include <duet/protocol/codec.hpp>
 
 #include <duet/protocol/identifiers.hpp>
-#include <duet/protocol/raw_member.hpp>
-
-#include <nlohmann/json.hpp>
+#include <duet/protocol/json_scan.hpp>
 
 #include <string>
 
 namespace duet::protocol {
 namespace {
-
-using json = nlohmann::json;
 
 // The unknown `type` is echoed back in `ref`; cap it so a client cannot make the
 // daemon echo large strings.
@@ -29,15 +25,15 @@ parse_result accept(client_message message) {
 }
 
 /// Reads the `room` member of a join, leave or message request.
-std::optional<parse_result> read_room(json const& object, std::string_view type, std::string& room) {
-    auto const it = object.find("room");
-    if (it == object.end()) {
+std::optional<parse_result> read_room(scanned_frame const& frame, std::string_view type, std::string& room) {
+    auto const* member = find_member(frame, "room");
+    if (member == nullptr) {
         return refuse(error_code::bad_request, "'room' is missing", type);
     }
-    if (!it->is_string()) {
+    if (member->kind != json_kind::string) {
         return refuse(error_code::bad_request, "'room' must be a string", type);
     }
-    room = it->get<std::string>();
+    room = decode_string_token(member->value);
     if (!is_valid_room_name(room)) {
         return refuse(error_code::invalid_room, "a room name is 1 to 64 characters of A-Z a-z 0-9 _ . ~ -",
                       type);
@@ -45,59 +41,60 @@ std::optional<parse_result> read_room(json const& object, std::string_view type,
     return std::nullopt;
 }
 
-parse_result parse_relay(json const& object, std::string_view text) {
+parse_result parse_relay(scanned_frame const& frame) {
     static constexpr std::string_view type = "message";
     relay_request request;
     // Member types first (bad_request), the room-name rule after (invalid_room).
-    auto const data = object.find("data");
-    if (data == object.end()) {
+    auto const* data = find_member(frame, "data");
+    if (data == nullptr) {
         return refuse(error_code::bad_request, "'data' is missing", type);
     }
-    auto const to = object.find("to");
-    if (to != object.end() && !to->is_string()) {
+    auto const* to = find_member(frame, "to");
+    if (to != nullptr && to->kind != json_kind::string) {
         return refuse(error_code::bad_request, "'to' must be a string (a peer id)", type);
     }
-    if (auto refused = read_room(object, type, request.room)) {
+    if (auto refused = read_room(frame, type, request.room)) {
         return std::move(*refused);
     }
-    if (to != object.end()) {
-        request.to = to->get<std::string>();
+    if (to != nullptr) {
+        request.to = decode_string_token(to->value);
     }
     // Relay the sender's own text of `data`, not a re-serialisation (rule 5).
-    auto const raw = raw_member(text, "data");
-    request.data = raw ? std::string(*raw) : data->dump();
+    request.data = std::string(data->value);
     return accept(std::move(request));
 }
 
 }  // namespace
 
 parse_result parse_client_message(std::string_view text) {
-    json object = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-    if (object.is_discarded()) {
+    // One validating pass that builds no tree: routing needs three short strings, and
+    // `data` (an SDP, say) is relayed as the sender wrote it.
+    auto const frame = scan_json(text);
+    if (!frame.valid) {
         return refuse(error_code::bad_json, "the frame is not valid JSON");
     }
-    if (!object.is_object()) {
+    if (!frame.is_object) {
         return refuse(error_code::bad_json, "the frame must be a JSON object");
     }
-    auto const type_it = object.find("type");
-    if (type_it == object.end() || !type_it->is_string()) {
+    auto const* type_member = find_member(frame, "type");
+    if (type_member == nullptr || type_member->kind != json_kind::string) {
         return refuse(error_code::bad_json, "the object must have a string member 'type'");
     }
-    std::string const& type = type_it->get_ref<std::string const&>();
+    std::string const type = decode_string_token(type_member->value);
 
     if (type == "message") {
-        return parse_relay(object, text);
+        return parse_relay(frame);
     }
     if (type == "join") {
         join_request request;
-        if (auto refused = read_room(object, type, request.room)) {
+        if (auto refused = read_room(frame, type, request.room)) {
             return std::move(*refused);
         }
         return accept(std::move(request));
     }
     if (type == "leave") {
         leave_request request;
-        if (auto refused = read_room(object, type, request.room)) {
+        if (auto refused = read_room(frame, type, request.room)) {
             return std::move(*refused);
         }
         return accept(std::move(request));
