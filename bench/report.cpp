@@ -250,4 +250,19 @@ std::string markdown_table(std::vector<nlohmann::json> const& lines) {
     return out;
 }
 
+nlohmann::ordered_json percentiles_ms(latency_histogram const& histogram) {
+    auto const ms = [&](double fraction) { return histogram.percentile_ns(fraction) / 1e6; };
+    return {{"p50_ms", ms(0.50)},
+            {"p99_ms", ms(0.99)},
+            {"p999_ms", ms(0.999)},
+            {"max_ms", static_cast<double>(histogram.max_ns()) / 1e6},
+            {"mean_ms", histogram.mean_ns() / 1e6}};
+}
+
+void put_daemon_cpu(nlohmann::ordered_json& results, cpu_times const& used) {
+    results["daemon_cpu_seconds"] = used.total();
+    results["daemon_cpu_user_seconds"] = used.user;
+    results["daemon_cpu_system_seconds"] = used.system;
+}
+
 }  // namespace duet::bench

@@ -1,6 +1,8 @@
 #pragma once
 
+#include "latency_histogram.hpp"
 #include "options.hpp"
+#include "process_stats.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -19,6 +21,12 @@ struct scenario_result {
 
     bool ok() const { return failure.empty(); }
 };
+
+/// p50/p99/p99.9/max/mean of `histogram`, in milliseconds.
+nlohmann::ordered_json percentiles_ms(latency_histogram const& histogram);
+
+/// The daemon's CPU use over a run: total, user and system seconds into `results`.
+void put_daemon_cpu(nlohmann::ordered_json& results, cpu_times const& used);
 
 /// One JSON object on one line: scenario, ok, failure, parameters, the daemon (pid,
 /// --threads if given, OS threads and CPU affinity from /proc), the generator's

@@ -3,6 +3,7 @@
 #include "latency_histogram.hpp"
 #include "payload.hpp"
 #include "process_stats.hpp"
+#include "report.hpp"
 #include "room_pairs.hpp"
 #include "wire.hpp"
 #include "ws_connection.hpp"
@@ -91,18 +92,11 @@ public:
         r["cycles"] = completed_;
         r["seconds"] = elapsed;
         r["cycles_per_second"] = elapsed > 0 ? static_cast<double>(completed_) / elapsed : 0.0;
-        auto const ms = [this](double fraction) { return cycle_time_.percentile_ns(fraction) / 1e6; };
-        r["cycle"] = {{"p50_ms", ms(0.50)},
-                      {"p99_ms", ms(0.99)},
-                      {"p999_ms", ms(0.999)},
-                      {"max_ms", static_cast<double>(cycle_time_.max_ns()) / 1e6},
-                      {"mean_ms", cycle_time_.mean_ns() / 1e6}};
+        r["cycle"] = percentiles_ms(cycle_time_);
         if (cpu_start_ && cpu_end_) {
             auto const used = *cpu_end_ - *cpu_start_;
             auto const cpu = used.total();
-            r["daemon_cpu_seconds"] = cpu;
-            r["daemon_cpu_user_seconds"] = used.user;
-            r["daemon_cpu_system_seconds"] = used.system;
+            put_daemon_cpu(r, used);
             r["daemon_cpu_ms_per_cycle"] = completed_ > 0 ? 1000 * cpu / static_cast<double>(completed_) : 0.0;
         }
         if (memory_end_) {

@@ -3,6 +3,7 @@
 #include "latency_histogram.hpp"
 #include "payload.hpp"
 #include "process_stats.hpp"
+#include "report.hpp"
 #include "room_pairs.hpp"
 #include "wire.hpp"
 
@@ -69,18 +70,11 @@ public:
         r["messages"] = total_received_;
         r["seconds"] = elapsed;
         r["messages_per_second"] = elapsed > 0 ? static_cast<double>(total_received_) / elapsed : 0.0;
-        auto const ms = [this](double fraction) { return latency_.percentile_ns(fraction) / 1e6; };
-        r["latency"] = {{"p50_ms", ms(0.50)},
-                        {"p99_ms", ms(0.99)},
-                        {"p999_ms", ms(0.999)},
-                        {"max_ms", static_cast<double>(latency_.max_ns()) / 1e6},
-                        {"mean_ms", latency_.mean_ns() / 1e6}};
+        r["latency"] = percentiles_ms(latency_);
         if (cpu_start_ && cpu_end_) {
             auto const used = *cpu_end_ - *cpu_start_;
             auto const cpu = used.total();
-            r["daemon_cpu_seconds"] = cpu;
-            r["daemon_cpu_user_seconds"] = used.user;
-            r["daemon_cpu_system_seconds"] = used.system;
+            put_daemon_cpu(r, used);
             r["daemon_cpu_seconds_per_100k"] =
                 total_received_ > 0 ? cpu * 100000.0 / static_cast<double>(total_received_) : 0.0;
         }
