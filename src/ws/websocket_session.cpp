@@ -16,9 +16,9 @@ namespace {
 using wire_error = protocol::error_code;
 using protocol::request_error;
 
-std::string remote_address(beast::tcp_stream& stream) {
+std::string remote_address(tcp::socket const& socket) {
     error_code ec;
-    auto const endpoint = stream.socket().remote_endpoint(ec);
+    auto const endpoint = socket.remote_endpoint(ec);
     return ec ? std::string("?") : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
 
@@ -61,7 +61,7 @@ void websocket_session::on_accept(error_code ec) {
     }
     open_ = true;
     metrics::counters::add(state_.counters.ws_accepted_total);
-    spdlog::info("ws {}: open from {}", logging::short_id(id_), remote_address(ws_.next_layer()));
+    spdlog::info("ws {}: open from {}", logging::short_id(id_), remote_address(beast::get_lowest_layer(ws_)));
     ws_.text(true);
     last_received_ = clock::now();
     next_ping_ = last_received_ + state_.settings.ping_interval;
@@ -238,7 +238,7 @@ void websocket_session::on_write(error_code ec, std::size_t) {
     if (ec) {
         // The connection is broken; make sure the pending read ends too.
         error_code ignored;
-        beast::get_lowest_layer(ws_).socket().close(ignored);
+        beast::get_lowest_layer(ws_).close(ignored);
         return;
     }
     if (!queue_.empty()) {
@@ -259,7 +259,7 @@ void websocket_session::close(websocket::close_code code, std::string_view reaso
     if (!open_) {
         // Still in the handshake: there is no WebSocket to close yet.
         error_code ignored;
-        beast::get_lowest_layer(ws_).socket().close(ignored);
+        beast::get_lowest_layer(ws_).close(ignored);
         return;
     }
     leave_room();
@@ -274,7 +274,7 @@ void websocket_session::close(websocket::close_code code, std::string_view reaso
     close_deadline_.async_wait([self = shared_from_this()](error_code ec) {
         if (!ec && !self->finished_) {
             error_code ignored;
-            beast::get_lowest_layer(self->ws_).socket().close(ignored);
+            beast::get_lowest_layer(self->ws_).close(ignored);
         }
     });
     if (!writing_) {

@@ -2,6 +2,7 @@
 
 #include <duet/metrics/counters.hpp>
 #include <duet/net/asio.hpp>
+#include <duet/net/coalescing_socket.hpp>
 #include <duet/protocol/client_message.hpp>
 #include <duet/rooms/peer.hpp>
 #include <duet/runtime/daemon_state.hpp>
@@ -62,7 +63,7 @@ private:
     void leave_room();
     void finish(error_code ec);
 
-    websocket::stream<beast::tcp_stream> ws_;
+    websocket::stream<net::coalescing_socket> ws_;
     beast::flat_buffer buffer_;
     runtime::daemon_state& state_;
     std::string const id_;

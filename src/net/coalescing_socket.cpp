@@ -1,0 +1,101 @@
+#include <duet/net/coalescing_socket.hpp>
+
+namespace duet::net {
+namespace {
+
+/// Posts `handler(args...)` to `executor`, the connection's strand, which is also
+/// the executor of every handler Beast gives this socket.
+/// Asio 1.26's any_completion_handler has a broken move assignment (it re-wraps the
+/// handler in itself until the stack overflows): handlers here are only ever moved
+/// by construction or swapped, never assigned.
+template <class Handler, class... Args>
+void post_completion(tcp::socket::executor_type const& executor, Handler handler, Args... args) {
+    asio::post(executor, [h = std::move(handler), args...]() mutable { std::move(h)(args...); });
+}
+
+}  // namespace
+
+coalescing_socket::coalescing_socket(tcp::socket&& socket, std::size_t high_water)
+    : state_(std::make_shared<state>(std::move(socket), high_water)) {}
+
+coalescing_socket::~coalescing_socket() {
+    // The connection is over: a write still in flight is cut short, and its
+    // completion frees the state.
+    error_code ignored;
+    state_->socket.close(ignored);
+}
+
+void coalescing_socket::state::accepted(write_handler handler, std::size_t size) {
+    if (writing && pending.size() >= high_water) {
+        // The kernel is not taking bytes as fast as they come: hold the writer until
+        // the write in flight completes (at most one writer waits: Beast writes one
+        // frame at a time).
+        parked.swap(handler);  // not `=`: see post_completion
+        parked_size = size;
+        return;
+    }
+    if (!writing && !flush_scheduled) {
+        flush_scheduled = true;
+        call_at_turn_end(shared_from_this());
+    }
+    complete(std::move(handler), {}, size);
+}
+
+void coalescing_socket::state::when_flushed(flush_handler handler) {
+    if (failed || (!writing && pending.size() == 0)) {
+        auto const ec = failed;
+        return post_completion(socket.get_executor(), std::move(handler), ec);
+    }
+    flushed_waiter.swap(handler);  // not `=`: see post_completion
+    if (!writing) {
+        flush();  // a teardown does not wait for the end of the turn
+    }
+}
+
+void coalescing_socket::state::on_turn_end() {
+    asio::post(socket.get_executor(), [self = shared_from_this()] {
+        self->flush_scheduled = false;
+        self->flush();
+    });
+}
+
+void coalescing_socket::state::flush() {
+    if (writing || failed || pending.size() == 0) {
+        return;
+    }
+    std::swap(pending, sending);
+    writing = true;
+    asio::async_write(socket, sending.data(),
+                      [self = shared_from_this()](error_code ec, std::size_t) { self->on_flushed(ec); });
+}
+
+void coalescing_socket::state::on_flushed(error_code ec) {
+    writing = false;
+    sending.consume(sending.size());
+    if (ec) {
+        failed = ec;
+        pending.consume(pending.size());
+    }
+    if (parked) {
+        complete(std::move(parked), failed, failed ? 0 : parked_size);
+    }
+    if (!failed && pending.size() > 0) {
+        // What came in during that write has waited long enough: send it now.
+        return flush();
+    }
+    // Idle: hold no buffer memory (most connections are idle most of the time).
+    sending.shrink_to_fit();
+    pending.shrink_to_fit();
+    if (flushed_waiter) {
+        auto const result = failed;
+        post_completion(socket.get_executor(), std::move(flushed_waiter), result);
+    }
+}
+
+void coalescing_socket::state::complete(write_handler handler, error_code ec, std::size_t size) {
+    // Never call a handler from inside its initiating function; the handler's own
+    // executor (the connection's strand) runs it.
+    post_completion(socket.get_executor(), std::move(handler), ec, size);
+}
+
+}  // namespace duet::net

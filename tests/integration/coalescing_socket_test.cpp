@@ -1,0 +1,216 @@
+// net::coalescing_socket and net::run_in_turns on real loopback sockets: writes of
+// one turn leave together, in order, intact; back-pressure holds; without turns the
+// socket still sends.
+#include <duet/net/coalescing_socket.hpp>
+#include <duet/net/turns.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+
+namespace duet::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// A connected pair on 127.0.0.1: `ours` becomes the coalescing socket (on `ioc`),
+/// `peer` is a plain blocking socket the test reads from.
+struct socket_pair {
+    asio::io_context peer_ioc;
+    tcp::socket ours;
+    tcp::socket peer;
+
+    explicit socket_pair(asio::io_context& ioc) : ours(ioc), peer(peer_ioc) {
+        tcp::acceptor acceptor(peer_ioc, {asio::ip::make_address("127.0.0.1"), 0});
+        ours.connect(acceptor.local_endpoint());
+        acceptor.accept(peer);
+    }
+
+    std::string read_exactly(std::size_t size) {
+        std::string bytes(size, '\0');
+        asio::read(peer, asio::buffer(bytes));
+        return bytes;
+    }
+};
+
+/// `count` distinct messages of varied sizes whose bytes tell where they belong.
+std::string message(std::size_t index) {
+    auto const size = 1 + (index * 7919) % 3000;
+    std::string text(size, static_cast<char>('a' + index % 26));
+    text.front() = '<';
+    text.back() = '>';
+    return text;
+}
+
+/// Writes messages [0, count) one after another, each from the previous one's
+/// completion (so several handlers of one turn write), then calls `done`.
+struct writer : std::enable_shared_from_this<writer> {
+    net::coalescing_socket& socket;
+    std::size_t count;
+    std::size_t next = 0;
+    std::string current;
+    std::function<void(error_code)> done;
+
+    writer(net::coalescing_socket& s, std::size_t n, std::function<void(error_code)> d)
+        : socket(s), count(n), done(std::move(d)) {}
+
+    void write_next() {
+        if (next == count) {
+            return done({});
+        }
+        current = message(next++);
+        asio::async_write(socket, asio::buffer(current), [self = shared_from_this()](error_code ec, std::size_t) {
+            if (ec) {
+                return self->done(ec);
+            }
+            self->write_next();
+        });
+    }
+};
+
+TEST(CoalescingSocket, WritesOfOneTurnLeaveTogetherAtItsEnd) {
+    asio::io_context ioc;
+    socket_pair pair(ioc);
+    net::coalescing_socket socket(std::move(pair.ours));
+    std::size_t bytes_seen_before_turn_end = 99;
+    std::string expected;
+    for (std::size_t i = 0; i < 3; ++i) {
+        expected += message(i);
+    }
+    auto w = std::make_shared<writer>(socket, 3, [&](error_code ec) {
+        ASSERT_FALSE(ec);
+        // All three writes completed, still in the turn: nothing was sent yet.
+        bytes_seen_before_turn_end = pair.peer.available();
+    });
+    asio::post(ioc, [w] { w->write_next(); });
+    std::thread loop([&] { net::run_in_turns(ioc); });
+    EXPECT_EQ(pair.read_exactly(expected.size()), expected);
+    loop.join();
+    EXPECT_EQ(bytes_seen_before_turn_end, 0u);
+}
+
+TEST(CoalescingSocket, ManyWritesArriveInOrderAndIntact) {
+    asio::io_context ioc;
+    socket_pair pair(ioc);
+    net::coalescing_socket socket(std::move(pair.ours));
+    constexpr std::size_t count = 5000;
+    std::string expected;
+    for (std::size_t i = 0; i < count; ++i) {
+        expected += message(i);
+    }
+    std::promise<error_code> finished;
+    auto w = std::make_shared<writer>(socket, count, [&](error_code ec) { finished.set_value(ec); });
+    asio::post(ioc, [w] { w->write_next(); });
+    std::thread loop([&] { net::run_in_turns(ioc); });
+    // Read in small pieces while the writer runs: the kernel buffer fills and drains.
+    std::string received;
+    while (received.size() < expected.size()) {
+        received += pair.read_exactly(std::min<std::size_t>(1000, expected.size() - received.size()));
+    }
+    EXPECT_FALSE(finished.get_future().get());
+    loop.join();
+    EXPECT_EQ(received, expected);
+}
+
+TEST(CoalescingSocket, AWriterIsHeldWhileThePeerDoesNotRead) {
+    asio::io_context ioc;
+    socket_pair pair(ioc);
+    constexpr std::size_t high_water = 64 * 1024;
+    net::coalescing_socket socket(std::move(pair.ours), high_water);
+    std::string const chunk(16 * 1024, 'x');
+    std::size_t written = 0;
+    bool held = false;
+    // Keep writing while each write completes; a write that has not completed 300 ms
+    // after it started is held back. 64 MiB written without that means no back-pressure.
+    std::function<void()> write_more = [&] {
+        asio::async_write(socket, asio::buffer(chunk), [&](error_code ec, std::size_t) {
+            if (ec) {
+                return;  // the test closed the socket
+            }
+            written += chunk.size();
+            if (written < 64 * 1024 * 1024) {
+                write_more();
+            }
+        });
+    };
+    asio::post(ioc, write_more);
+    std::thread loop([&] { net::run_in_turns(ioc); });
+    std::size_t last = 0;
+    for (int i = 0; i < 200 && !held; ++i) {
+        std::this_thread::sleep_for(300ms);
+        auto const now = asio::post(ioc, asio::use_future([&] { return written; })).get();
+        held = now == last && now > 0;
+        last = now;
+    }
+    ASSERT_TRUE(held) << "every write completed: " << last << " bytes accepted with nobody reading";
+    // Bounded: what was accepted is what the two kernel buffers hold plus at most
+    // high_water and one chunk in ours.
+    auto const buffer_size = [](tcp::socket& s, int option) {
+        int bytes = 0;
+        socklen_t size = sizeof(bytes);
+        ::getsockopt(s.native_handle(), SOL_SOCKET, option, &bytes, &size);
+        return static_cast<std::size_t>(bytes);
+    };
+    auto const kernel_bytes = buffer_size(pair.peer, SO_RCVBUF) + buffer_size(socket.next_layer(), SO_SNDBUF);
+    EXPECT_LT(last, 2 * kernel_bytes + 2 * high_water + chunk.size());
+    // Reading lets the writer go on: the held write completes and more follow.
+    pair.read_exactly(last + chunk.size());
+    std::size_t after = last;
+    for (int i = 0; i < 100 && after <= last; ++i) {
+        std::this_thread::sleep_for(50ms);
+        after = asio::post(ioc, asio::use_future([&] { return written; })).get();
+    }
+    EXPECT_GT(after, last);
+    error_code ignored;
+    socket.next_layer().close(ignored);
+    pair.peer.close();
+    loop.join();
+}
+
+TEST(CoalescingSocket, SendsWithoutTurnsToo) {
+    // A plain io_context::run() has no turn ends: each flush is simply posted.
+    asio::io_context ioc;
+    socket_pair pair(ioc);
+    net::coalescing_socket socket(std::move(pair.ours));
+    std::string expected;
+    for (std::size_t i = 0; i < 50; ++i) {
+        expected += message(i);
+    }
+    auto w = std::make_shared<writer>(socket, 50, [](error_code ec) { ASSERT_FALSE(ec); });
+    asio::post(ioc, [w] { w->write_next(); });
+    std::thread loop([&] { ioc.run(); });
+    EXPECT_EQ(pair.read_exactly(expected.size()), expected);
+    loop.join();
+}
+
+TEST(CoalescingSocket, AWriteAfterTheSocketFailedReportsTheError) {
+    asio::io_context ioc;
+    socket_pair pair(ioc);
+    net::coalescing_socket socket(std::move(pair.ours));
+    pair.peer.close();
+    std::string const chunk(64 * 1024, 'x');
+    error_code last_error;
+    std::size_t writes = 0;
+    std::function<void()> write_more = [&] {
+        asio::async_write(socket, asio::buffer(chunk), [&](error_code ec, std::size_t) {
+            ++writes;
+            if (ec) {
+                last_error = ec;
+            } else if (writes < 1000) {
+                write_more();
+            }
+        });
+    };
+    asio::post(ioc, write_more);
+    net::run_in_turns(ioc);
+    EXPECT_TRUE(last_error) << writes << " writes to a closed peer all succeeded";
+}
+
+}  // namespace
+}  // namespace duet::testing
