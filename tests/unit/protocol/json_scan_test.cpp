@@ -41,6 +41,28 @@ TEST_P(scan_vs_nlohmann, AgreesOnValidity) {
 
 INSTANTIATE_TEST_SUITE_P(Corpus, scan_vs_nlohmann, ::testing::ValuesIn(corpus));
 
+// Strings are skipped eight plain bytes at a time: put each kind of special byte at
+// every offset of a long string (so at every place in a block, and in the tail that
+// is shorter than a block) and check the verdict against nlohmann each time.
+TEST(scan_json, SpecialBytesAtEveryOffsetOfALongString) {
+    std::vector<std::string> const specials{
+        "\\\"", "\\\\", "\\n", "\\u00e9", "\\ud83d\\ude00", "\\x", "\\u12", "\t", "\x01", "\x1f", "\x7f",
+        "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xff", "\xc3", "\xed\xa0\x80", "\"", " ", "~"};
+    std::size_t checked = 0;
+    for (std::size_t length = 0; length <= 24; ++length) {
+        for (std::size_t at = 0; at <= length; ++at) {
+            for (auto const& special : specials) {
+                std::string const inner = std::string(at, 'a') + special + std::string(length - at, 'b');
+                std::string const text = "{\"d\":\"" + inner + "\",\"n\":1}";
+                bool const reference = !nlohmann::json::parse(text, nullptr, false).is_discarded();
+                ASSERT_EQ(scan_json(text).valid, reference) << "input: " << text;
+                ++checked;
+            }
+        }
+    }
+    EXPECT_EQ(checked, 325u * 20u);
+}
+
 TEST(scan_json, MembersKeepTheirExactText) {
     std::string const text = R"({ "type" : "message", "data" : { "z" : 1e2 , "s":"a}\"b" } ,"n":-0.0,"l":[1, {"x":"]"}]})";
     auto const frame = scan_json(text);
