@@ -22,7 +22,8 @@ tcp::endpoint make_endpoint(config::settings const& s) {
 
 server::server(config::settings settings, options opts)
     : state_(std::move(settings)),
-      ioc_(),
+      // One thread: tell Asio, which then skips some of its cross-thread work.
+      ioc_(config::effective_threads(state_.settings) == 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT),
       control_(asio::make_strand(ioc_)),
       grace_(control_),
       drain_poll_(control_) {

@@ -51,8 +51,18 @@ tcp::endpoint listener::local_endpoint() const {
     return local_;
 }
 
+asio::any_io_executor listener::connection_executor() {
+    // A connection's handlers must never run at once. With several event-loop
+    // threads a strand sees to it; with one thread nothing can run at once anyway,
+    // and the strand's locking and bookkeeping on every handler would be pure cost.
+    if (config::effective_threads(state_.settings) == 1) {
+        return ioc_.get_executor();
+    }
+    return asio::make_strand(ioc_);
+}
+
 void listener::do_accept() {
-    acceptor_.async_accept(asio::make_strand(ioc_), beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+    acceptor_.async_accept(connection_executor(), beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 
 void listener::on_accept(error_code ec, tcp::socket socket) {

@@ -19,8 +19,14 @@ config::settings& unlimited(config::settings& s) {
     return s;
 }
 
-TEST(Ordering, ThousandsOfMessagesArriveCompleteAndInOrderBothWays) {
-    test_server server([](config::settings& s) { unlimited(s); });
+// With several event-loop threads each connection has a strand; with one, none.
+class OrderingOnThreads : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(OrderingOnThreads, ThousandsOfMessagesArriveCompleteAndInOrderBothWays) {
+    test_server server([](config::settings& s) {
+        unlimited(s);
+        s.threads = GetParam();
+    });
     ws_client a(server.port()), b(server.port());
     a.join("bulk");
     b.join("bulk");
@@ -42,6 +48,8 @@ TEST(Ordering, ThousandsOfMessagesArriveCompleteAndInOrderBothWays) {
     EXPECT_TRUE(a.nothing_within(50ms));
     EXPECT_TRUE(b.nothing_within(10ms));
 }
+
+INSTANTIATE_TEST_SUITE_P(Threads, OrderingOnThreads, ::testing::Values(1u, 2u));
 
 TEST(Ordering, TwoHundredRoomsInParallelNeverLeakAcrossRooms) {
     test_server server([](config::settings& s) { unlimited(s); });

@@ -8,7 +8,8 @@
 namespace duet::net {
 
 /// Accepts TCP connections and starts an http_session for each, on a strand of its
-/// own (the connection's only serialisation domain). Owned by app::server; its
+/// own (the connection's only serialisation domain; with one event-loop thread, the
+/// plain context, which serialises everything). Owned by app::server; its
 /// handlers keep it alive while an accept is pending. stop() may be called from any
 /// thread.
 class listener : public std::enable_shared_from_this<listener> {
@@ -22,6 +23,8 @@ public:
     tcp::endpoint local_endpoint() const;
 
 private:
+    /// A strand per connection, or the plain context when it runs on one thread.
+    asio::any_io_executor connection_executor();
     void do_accept();
     void on_accept(error_code ec, tcp::socket socket);
 
