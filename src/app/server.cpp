@@ -1,5 +1,4 @@
 #include <duet/app/server.hpp>
-#include <duet/net/turns.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -49,7 +48,7 @@ void server::start() {
     auto const count = config::effective_threads(state_.settings);
     threads_.reserve(count);
     for (unsigned i = 0; i < count; ++i) {
-        threads_.emplace_back([this] { net::run_in_turns(ioc_); });
+        threads_.emplace_back([this] { ioc_.run(); });
     }
     spdlog::info("duetd serving {} on port {} with {} thread(s)", state_.files.root().string(), port_, count);
 }

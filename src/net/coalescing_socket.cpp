@@ -35,8 +35,7 @@ void coalescing_socket::state::accepted(write_handler handler, std::size_t size)
         return;
     }
     if (!writing && !flush_scheduled) {
-        flush_scheduled = true;
-        call_at_turn_end(shared_from_this());
+        schedule_flush();
     }
     complete(std::move(handler), {}, size);
 }
@@ -48,11 +47,13 @@ void coalescing_socket::state::when_flushed(flush_handler handler) {
     }
     flushed_waiter.swap(handler);  // not `=`: see post_completion
     if (!writing) {
-        flush();  // a teardown does not wait for the end of the turn
+        flush();  // a teardown does not wait for the posted flush
     }
 }
 
-void coalescing_socket::state::on_turn_end() {
+void coalescing_socket::state::schedule_flush() {
+    // Posted, not done now: the writes of the handlers already queued join this one.
+    flush_scheduled = true;
     asio::post(socket.get_executor(), [self = shared_from_this()] {
         self->flush_scheduled = false;
         self->flush();

@@ -1,8 +1,6 @@
-// net::coalescing_socket and net::run_in_turns on real loopback sockets: writes of
-// one turn leave together, in order, intact; back-pressure holds; without turns the
-// socket still sends.
+// net::coalescing_socket on real loopback sockets: writes made before the flush runs
+// leave together, in order, intact; back-pressure holds; a failed socket says so.
 #include <duet/net/coalescing_socket.hpp>
-#include <duet/net/turns.hpp>
 
 #include <gtest/gtest.h>
 
@@ -49,7 +47,7 @@ std::string message(std::size_t index) {
 }
 
 /// Writes messages [0, count) one after another, each from the previous one's
-/// completion (so several handlers of one turn write), then calls `done`.
+/// completion (so the writes come from several handlers), then calls `done`.
 struct writer : std::enable_shared_from_this<writer> {
     net::coalescing_socket& socket;
     std::size_t count;
@@ -74,25 +72,26 @@ struct writer : std::enable_shared_from_this<writer> {
     }
 };
 
-TEST(CoalescingSocket, WritesOfOneTurnLeaveTogetherAtItsEnd) {
+TEST(CoalescingSocket, WritesQueuedBeforeTheFlushLeaveInOneSend) {
     asio::io_context ioc;
     socket_pair pair(ioc);
     net::coalescing_socket socket(std::move(pair.ours));
-    std::size_t bytes_seen_before_turn_end = 99;
-    std::string expected;
-    for (std::size_t i = 0; i < 3; ++i) {
-        expected += message(i);
-    }
-    auto w = std::make_shared<writer>(socket, 3, [&](error_code ec) {
-        ASSERT_FALSE(ec);
-        // All three writes completed, still in the turn: nothing was sent yet.
-        bytes_seen_before_turn_end = pair.peer.available();
+    std::string const first = message(1), second = message(2), third = message(3);
+    std::size_t available_when_first_completed = 0;
+    asio::post(ioc, [&] {
+        // Three writes from one handler; the flush posted by the first runs after it.
+        asio::async_write(socket, asio::buffer(first), [&](error_code ec, std::size_t) {
+            ASSERT_FALSE(ec);
+            // On loopback a send is in the peer's buffer when it returns: had each
+            // write been its own send, only the first would be there by now.
+            available_when_first_completed = pair.peer.available();
+        });
+        asio::async_write(socket, asio::buffer(second), [](error_code ec, std::size_t) { ASSERT_FALSE(ec); });
+        asio::async_write(socket, asio::buffer(third), [](error_code ec, std::size_t) { ASSERT_FALSE(ec); });
     });
-    asio::post(ioc, [w] { w->write_next(); });
-    std::thread loop([&] { net::run_in_turns(ioc); });
-    EXPECT_EQ(pair.read_exactly(expected.size()), expected);
-    loop.join();
-    EXPECT_EQ(bytes_seen_before_turn_end, 0u);
+    ioc.run();
+    EXPECT_EQ(available_when_first_completed, first.size() + second.size() + third.size());
+    EXPECT_EQ(pair.read_exactly(first.size() + second.size() + third.size()), first + second + third);
 }
 
 TEST(CoalescingSocket, ManyWritesArriveInOrderAndIntact) {
@@ -107,7 +106,7 @@ TEST(CoalescingSocket, ManyWritesArriveInOrderAndIntact) {
     std::promise<error_code> finished;
     auto w = std::make_shared<writer>(socket, count, [&](error_code ec) { finished.set_value(ec); });
     asio::post(ioc, [w] { w->write_next(); });
-    std::thread loop([&] { net::run_in_turns(ioc); });
+    std::thread loop([&] { ioc.run(); });
     // Read in small pieces while the writer runs: the kernel buffer fills and drains.
     std::string received;
     while (received.size() < expected.size()) {
@@ -140,7 +139,7 @@ TEST(CoalescingSocket, AWriterIsHeldWhileThePeerDoesNotRead) {
         });
     };
     asio::post(ioc, write_more);
-    std::thread loop([&] { net::run_in_turns(ioc); });
+    std::thread loop([&] { ioc.run(); });
     std::size_t last = 0;
     for (int i = 0; i < 200 && !held; ++i) {
         std::this_thread::sleep_for(300ms);
@@ -173,22 +172,6 @@ TEST(CoalescingSocket, AWriterIsHeldWhileThePeerDoesNotRead) {
     loop.join();
 }
 
-TEST(CoalescingSocket, SendsWithoutTurnsToo) {
-    // A plain io_context::run() has no turn ends: each flush is simply posted.
-    asio::io_context ioc;
-    socket_pair pair(ioc);
-    net::coalescing_socket socket(std::move(pair.ours));
-    std::string expected;
-    for (std::size_t i = 0; i < 50; ++i) {
-        expected += message(i);
-    }
-    auto w = std::make_shared<writer>(socket, 50, [](error_code ec) { ASSERT_FALSE(ec); });
-    asio::post(ioc, [w] { w->write_next(); });
-    std::thread loop([&] { ioc.run(); });
-    EXPECT_EQ(pair.read_exactly(expected.size()), expected);
-    loop.join();
-}
-
 TEST(CoalescingSocket, AWriteAfterTheSocketFailedReportsTheError) {
     asio::io_context ioc;
     socket_pair pair(ioc);
@@ -208,7 +191,7 @@ TEST(CoalescingSocket, AWriteAfterTheSocketFailedReportsTheError) {
         });
     };
     asio::post(ioc, write_more);
-    net::run_in_turns(ioc);
+    ioc.run();
     EXPECT_TRUE(last_error) << writes << " writes to a closed peer all succeeded";
 }
 
