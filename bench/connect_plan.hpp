@@ -1,5 +1,6 @@
 #pragma once
 
+#include "dialect.hpp"
 #include "net.hpp"
 
 #include <cstddef>
@@ -7,10 +8,12 @@
 
 namespace duet::bench {
 
-/// Where connections go and where they come from: the daemon's endpoint, and the
-/// local addresses to spread connections over in turn (none: the kernel picks).
+/// Where connections go, how they talk and where they come from: the server's endpoint
+/// and dialect, and the local addresses to spread connections over in turn (none: the
+/// kernel picks).
 struct connect_plan {
     tcp::endpoint server;
+    dialect const* wire = nullptr;  // set by main; outlives the run
     std::vector<asio::ip::address> sources;
     clock::duration timeout = std::chrono::seconds(10);  // connect + handshake
     std::size_t next = 0;

@@ -1,7 +1,8 @@
 // duet-bench: the load generator of issue #4. Parses the command line, runs one
-// scenario against a running duetd, prints its JSON line and a markdown row, and exits
-// 0 when every check passed, 1 when the run failed, 2 on bad usage. With --table it
-// instead prints the markdown table (medians) of a file of JSON lines.
+// scenario against a running server (duetd, or the original design's socket.io server
+// with --dialect socketio), prints its JSON line and a markdown row, and exits 0 when
+// every check passed, 1 when the run failed, 2 on bad usage. With --table (or
+// --compare-table) it instead prints the markdown table (medians) of a file of JSON lines.
 #include "connect_plan.hpp"
 #include "options.hpp"
 #include "process_stats.hpp"
@@ -19,7 +20,7 @@ namespace {
 
 using namespace duet::bench;
 
-int print_table(std::string const& path) {
+std::vector<nlohmann::json> read_lines(std::string const& path) {
     std::ifstream in(path);
     std::vector<nlohmann::json> lines;
     for (std::string text; std::getline(in, text);) {
@@ -28,8 +29,7 @@ int print_table(std::string const& path) {
             lines.push_back(std::move(line));
         }
     }
-    std::cout << markdown_table(lines);
-    return 0;
+    return lines;
 }
 
 /// Fills in each scenario's defaults for what was not given; returns the usage errors.
@@ -39,7 +39,7 @@ std::vector<std::string> resolve(bench_options& o) {
         errors.emplace_back("--scenario is required (idle, relay or churn)");
     }
     if (o.port == 0) {
-        errors.emplace_back("--port is required: duetd's port");
+        errors.emplace_back("--port is required: the server's port");
     }
     if (o.scenario == "idle") {
         o.seconds = o.seconds > 0 ? o.seconds : 2;
@@ -74,15 +74,22 @@ std::vector<std::string> resolve(bench_options& o) {
 int main(int argc, char** argv) {
     bench_options o;
     std::string table;
+    std::string compare_table;
     CLI::App app{"duet-bench: a load generator for duetd (single-threaded, Beast WebSocket clients). Start duetd "
                  "with high rate limits (--rate-limit-per-second 1e9 --rate-limit-burst 1e9) and enough "
-                 "--max-connections/--max-rooms; bench/run.sh does it all.",
+                 "--max-connections/--max-rooms; bench/run.sh does it all. With --dialect socketio it drives the "
+                 "original design's socket.io server instead; bench/compare.sh runs both side by side.",
                  "duet-bench"};
     app.get_formatter()->column_width(34);
     app.add_option("--scenario", o.scenario, "idle, relay or churn")->check(CLI::IsMember({"idle", "relay", "churn"}));
-    app.add_option("--address", o.address, "duetd's address")->capture_default_str();
-    app.add_option("--port", o.port, "duetd's port");
-    app.add_option("--daemon-pid", o.daemon_pid, "duetd's pid: RSS and CPU come from /proc/PID");
+    app.add_option("--dialect", o.dialect,
+                   "the server's protocol: duet (duetd, PROTOCOL.md) or socketio (the original design's "
+                   "socket.io 2.x server, bench/socketio)")
+        ->check(CLI::IsMember({"duet", "socketio"}))
+        ->capture_default_str();
+    app.add_option("--address", o.address, "the server's address")->capture_default_str();
+    app.add_option("--port", o.port, "the server's port");
+    app.add_option("--daemon-pid", o.daemon_pid, "the server's pid: RSS and CPU come from /proc/PID");
     app.add_option("--daemon-threads", o.daemon_threads, "duetd's --threads, recorded with the results");
     app.add_option("--connections", o.connections, "idle: connections, two per room")->capture_default_str();
     app.add_option("--rooms", o.rooms, "relay: rooms, one relaying pair each")->capture_default_str();
@@ -106,6 +113,10 @@ int main(int argc, char** argv) {
     app.add_option("--table", table, "print the markdown table (medians per parameter set) of a JSON-lines file, "
                                      "then exit")
         ->check(CLI::ExistingFile);
+    app.add_option("--compare-table", compare_table,
+                   "print duetd and the socket.io server side by side (medians) from a JSON-lines file with "
+                   "runs of both, then exit")
+        ->check(CLI::ExistingFile);
     try {
         app.parse(argc, argv);
     } catch (CLI::ParseError const& e) {
@@ -114,7 +125,12 @@ int main(int argc, char** argv) {
     }
 
     if (!table.empty()) {
-        return print_table(table);
+        std::cout << markdown_table(read_lines(table));
+        return 0;
+    }
+    if (!compare_table.empty()) {
+        std::cout << comparison_table(read_lines(compare_table));
+        return 0;
     }
     if (auto const errors = resolve(o); !errors.empty()) {
         for (auto const& e : errors) {
@@ -123,7 +139,9 @@ int main(int argc, char** argv) {
         return 2;
     }
 
+    auto const wire = make_dialect(o.dialect);
     connect_plan plan;
+    plan.wire = wire.get();
     error_code ec;
     auto const server_address = asio::ip::make_address(o.address, ec);
     if (ec) {

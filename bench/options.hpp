@@ -11,6 +11,7 @@ namespace duet::bench {
 /// needs). Zeros mean "the scenario's default", resolved in main.cpp.
 struct bench_options {
     std::string scenario;            // idle, relay or churn
+    std::string dialect = "duet";    // the server's: duet (duetd) or socketio (the original design)
     std::string address = "127.0.0.1";
     std::uint16_t port = 0;
     int daemon_pid = 0;              // 0: no daemon statistics

@@ -94,20 +94,16 @@ std::string met(bool ok) {
     return ok ? "met" : "**missed**";
 }
 
-struct row {
-    std::string scenario, parameters, threads, runs, load, throughput, p50, p99, p999, cpu, memory, target;
-};
+}  // namespace
 
-row describe(nlohmann::json const& line, nlohmann::json const& results, std::size_t passed, std::size_t total) {
-    auto const& p = line.at("parameters");
-    row r;
-    r.scenario = line.value("scenario", "?");
-    r.runs = std::to_string(passed) + "/" + std::to_string(total);
-    auto const daemon = line.value("daemon", nlohmann::json::object());
-    r.threads = daemon.contains("threads") ? daemon["threads"].dump() : "?";
-    if (auto const label = line.value("label", std::string()); !label.empty()) {
-        r.scenario += " (" + label + ")";
-    }
+table_row describe(run_summary const& summary) {
+    auto const& p = summary.parameters;
+    auto const& results = summary.results;
+    table_row r;
+    r.scenario = summary.scenario;
+    r.runs = std::to_string(summary.passed) + "/" + std::to_string(summary.total);
+    r.threads = summary.threads;
+    r.load = summary.load < 0 ? "?" : fixed(summary.load, 2);
     r.p50 = r.p99 = r.p999 = r.cpu = r.memory = r.target = r.throughput = "–";
     auto const sources = p.value("source_addresses", std::size_t{0});
     if (r.scenario.rfind("idle", 0) == 0) {
@@ -156,15 +152,19 @@ row describe(nlohmann::json const& line, nlohmann::json const& results, std::siz
             r.memory = fixed(rss / 1024, 1) + " MiB";
         }
     }
+    if (summary.passed == 0) {
+        auto failure = summary.failure;
+        std::replace(failure.begin(), failure.end(), '|', '/');
+        r.throughput = "FAILED: " + failure;
+    }
     return r;
 }
-
-}  // namespace
 
 std::string json_line(scenario_result const& result, bench_options const& options,
                       std::vector<double> const& load_before) {
     ojson line;
     line["scenario"] = result.scenario;
+    line["dialect"] = options.dialect;
     line["ok"] = result.ok();
     if (!result.ok()) {
         line["failure"] = result.failure;
@@ -194,8 +194,8 @@ std::string json_line(scenario_result const& result, bench_options const& option
     return line.dump();
 }
 
-std::string markdown_table(std::vector<nlohmann::json> const& lines) {
-    // Group the runs of one scenario with one parameter set and one daemon setup, in
+std::vector<run_summary> summarize(std::vector<nlohmann::json> const& lines) {
+    // Group the runs of one scenario with one parameter set and one server setup, in
     // the order they first appear.
     std::vector<std::string> order;
     std::map<std::string, std::vector<nlohmann::json const*>> groups;
@@ -204,8 +204,8 @@ std::string markdown_table(std::vector<nlohmann::json> const& lines) {
             continue;
         }
         auto const daemon = line.value("daemon", nlohmann::json::object());
-        auto key = line.value("scenario", "") + "|" + line.value("label", "") + "|" + line["parameters"].dump() + "|" +
-                   (daemon.contains("threads") ? daemon["threads"].dump() : "");
+        auto key = line.value("scenario", "") + "|" + line.value("dialect", "duet") + "|" + line.value("label", "") +
+                   "|" + line["parameters"].dump() + "|" + (daemon.contains("threads") ? daemon["threads"].dump() : "");
         auto& group = groups[key];
         if (group.empty()) {
             order.push_back(key);
@@ -213,34 +213,53 @@ std::string markdown_table(std::vector<nlohmann::json> const& lines) {
         group.push_back(&line);
     }
 
-    std::string out =
-        "| scenario | parameters | daemon threads | runs passed | load before | throughput | p50 | p99 | p99.9 | "
-        "daemon CPU | daemon RSS | target |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+    std::vector<run_summary> out;
     for (auto const& key : order) {
         auto const& runs = groups[key];
+        auto const& first = *runs.front();
+        run_summary s;
+        s.scenario = first.value("scenario", "?");
+        s.dialect = first.value("dialect", "duet");  // lines from before --dialect are duetd's
+        s.label = first.value("label", "");
+        s.parameters = first["parameters"];
+        auto const daemon = first.value("daemon", nlohmann::json::object());
+        s.threads = daemon.contains("threads") ? daemon["threads"].dump() : "?";
+        s.total = runs.size();
         std::vector<nlohmann::json const*> passed;
         for (auto const* run : runs) {
             if (run->value("ok", false) && run->contains("results")) {
                 passed.push_back(&(*run)["results"]);
             }
         }
-        auto const results = passed.empty() ? nlohmann::json::object() : median_of(passed);
-        auto r = describe(*runs.front(), results, passed.size(), runs.size());
-        if (passed.empty()) {
-            auto failure = runs.front()->value("failure", std::string("?"));
-            std::replace(failure.begin(), failure.end(), '|', '/');
-            r.throughput = "FAILED: " + failure;
-        }
+        s.passed = passed.size();
+        s.results = passed.empty() ? nlohmann::json::object() : median_of(passed);
+        s.failure = first.value("failure", std::string("?"));
         // The busiest the machine was before any of the runs (1-minute load average).
-        double load = -1;
         for (auto const* run : runs) {
             auto const machine = run->value("machine", nlohmann::json::object());
             if (auto const it = machine.find("load_before"); it != machine.end() && it->is_array() && !it->empty()) {
-                load = std::max(load, (*it)[0].get<double>());
+                s.load = std::max(s.load, (*it)[0].get<double>());
             }
         }
-        r.load = load < 0 ? "?" : fixed(load, 2);
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+std::string markdown_table(std::vector<nlohmann::json> const& lines) {
+    std::string out =
+        "| scenario | parameters | daemon threads | runs passed | load before | throughput | p50 | p99 | p99.9 | "
+        "daemon CPU | daemon RSS | target |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+    for (auto const& summary : summarize(lines)) {
+        auto r = describe(summary);
+        if (summary.dialect != "duet") {
+            r.scenario += " [" + summary.dialect + "]";
+            r.target = "–";  // the targets are duetd's
+        }
+        if (!summary.label.empty()) {
+            r.scenario += " (" + summary.label + ")";
+        }
         for (auto const* cell : {&r.scenario, &r.parameters, &r.threads, &r.runs, &r.load, &r.throughput, &r.p50,
                                  &r.p99, &r.p999, &r.cpu, &r.memory, &r.target}) {
             out += "| " + *cell + " ";

@@ -35,9 +35,39 @@ void put_daemon_cpu(nlohmann::ordered_json& results, cpu_times const& used);
 std::string json_line(scenario_result const& result, bench_options const& options,
                       std::vector<double> const& load_before);
 
+/// The runs of one scenario with one parameter set against one server setup (dialect,
+/// label, daemon threads): each result the median over the passing runs.
+struct run_summary {
+    std::string scenario;
+    std::string dialect;  // "duet" for lines written before there were dialects
+    std::string label;
+    nlohmann::json parameters;
+    std::string threads;  // the daemon's --threads as recorded, "?" when not given
+    std::size_t passed = 0;
+    std::size_t total = 0;
+    nlohmann::json results;  // the medians; empty when no run passed
+    std::string failure;     // the first run's failure, shown when none passed
+    double load = -1;        // the highest 1-minute load average before a run; -1: unknown
+};
+
+/// Groups JSON lines as json_line() writes them, in the order each group first appears.
+std::vector<run_summary> summarize(std::vector<nlohmann::json> const& lines);
+
+/// A summary in words, cell by cell (scenario without dialect or label; the target
+/// is the issue's, where one applies).
+struct table_row {
+    std::string scenario, parameters, threads, runs, load, throughput, p50, p99, p999, cpu, memory, target;
+};
+table_row describe(run_summary const& summary);
+
 /// A markdown table of JSON lines as json_line() writes them: one row per scenario
 /// and parameter set, each figure the median over the passing runs (a set whose runs
 /// all failed shows the first failure), with the target where one applies.
 std::string markdown_table(std::vector<nlohmann::json> const& lines);
+
+/// duetd and the socket.io server side by side (compare_table.cpp): one row per
+/// scenario, parameter set and label of the socket.io runs, beside duetd's runs with
+/// the same parameters (and label, if duetd has runs with it).
+std::string comparison_table(std::vector<nlohmann::json> const& lines);
 
 }  // namespace duet::bench

@@ -1,15 +1,16 @@
 #include "room_pairs.hpp"
 
-#include "wire.hpp"
-
 #include <algorithm>
 
 namespace duet::bench {
 
 std::string connect_failure(error_code ec, ws_connection const& connection) {
     if (ec == websocket::error::upgrade_declined) {
-        return "duetd refused the WebSocket handshake with HTTP " + std::to_string(connection.handshake_status()) +
-               " (503: past --max-connections)";
+        return "the server refused the WebSocket handshake with HTTP " +
+               std::to_string(connection.handshake_status()) + " (duetd's 503: past --max-connections)";
+    }
+    if (!connection.greeting_failure().empty()) {
+        return "the server's greeting was wrong: " + connection.greeting_failure();
     }
     return "connect failed: " + ec.message() +
            (ec == asio::error::no_descriptors ? " (raise ulimit -n)"
@@ -63,8 +64,8 @@ void room_pairs::start_next() {
     auto const index = started_++;
     auto& pair = pairs_[index];
     pair.room = prefix_ + std::to_string(index);
-    pair.first = std::make_shared<ws_connection>(ioc_);
-    pair.second = std::make_shared<ws_connection>(ioc_);
+    pair.first = std::make_shared<ws_connection>(ioc_, *plan_.wire);
+    pair.second = std::make_shared<ws_connection>(ioc_, *plan_.wire);
     pair.first->on_message([this, index](std::string_view text) { on_first_message(index, text); });
     pair.second->on_message([this, index](std::string_view text) { on_second_message(index, text); });
     for (auto const& connection : {pair.first, pair.second}) {
@@ -81,7 +82,7 @@ void room_pairs::start_next() {
             }
             // Both connected: the first joins the empty room.
             if (++progress_[index].connected == 2) {
-                pairs_[index].first->send(join_request(pairs_[index].room));
+                pairs_[index].first->send(plan_.wire->join_request(pairs_[index].room));
             }
         });
     }
@@ -93,20 +94,25 @@ void room_pairs::on_first_message(std::size_t index, std::string_view text) {
     }
     auto& pair = pairs_[index];
     auto& state = progress_[index];
-    auto const message = parse_server_message(text);
+    auto const& wire = *plan_.wire;
+    auto const message = wire.parse(text);
     if (!message) {
-        return fail("room " + pair.room + ": the daemon sent something that is not a protocol message");
+        return fail("room " + pair.room + ": the server sent something that is not a protocol message");
     }
-    if (message->type == "joined" && !state.first_joined && message->peers == 1) {
+    // Where the dialect does not count peers, the order is the check: the first joined
+    // an empty room because the second had not been asked to join yet.
+    if (message->type == "joined" && !state.first_joined && (!wire.counts_peers() || message->peers == 1)) {
         state.first_joined = true;
         pair.first_id = message->id;
-        pair.second->send(join_request(pair.room));
+        pair.second->send(wire.join_request(pair.room));
     } else if (message->type == "otherjoin" && state.first_joined && !state.otherjoin_seen) {
         state.otherjoin_seen = true;
-        if (!pair.second_id.empty() && message->id != pair.second_id) {
-            return fail("room " + pair.room + ": otherjoin names another peer");
+        if (wire.names_joiner()) {
+            if (!pair.second_id.empty() && message->id != pair.second_id) {
+                return fail("room " + pair.room + ": otherjoin names another peer");
+            }
+            pair.second_id = message->id;
         }
-        pair.second_id = message->id;
         check_ready(index);
     } else {
         fail("room " + pair.room + ": first member got unexpected " + describe(*message) +
@@ -120,11 +126,12 @@ void room_pairs::on_second_message(std::size_t index, std::string_view text) {
     }
     auto& pair = pairs_[index];
     auto& state = progress_[index];
-    auto const message = parse_server_message(text);
+    auto const& wire = *plan_.wire;
+    auto const message = wire.parse(text);
     if (!message) {
-        return fail("room " + pair.room + ": the daemon sent something that is not a protocol message");
+        return fail("room " + pair.room + ": the server sent something that is not a protocol message");
     }
-    if (message->type == "joined" && !state.second_joined && message->peers == 2) {
+    if (message->type == "joined" && !state.second_joined && (!wire.counts_peers() || message->peers == 2)) {
         state.second_joined = true;
         if (!pair.second_id.empty() && message->id != pair.second_id) {
             return fail("room " + pair.room + ": otherjoin named another peer");

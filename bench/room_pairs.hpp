@@ -21,7 +21,8 @@ struct room_pair {
 };
 
 /// Sets up `count` full rooms named `<prefix><i>`: connects each pair, joins the first,
-/// then the second, and checks `joined` (peers 1, then 2) and the first's `otherjoin`.
+/// then the second, and checks `joined` (peers 1, then 2, where the dialect counts them)
+/// and the first's `otherjoin` (naming the second, where the dialect names it).
 /// At most `concurrency` rooms are in setup at once; the whole setup has `deadline`.
 /// Runs on the benchmark's io_context; `done` is posted (never called from inside a
 /// connection's handler, so it may replace the connections' handlers) once, with an
@@ -68,7 +69,7 @@ private:
     done_handler done_;
 };
 
-/// A failed connect() or handshake in words, with the likely remedy.
+/// A failed connect(), handshake or greeting in words, with the likely remedy.
 std::string connect_failure(error_code ec, ws_connection const& connection);
 
 /// Closes every connection (the close handshake, after what is queued) and posts

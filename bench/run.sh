@@ -7,6 +7,8 @@
 #   bench/run.sh                     idle 2,000; relay 250 B and 4 KB for 5 s each; churn 2,000 cycles
 #   bench/run.sh --quick             a ~10-second smoke run of all three
 #   bench/run.sh --runs 3 --idle 2000,10000
+# bench/compare.sh runs the same scenarios against duetd and the original design's
+# socket.io server side by side.
 #
 # Options:
 #   --duetd PATH          the daemon (default build/duetd)
@@ -47,7 +49,6 @@ log_level=info
 pin=1
 label=
 
-die() { echo "run.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --duetd) duetd=$2; shift 2 ;;
@@ -72,84 +73,30 @@ while [ $# -gt 0 ]; do
     esac
 done
 
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+
 [ -x "$duetd" ] || die "no daemon at $duetd (build it, or pass --duetd)"
 [ -x "$bench" ] || die "no generator at $bench (build target duet-bench, or pass --bench)"
 [ -n "$out" ] || out="$(dirname "$bench")/results-$(date +%Y%m%d-%H%M%S).jsonl"
 : >"$out"
 
-daemon_cpu=() bench_cpu=()
-if [ $pin -eq 1 ]; then
-    command -v taskset >/dev/null || die "taskset not found (util-linux); or pass --no-pin"
-    [ "$(nproc --all)" -ge 2 ] || die "pinning needs two CPUs; pass --no-pin"
-    daemon_cpu=(taskset -c 0)
-    bench_cpu=(taskset -c 1)
-fi
-
-# Each connection is a descriptor in both processes: raise the soft limit to what the
-# largest idle run needs (root may raise the hard limit too).
-largest=$(tr ',' '\n' <<<"$idle_sizes" | sort -n | tail -1)
-need=$((largest + 1024))
-if [ "$(ulimit -n)" -lt "$need" ]; then
-    ulimit -n "$need" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-    [ "$(ulimit -n)" -ge "$need" ] || die "ulimit -n is $(ulimit -n); $largest connections need $need (raise the hard limit)"
-fi
+pin_cpus
+raise_fd_limit "$(tr ',' '\n' <<<"$idle_sizes" | sort -n | tail -1)"
 
 logs=$(mktemp -d)
-daemon_pid=
-port=
 # shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
-    if [ -n "$daemon_pid" ]; then kill "$daemon_pid" 2>/dev/null || true; fi
+    stop_server
     rm -rf "$logs"
 }
 trap cleanup EXIT
 
-start_daemon() {
-    local log=$logs/duetd.log
-    # Limits out of the way: the daemon's rate limit (50/s by default) would refuse a
-    # benchmark's traffic, and its connection and room caps are 10,000.
-    "${daemon_cpu[@]}" "$duetd" --port 0 --threads "$threads" --log-level "$log_level" \
-        --rate-limit-per-second 1e9 --rate-limit-burst 1e9 \
-        --max-connections 1000000 --max-rooms 1000000 --max-http-connections 100000 >"$log" 2>&1 &
-    daemon_pid=$!
-    port=
-    for _ in $(seq 100); do
-        # The port is logged at info; below that, ask the kernel what the pid listens on.
-        port=$(grep -o 'on port [0-9]*' "$log" | awk '{print $3}' || true)
-        [ -n "$port" ] || port=$(ss -Htlnp 2>/dev/null | grep "pid=$daemon_pid," | awk '{print $4}' | sed 's/.*://' | head -1 || true)
-        [ -n "$port" ] && return 0
-        kill -0 "$daemon_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    cat "$log" >&2
-    die "duetd did not start"
-}
-
-stop_daemon() {
-    kill -TERM "$daemon_pid" 2>/dev/null || true
-    wait "$daemon_pid" 2>/dev/null || true
-    daemon_pid=
-}
-
-failed=0
-# One run on a fresh daemon, so that each starts from the same RSS and no state.
+# One run on a fresh daemon.
 run() {
-    start_daemon
-    echo "--- duet-bench $* (duetd pid $daemon_pid, port $port; load $(cut -d' ' -f1-3 /proc/loadavg))"
-    if ! "${bench_cpu[@]}" "$bench" --port "$port" --daemon-pid "$daemon_pid" --daemon-threads "$threads" \
-        --json "$out" ${label:+--label "$label"} "$@" >"$logs/bench.out" 2>&1; then
-        failed=1
-        tail -n 3 "$logs/bench.out"
-    fi
-    stop_daemon
-}
-
-sources_for() {
-    # About 28,000 ephemeral ports per source address towards one server port.
-    local n=$1 count=$(( $1 / 20000 + 1 )) list=
-    [ "$count" -gt 1 ] || return 0
-    for i in $(seq 1 "$count"); do list+="${list:+,}127.0.0.$i"; done
-    echo "--source-addresses $list"
+    start_duetd "$duetd" "$threads" "$log_level"
+    run_bench --daemon-threads "$threads" "$@"
+    stop_server
 }
 
 echo "run.sh: $(nproc --all) CPUs; $(uptime)"
@@ -177,4 +124,4 @@ echo
 "$bench" --table "$out"
 echo
 echo "JSON lines: $out"
-exit $failed
+exit "$failed"

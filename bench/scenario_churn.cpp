@@ -5,7 +5,6 @@
 #include "process_stats.hpp"
 #include "report.hpp"
 #include "room_pairs.hpp"
-#include "wire.hpp"
 #include "ws_connection.hpp"
 
 #include <unistd.h>
@@ -23,6 +22,8 @@ std::chrono::nanoseconds seconds_of(double value) {
 
 /// One call's worth of signaling, start to end: A and B connect, A joins, B joins
 /// (A hears otherjoin), A offers, B answers, A leaves (B hears bye), B leaves, both close.
+/// Where the dialect neither counts peers nor names the joiner, the steps' order is the
+/// check: A's `joined` comes before B is asked to join, B's after.
 struct cycle {
     enum class step { connecting, a_joining, b_joining, offering, answering, a_leaving, b_leaving, closing };
 
@@ -61,7 +62,13 @@ char const* name(cycle::step at) {
 class churn_run {
 public:
     churn_run(asio::io_context& ioc, bench_options const& options, connect_plan& plan, scenario_result& result)
-        : ioc_(ioc), options_(options), plan_(plan), result_(result), format_(options.payload_bytes), timer_(ioc) {}
+        : ioc_(ioc),
+          options_(options),
+          plan_(plan),
+          wire_(*plan.wire),
+          result_(result),
+          format_(options.payload_bytes),
+          timer_(ioc) {}
 
     void start() {
         cpu_start_ = read_cpu_times(options_.daemon_pid);
@@ -118,8 +125,8 @@ private:
         auto c = std::make_shared<cycle>();
         c->number = started_cycles_++;
         c->room = "churn-" + std::to_string(c->number);
-        c->a = std::make_shared<ws_connection>(ioc_);
-        c->b = std::make_shared<ws_connection>(ioc_);
+        c->a = std::make_shared<ws_connection>(ioc_, wire_);
+        c->b = std::make_shared<ws_connection>(ioc_, wire_);
         c->started = clock::now();
         ++in_flight_;
         // The connections' handlers hold the cycle; it ends with them.
@@ -137,7 +144,7 @@ private:
                 }
                 if (++c->connected == 2) {
                     c->at = cycle::step::a_joining;
-                    c->a->send(join_request(c->room));
+                    c->a->send(wire_.join_request(c->room));
                 }
             });
         }
@@ -152,23 +159,26 @@ private:
         if (c.at == cycle::step::answering) {
             return expect_relay(c, text, c.b_id, 1, [this, &c] {
                 c.at = cycle::step::a_leaving;
-                c.a->send(leave_request(c.room));
+                c.a->send(wire_.leave_request(c.room));
             });
         }
         auto const message = parse(c, text);
         if (!message) {
             return;
         }
-        if (c.at == cycle::step::a_joining && message->type == "joined" && message->peers == 1) {
+        if (c.at == cycle::step::a_joining && message->type == "joined" &&
+            (!wire_.counts_peers() || message->peers == 1)) {
             c.a_id = message->id;
             c.at = cycle::step::b_joining;
-            c.b->send(join_request(c.room));
+            c.b->send(wire_.join_request(c.room));
         } else if (c.at == cycle::step::b_joining && message->type == "otherjoin" && !c.otherjoin_seen) {
             c.otherjoin_seen = true;
-            if (c.b_joined && message->id != c.b_id) {
-                return fail(c, "otherjoin names another peer");
+            if (wire_.names_joiner()) {
+                if (c.b_joined && message->id != c.b_id) {
+                    return fail(c, "otherjoin names another peer");
+                }
+                c.b_id = message->id;
             }
-            c.b_id = message->id;
             maybe_offer(c);
         } else if (c.at == cycle::step::a_leaving && message->type == "leaved" && !c.a_left) {
             c.a_left = true;
@@ -185,16 +195,17 @@ private:
         if (c.at == cycle::step::offering) {
             return expect_relay(c, text, c.a_id, 0, [this, &c] {
                 c.at = cycle::step::answering;
-                c.b->send(relay_request(c.room, format_.encode(1, now_ns())));
+                c.b->send(wire_.relay_request(c.room, format_.encode(1, now_ns())));
             });
         }
         auto const message = parse(c, text);
         if (!message) {
             return;
         }
-        if (c.at == cycle::step::b_joining && message->type == "joined" && message->peers == 2 && !c.b_joined) {
+        if (c.at == cycle::step::b_joining && message->type == "joined" &&
+            (!wire_.counts_peers() || message->peers == 2) && !c.b_joined) {
             c.b_joined = true;
-            if (c.otherjoin_seen && message->id != c.b_id) {
+            if (c.otherjoin_seen && wire_.names_joiner() && message->id != c.b_id) {
                 return fail(c, "otherjoin named another peer");
             }
             c.b_id = message->id;
@@ -215,28 +226,22 @@ private:
     }
 
     std::optional<server_message> parse(cycle& c, std::string_view text) {
-        auto message = parse_server_message(text);
+        auto message = wire_.parse(text);
         if (!message) {
-            fail(c, "the daemon sent something that is not a protocol message");
+            fail(c, "the server sent something that is not a protocol message");
         }
         return message;
     }
 
     template <class Next>
     void expect_relay(cycle& c, std::string_view text, std::string const& from, std::uint64_t seq, Next next) {
-        auto const prefix = relay_prefix(c.room, from);
         std::string problem;
-        std::optional<payload_format::fields> fields;
-        if (text.size() > prefix.size() && text.substr(0, prefix.size()) == prefix && text.back() == '}') {
-            fields = format_.decode(text.substr(prefix.size(), text.size() - prefix.size() - 1), problem);
-        } else if (auto const message = parse(c, text)) {
-            if (message->type != "message" || message->from != from) {
-                return fail(c, "expected a relayed message, got " + describe(*message));
-            }
-            fields = format_.decode(message->data, problem);
-        } else {
-            return;
+        auto const data = wire_.relayed(text, wire_.envelope(c.room, from), c.room, from, problem);
+        if (!data) {
+            return fail(c, "expected a relayed message: " + problem);
         }
+        auto const fields =
+            data->text.empty() ? format_.decode(data->parsed, problem) : format_.decode(data->text, problem);
         if (!fields) {
             return fail(c, "changed message: " + problem);
         }
@@ -249,14 +254,14 @@ private:
     void maybe_offer(cycle& c) {
         if (c.b_joined && c.otherjoin_seen) {
             c.at = cycle::step::offering;
-            c.a->send(relay_request(c.room, format_.encode(0, now_ns())));
+            c.a->send(wire_.relay_request(c.room, format_.encode(0, now_ns())));
         }
     }
 
     void maybe_second_leave(cycle& c) {
         if (c.a_left && c.bye_seen) {
             c.at = cycle::step::b_leaving;
-            c.b->send(leave_request(c.room));
+            c.b->send(wire_.leave_request(c.room));
         }
     }
 
@@ -317,6 +322,7 @@ private:
     asio::io_context& ioc_;
     bench_options const& options_;
     connect_plan& plan_;
+    dialect const& wire_;
     scenario_result& result_;
     payload_format format_;
     asio::steady_timer timer_;

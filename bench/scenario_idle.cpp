@@ -2,7 +2,6 @@
 
 #include "process_stats.hpp"
 #include "room_pairs.hpp"
-#include "wire.hpp"
 
 #include <unistd.h>
 
@@ -60,13 +59,14 @@ scenario_result run_idle(bench_options const& options, connect_plan plan) {
         auto const ready = clock::now();
         setup_seconds = seconds_between(started, ready);
         cpu_ready = read_cpu_times(pid);
-        // Held connections hear nothing but the daemon's pings, which Beast answers.
+        // Held connections hear nothing but keepalives: duetd's WebSocket pings, which
+        // Beast answers, or the answers to Engine.IO's pings, which the dialect drops.
         for (auto const& connection : setup.connections()) {
             connection->on_message([&](std::string_view text) {
                 if (closing) {
                     return;  // the partners of the first to close hear `bye`
                 }
-                auto const message = parse_server_message(text);
+                auto const message = plan.wire->parse(text);
                 fail("held connection got " + (message ? describe(*message) : std::string("a non-protocol message")));
             });
             connection->on_close([&](error_code ec, bool) { fail("held connection closed: " + ec.message()); });

@@ -5,7 +5,6 @@
 #include "process_stats.hpp"
 #include "report.hpp"
 #include "room_pairs.hpp"
-#include "wire.hpp"
 
 #include <unistd.h>
 
@@ -24,7 +23,7 @@ struct direction {
     ws_connection* sender = nullptr;
     std::string room;
     std::string from;              // the sender's peer id
-    std::string expected_prefix;   // what the receiver's frames start with
+    relay_envelope envelope;       // what the receiver's frames look like around the data
     std::uint64_t sent = 0;        // also the next seq to send
     std::uint64_t received = 0;    // also the next seq expected
 };
@@ -32,8 +31,13 @@ struct direction {
 /// The measuring part of the scenario, on the single io_context thread.
 class relay_run {
 public:
-    relay_run(asio::io_context& ioc, bench_options const& options, scenario_result& result)
-        : ioc_(ioc), options_(options), result_(result), format_(options.payload_bytes), stop_timer_(ioc) {}
+    relay_run(asio::io_context& ioc, dialect const& wire, bench_options const& options, scenario_result& result)
+        : ioc_(ioc),
+          wire_(wire),
+          options_(options),
+          result_(result),
+          format_(options.payload_bytes),
+          stop_timer_(ioc) {}
 
     void start(std::vector<room_pair>& pairs) {
         directions_.reserve(2 * pairs.size());
@@ -96,7 +100,7 @@ private:
         d.sender = sender;
         d.room = room;
         d.from = sender_id;
-        d.expected_prefix = relay_prefix(room, sender_id);
+        d.envelope = wire_.envelope(room, sender_id);
         receiver->on_message([this, &d](std::string_view text) { on_relayed(d, text); });
         receiver->on_close([this, room](error_code ec, bool) {
             fail("room " + room + ": connection closed while relaying: " + ec.message());
@@ -117,7 +121,7 @@ private:
             return false;
         }
         auto const sent_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
-        d.sender->send(relay_request(d.room, format_.encode(d.sent, sent_ns)));
+        d.sender->send(wire_.relay_request(d.room, format_.encode(d.sent, sent_ns)));
         ++d.sent;
         ++total_sent_;
         return true;
@@ -129,24 +133,12 @@ private:
         }
         auto const now = clock::now();
         std::string problem;
-        std::optional<payload_format::fields> fields;
-        auto const& prefix = d.expected_prefix;
-        if (text.size() > prefix.size() && text.substr(0, prefix.size()) == prefix && text.back() == '}') {
-            fields = format_.decode(text.substr(prefix.size(), text.size() - prefix.size() - 1), problem);
-        } else {
-            // Not the frame expected, byte for byte: parse it to say what it is.
-            auto const message = parse_server_message(text);
-            if (!message) {
-                return fail("room " + d.room + ": the daemon sent something that is not a protocol message");
-            }
-            if (message->type != "message") {
-                return fail("room " + d.room + ": got " + describe(*message) + " while relaying");
-            }
-            if (message->room != d.room || message->from != d.from) {
-                return fail("room " + d.room + ": relayed message with the wrong room or sender");
-            }
-            fields = format_.decode(message->data, problem);
+        auto const data = wire_.relayed(text, d.envelope, d.room, d.from, problem);
+        if (!data) {
+            return fail("room " + d.room + ": " + problem + " while relaying");
         }
+        auto const fields =
+            data->text.empty() ? format_.decode(data->parsed, problem) : format_.decode(data->text, problem);
         if (!fields) {
             return fail("room " + d.room + ": changed message: " + problem);
         }
@@ -210,6 +202,7 @@ private:
     }
 
     asio::io_context& ioc_;
+    dialect const& wire_;
     bench_options const& options_;
     scenario_result& result_;
     payload_format format_;
@@ -244,7 +237,7 @@ scenario_result run_relay(bench_options const& options, connect_plan plan) {
 
     asio::io_context ioc(1);
     room_pairs setup(ioc, plan, "relay-", options.rooms, options.concurrency, seconds_of(options.timeout));
-    relay_run run(ioc, options, result);
+    relay_run run(ioc, *plan.wire, options, result);
     run.on_done = [&] {
         close_all(ioc, setup.connections(), seconds_of(options.timeout), [&](std::size_t) { ioc.stop(); });
     };

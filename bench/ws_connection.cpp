@@ -7,7 +7,8 @@
 
 namespace duet::bench {
 
-ws_connection::ws_connection(asio::io_context& ioc) : ws_(ioc) {}
+ws_connection::ws_connection(asio::io_context& ioc, dialect const& wire)
+    : dialect_(wire), ws_(ioc), keepalive_timer_(ioc) {}
 
 void ws_connection::connect(tcp::endpoint const& server, asio::ip::address const& source, clock::duration timeout,
                             connect_handler done) {
@@ -57,24 +58,61 @@ void ws_connection::on_connect(error_code ec) {
     // A client masks each frame through this buffer: room for an SDP-sized message
     // in one piece means one write system call per message.
     ws_.write_buffer_bytes(64 * 1024);
-    ws_.async_handshake(response_, host_, "/ws",
+    ws_.async_handshake(response_, host_, dialect_.handshake_target(),
                         beast::bind_front_handler(&ws_connection::on_handshake, shared_from_this()));
 }
 
 void ws_connection::on_handshake(error_code ec) {
-    auto done = std::exchange(on_connect_, nullptr);
     if (ec) {
-        done(ec);
+        std::exchange(on_connect_, nullptr)(ec);
         return;
     }
     open_ = true;
     ws_.text(true);
     do_read();
-    done({});
+    if (!dialect_.greets()) {
+        on_ready();
+    }
+}
+
+void ws_connection::on_greeting(std::string_view frame) {
+    auto const step = dialect_.greet(frame);
+    if (step.keepalive > clock::duration::zero()) {
+        keepalive_ = step.keepalive;
+    }
+    if (step.next == greeting_step::outcome::ready) {
+        return on_ready();
+    }
+    if (step.next == greeting_step::outcome::failed) {
+        greeting_failure_ = step.problem;
+        // The pending read then ends, and with it the connection.
+        error_code ignored;
+        beast::get_lowest_layer(ws_).socket().close(ignored);
+        std::exchange(on_connect_, nullptr)(make_error_code(boost::system::errc::protocol_error));
+    }
+}
+
+void ws_connection::on_ready() {
+    ready_ = true;
+    if (keepalive_ > clock::duration::zero()) {
+        schedule_keepalive();
+    }
+    std::exchange(on_connect_, nullptr)({});
     // close() may have been asked for during the handshake.
     if (closing_ && !writing_ && !close_sent_) {
         start_close();
     }
+}
+
+void ws_connection::schedule_keepalive() {
+    keepalive_timer_.expires_after(keepalive_);
+    keepalive_timer_.async_wait([self = shared_from_this()](error_code ec) {
+        if (ec || !self->open_ || self->closing_) {
+            return;
+        }
+        self->send(std::string(self->dialect_.keepalive_frame()));
+        self->schedule_keepalive();
+    });
 }
 
 void ws_connection::do_read() {
@@ -85,9 +123,12 @@ void ws_connection::on_read(error_code ec, std::size_t) {
     if (ec) {
         return finish(ec);
     }
-    if (on_message_) {
-        auto const data = buffer_.cdata();
-        on_message_(std::string_view(static_cast<char const*>(data.data()), data.size()));
+    auto const data = buffer_.cdata();
+    std::string_view const frame(static_cast<char const*>(data.data()), data.size());
+    if (!ready_) {
+        on_greeting(frame);
+    } else if (on_message_ && !dialect_.is_transport_frame(frame)) {
+        on_message_(frame);
     }
     buffer_.consume(buffer_.size());
     // Keep reading while closing too: the read is what completes the close handshake.
@@ -132,6 +173,7 @@ void ws_connection::close() {
         return;
     }
     closing_ = true;
+    keepalive_timer_.cancel();
     if (open_ && !writing_) {
         start_close();
     }
@@ -154,6 +196,11 @@ void ws_connection::finish(error_code ec) {
     }
     finished_ = true;
     open_ = false;
+    keepalive_timer_.cancel();
+    // The server hung up during the greeting: the connect fails.
+    if (auto connect = std::exchange(on_connect_, nullptr)) {
+        connect(ec ? ec : make_error_code(asio::error::eof));
+    }
     // Drop the handlers so nothing they captured outlives the connection's use.
     on_message_ = nullptr;
     if (auto done = std::exchange(on_close_, nullptr)) {

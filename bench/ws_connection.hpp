@@ -1,5 +1,6 @@
 #pragma once
 
+#include "dialect.hpp"
 #include "net.hpp"
 
 #include <cstddef>
@@ -11,11 +12,14 @@
 
 namespace duet::bench {
 
-/// One client WebSocket to duetd on the benchmark's single io_context (so no strand:
+/// One client WebSocket to the server on the benchmark's single io_context (so no strand:
 /// every member runs on the one thread that runs the context). Owned by its pending
 /// handlers and by the scenario that made it. Once connected, exactly one read is
-/// always pending (Beast answers the daemon's pings while it is), and writes go
-/// through a FIFO queue with one async_write in flight, as Beast requires.
+/// always pending (Beast answers the server's pings while it is), and writes go
+/// through a FIFO queue with one async_write in flight, as Beast requires. The dialect
+/// gives the handshake's target and owns the transport's own frames: a greeting that
+/// comes before the connection counts as connected, keepalives the client must send,
+/// and their answers, none of which reach the message handler.
 class ws_connection : public std::enable_shared_from_this<ws_connection> {
 public:
     using connect_handler = std::function<void(error_code)>;
@@ -23,15 +27,18 @@ public:
     /// Called once when the read loop ends: `requested` is true when close() started it.
     using close_handler = std::function<void(error_code, bool requested)>;
 
-    explicit ws_connection(asio::io_context& ioc);
+    /// `wire` must outlive the connection.
+    ws_connection(asio::io_context& ioc, dialect const& wire);
 
     void on_message(message_handler handler) { on_message_ = std::move(handler); }
     void on_close(close_handler handler) { on_close_ = std::move(handler); }
 
     /// TCP connect from `source` (any address when unspecified; the port is left to
     /// connect(), so each source address has the whole ephemeral range per server),
-    /// then the WebSocket handshake on /ws, both within `timeout`. On success the read
-    /// loop starts before `done` is called.
+    /// then the WebSocket handshake, both within `timeout`, then the dialect's greeting
+    /// if it has one (bounded by the scenario's own deadline). On success the read loop
+    /// runs before `done` is called; a refused greeting gives errc::protocol_error and
+    /// greeting_failure() says why.
     void connect(tcp::endpoint const& server, asio::ip::address const& source, clock::duration timeout,
                  connect_handler done);
 
@@ -47,10 +54,14 @@ public:
     std::size_t queued_messages() const { return queue_.size(); }
     /// The HTTP status of the handshake's answer: 101, or why it was refused (503...).
     unsigned handshake_status() const { return response_.result_int(); }
+    std::string const& greeting_failure() const { return greeting_failure_; }
 
 private:
     void on_connect(error_code ec);
     void on_handshake(error_code ec);
+    void on_greeting(std::string_view frame);
+    void on_ready();
+    void schedule_keepalive();
     void do_read();
     void on_read(error_code ec, std::size_t bytes);
     void do_write();
@@ -58,16 +69,21 @@ private:
     void start_close();
     void finish(error_code ec);
 
+    dialect const& dialect_;
     websocket::stream<beast::tcp_stream> ws_;
     beast::flat_buffer buffer_;
     std::deque<std::shared_ptr<std::string const>> queue_;
     websocket::response_type response_;
     std::string host_;
     clock::duration timeout_{};
+    asio::steady_timer keepalive_timer_;
+    clock::duration keepalive_{};  // 0: the dialect needs none
+    std::string greeting_failure_;
     connect_handler on_connect_;
     message_handler on_message_;
     close_handler on_close_;
     bool open_ = false;
+    bool ready_ = false;  // greeted: frames go to the message handler
     bool writing_ = false;
     bool closing_ = false;
     bool close_sent_ = false;
