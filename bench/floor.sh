@@ -39,7 +39,8 @@ lock=
 out=
 pin=1
 
-die() { echo "floor.sh: $*" >&2; exit 2; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 while [ $# -gt 0 ]; do
     case "$1" in
         --duetd) duetd=$2; shift 2 ;;
@@ -66,21 +67,13 @@ for c in ${configs//,/ }; do
     [[ "$c" =~ ^[0-9]+x[0-9]+x[0-9]+$ ]] || die "--configs: '$c' is not ROOMSxWINDOWxBYTES"
 done
 
-server_cpu=() bench_cpu=()
-if [ $pin -eq 1 ]; then
-    command -v taskset >/dev/null || die "taskset not found (util-linux); or pass --no-pin"
-    [ "$(nproc --all)" -ge 2 ] || die "pinning needs two CPUs; pass --no-pin"
-    server_cpu=(taskset -c 0)
-    bench_cpu=(taskset -c 1)
-fi
+pin_cpus
 
 logs=$(mktemp -d)
 [ -n "$out" ] || out=$(mktemp --tmpdir floor-XXXXXX.jsonl)
 : >"$out"
 perf_out=$logs/perf.tsv  # config, server, messages, then the counts
 : >"$perf_out"
-server_pid=
-port=
 # shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
     if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
@@ -90,32 +83,14 @@ trap cleanup EXIT
 
 # Starts a fresh server of this kind (duetd or bare); sets server_pid and port.
 start_server() {
-    local kind=$1 log=$logs/server.log
-    if [ "$kind" = duetd ]; then
-        # run.sh's flags: limits out of the way, one thread, the default log level.
-        "${server_cpu[@]}" "$duetd" --port 0 --threads 1 --log-level info \
-            --rate-limit-per-second 1e9 --rate-limit-burst 1e9 \
-            --max-connections 1000000 --max-rooms 1000000 --max-http-connections 100000 >"$log" 2>&1 &
+    if [ "$1" = duetd ]; then
+        start_duetd "$duetd" 1 info  # run.sh's flags: limits out of the way, one thread
     else
+        local log=$logs/bare.log
         "${server_cpu[@]}" "$bare" --port 0 >"$log" 2>&1 &
+        server_pid=$!
+        wait_for_port "$log" 'listening on [^ ]*:[0-9]+' duet-bare-relay
     fi
-    server_pid=$!
-    port=
-    for _ in $(seq 100); do
-        port=$(grep -oE 'listening on [^ ]*:[0-9]+' "$log" | head -1 | sed 's/.*://' || true)
-        [ -n "$port" ] || port=$(ss -Htlnp 2>/dev/null | grep "pid=$server_pid," | awk '{print $4}' | sed 's/.*://' | head -1 || true)
-        [ -n "$port" ] && return 0
-        kill -0 "$server_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    cat "$log" >&2
-    die "$kind did not start"
-}
-
-stop_server() {
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=
 }
 
 failed=0
