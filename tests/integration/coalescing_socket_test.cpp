@@ -156,7 +156,9 @@ TEST(CoalescingSocket, AWriterIsHeldWhileThePeerDoesNotRead) {
         ::getsockopt(s.native_handle(), SOL_SOCKET, option, &bytes, &size);
         return static_cast<std::size_t>(bytes);
     };
-    auto const kernel_bytes = buffer_size(pair.peer, SO_RCVBUF) + buffer_size(socket.next_layer(), SO_SNDBUF);
+    auto const send_buffer =
+        asio::post(ioc, asio::use_future([&] { return buffer_size(socket.next_layer(), SO_SNDBUF); })).get();
+    auto const kernel_bytes = buffer_size(pair.peer, SO_RCVBUF) + send_buffer;
     EXPECT_LT(last, 2 * kernel_bytes + 2 * high_water + chunk.size());
     // Reading lets the writer go on: the held write completes and more follow.
     pair.read_exactly(last + chunk.size());
@@ -166,8 +168,11 @@ TEST(CoalescingSocket, AWriterIsHeldWhileThePeerDoesNotRead) {
         after = asio::post(ioc, asio::use_future([&] { return written; })).get();
     }
     EXPECT_GT(after, last);
-    error_code ignored;
-    socket.next_layer().close(ignored);
+    // Closed on the loop's thread: the socket is not safe to touch from two at once.
+    asio::post(ioc, [&] {
+        error_code ignored;
+        socket.next_layer().close(ignored);
+    });
     pair.peer.close();
     loop.join();
 }
