@@ -18,11 +18,32 @@ void post_completion(tcp::socket::executor_type const& executor, Handler handler
 coalescing_socket::coalescing_socket(tcp::socket&& socket, std::size_t high_water)
     : state_(std::make_shared<state>(std::move(socket), high_water)) {}
 
+coalescing_socket::state::state(tcp::socket&& s, std::size_t limit) : socket(std::move(s)), high_water(limit) {
+    // flush() offers bytes to the kernel without waiting; Asio's own asynchronous
+    // operations work the same either way.
+    error_code ignored;
+    socket.non_blocking(true, ignored);
+}
+
 coalescing_socket::~coalescing_socket() {
     // The connection is over: a write still in flight is cut short, and its
     // completion frees the state.
     error_code ignored;
     state_->socket.close(ignored);
+}
+
+void coalescing_socket::state::append(asio::const_buffer head, asio::const_buffer body) {
+    if (failed) {
+        return;  // the connection is broken; its read ends with the error
+    }
+    auto const size = head.size() + body.size();
+    auto into = pending.prepare(size);
+    asio::buffer_copy(into, head);
+    asio::buffer_copy(into + head.size(), body);
+    pending.commit(size);
+    if (!writing && !flush_scheduled) {
+        schedule_flush();
+    }
 }
 
 void coalescing_socket::state::accepted(write_handler handler, std::size_t size) {
@@ -64,6 +85,18 @@ void coalescing_socket::state::flush() {
     if (writing || failed || pending.size() == 0) {
         return;
     }
+    // First what the kernel takes at once (usually all of it): no completion to wait
+    // for, so no further trip through the event loop.
+    error_code error;
+    auto const sent = socket.send(pending.data(), 0, error);
+    if (error && error != asio::error::would_block) {
+        return finish_sending(error);
+    }
+    pending.consume(sent);
+    if (pending.size() == 0) {
+        return finish_sending({});
+    }
+    // The rest when the socket is writable again.
     std::swap(pending, sending);
     writing = true;
     asio::async_write(socket, sending.data(),
@@ -73,16 +106,25 @@ void coalescing_socket::state::flush() {
 void coalescing_socket::state::on_flushed(error_code ec) {
     writing = false;
     sending.consume(sending.size());
+    if (!ec && pending.size() > 0) {
+        // The write a held writer waited for is done: it may go on.
+        if (parked) {
+            complete(std::move(parked), {}, parked_size);
+        }
+        // What came in during that write has waited long enough: send it now.
+        return flush();
+    }
+    finish_sending(ec);
+}
+
+void coalescing_socket::state::finish_sending(error_code ec) {
+    // Everything written so far has reached the kernel, or the socket failed.
     if (ec) {
         failed = ec;
         pending.consume(pending.size());
     }
     if (parked) {
         complete(std::move(parked), failed, failed ? 0 : parked_size);
-    }
-    if (!failed && pending.size() > 0) {
-        // What came in during that write has waited long enough: send it now.
-        return flush();
     }
     // Idle: hold no buffer memory (most connections are idle most of the time).
     sending.shrink_to_fit();

@@ -14,8 +14,27 @@ room_registry::member_list::iterator room_registry::find(member_list& members, p
                         [&](member const& m) { return m.identity == &who; });
 }
 
+template <class Predicate>
+room_registry::receiver_list room_registry::receivers(member_list const& members, Predicate wanted) {
+    receiver_list found;
+    for (auto const& m : members) {
+        if (wanted(m)) {
+            if (auto receiver = m.who.lock()) {
+                found.push_back(std::move(receiver));
+            }
+        }
+    }
+    return found;
+}
+
+void room_registry::deliver_to(receiver_list const& receivers, std::string const& room, shared_frame const& frame) {
+    for (auto const& receiver : receivers) {
+        receiver->deliver(room, frame);
+    }
+}
+
 room_registry::join_result room_registry::join(std::string const& room, std::shared_ptr<peer> const& who) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     auto it = rooms_.find(room);
     if (it == rooms_.end()) {
         if (rooms_.size() >= max_rooms_) {
@@ -27,21 +46,19 @@ room_registry::join_result room_registry::join(std::string const& room, std::sha
         return {join_status::full};
     }
     auto& members = it->second;
-    if (!members.empty()) {
-        auto const frame = std::make_shared<std::string const>(protocol::encode_otherjoin(room, who->id()));
-        for (auto const& m : members) {
-            if (auto receiver = m.who.lock()) {
-                receiver->deliver(room, frame);
-            }
-        }
-    }
+    auto const others = receivers(members, [](member const&) { return true; });
     members.push_back(member{who->id(), who, who.get()});
     ++members_;
-    return {join_status::joined, members.size()};
+    auto const peers = members.size();
+    lock.unlock();
+    if (!others.empty()) {
+        deliver_to(others, room, std::make_shared<std::string const>(protocol::encode_otherjoin(room, who->id())));
+    }
+    return {join_status::joined, peers};
 }
 
 bool room_registry::leave(std::string const& room, peer const& who) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     auto const it = rooms_.find(room);
     if (it == rooms_.end()) {
         return false;
@@ -58,38 +75,29 @@ bool room_registry::leave(std::string const& room, peer const& who) {
         rooms_.erase(it);
         return true;
     }
-    auto const frame = std::make_shared<std::string const>(protocol::encode_bye(room, id));
-    for (auto const& m : members) {
-        if (auto receiver = m.who.lock()) {
-            receiver->deliver(room, frame);
-        }
-    }
+    auto const others = receivers(members, [](member const&) { return true; });
+    lock.unlock();
+    deliver_to(others, room, std::make_shared<std::string const>(protocol::encode_bye(room, id)));
     return true;
 }
 
 room_registry::relay_result room_registry::relay(std::string const& room, peer const& from,
                                                  shared_frame const& frame,
                                                  std::optional<std::string_view> to) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     auto const it = rooms_.find(room);
     if (it == rooms_.end() || find(it->second, from) == it->second.end()) {
         return {relay_status::not_in_room};
     }
-    std::size_t receivers = 0;
-    for (auto const& m : it->second) {
-        if (m.identity == &from || (to && m.id != *to)) {
-            continue;
-        }
-        if (auto receiver = m.who.lock()) {
-            receiver->deliver(room, frame);
-            ++receivers;
-        }
-    }
+    auto const targets =
+        receivers(it->second, [&](member const& m) { return m.identity != &from && (!to || m.id == *to); });
+    lock.unlock();
     // `to` naming yourself, or nobody here: rule 4's no_such_peer.
-    if (to && receivers == 0) {
+    if (to && targets.empty()) {
         return {relay_status::no_such_peer};
     }
-    return {relay_status::relayed, receivers};
+    deliver_to(targets, room, frame);
+    return {relay_status::relayed, targets.size()};
 }
 
 std::size_t room_registry::room_count() const {

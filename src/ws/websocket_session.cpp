@@ -28,7 +28,6 @@ websocket_session::websocket_session(tcp::socket&& socket, runtime::daemon_state
     : ws_(std::move(socket)),
       state_(state),
       id_(protocol::make_peer_id()),
-      queue_(state.settings.max_send_queue_bytes),
       limiter_(state.settings.rate_limit_per_second, state.settings.rate_limit_burst, clock::now()),
       heartbeat_(ws_.get_executor()),
       close_deadline_(ws_.get_executor()) {}
@@ -61,7 +60,10 @@ void websocket_session::on_accept(error_code ec) {
     }
     open_ = true;
     metrics::counters::add(state_.counters.ws_accepted_total);
-    spdlog::info("ws {}: open from {}", logging::short_id(id_), remote_address(beast::get_lowest_layer(ws_)));
+    // Connections come and go at debug (STYLE.md); the address costs a system call.
+    if (spdlog::should_log(spdlog::level::debug)) {
+        spdlog::debug("ws {}: open from {}", logging::short_id(id_), remote_address(beast::get_lowest_layer(ws_)));
+    }
     ws_.text(true);
     last_received_ = clock::now();
     next_ping_ = last_received_ + state_.settings.ping_interval;
@@ -70,14 +72,16 @@ void websocket_session::on_accept(error_code ec) {
 }
 
 void websocket_session::deliver(std::string_view room, rooms::shared_frame frame) {
-    asio::post(ws_.get_executor(),
-               [self = shared_from_this(), room = std::string(room), frame = std::move(frame)]() mutable {
-                   // A relay posted before this session left its room arrives too late.
-                   if (self->closing_ || self->room_ != room) {
-                       return;
-                   }
-                   self->send(std::move(frame));
-               });
+    // Runs now when the caller is on this session's thread of execution (always, with
+    // one event-loop thread: no trip through the loop per relayed message); otherwise
+    // it is posted to this session's strand.
+    asio::dispatch(ws_.get_executor(), [self = shared_from_this(), room = std::string(room), frame = std::move(frame)] {
+        // A relay posted before this session left its room arrives too late.
+        if (self->closing_ || self->room_ != room) {
+            return;
+        }
+        self->send(*frame);
+    });
 }
 
 void websocket_session::shut_down() {
@@ -153,7 +157,7 @@ void websocket_session::handle(protocol::join_request const& request) {
     // so runs after this handler: it cannot overtake `joined`.
     room_ = request.room;
     metrics::counters::add(state_.counters.joins_total);
-    spdlog::info("ws {}: joined room {} ({} of {})", logging::short_id(id_), request.room, result.peers,
+    spdlog::debug("ws {}: joined room {} ({} of {})", logging::short_id(id_), request.room, result.peers,
                  state_.settings.room_capacity);
     send(protocol::encode_joined(request.room, id_, result.peers,
                                  ice::ice_servers_json(state_.settings, id_, std::chrono::system_clock::now())));
@@ -205,15 +209,15 @@ void websocket_session::refuse(request_error const& error) {
     }
 }
 
-void websocket_session::send(std::string text) {
-    send(std::make_shared<std::string const>(std::move(text)));
-}
-
-void websocket_session::send(rooms::shared_frame frame) {
-    if (closing_) {
+void websocket_session::send(std::string_view text) {
+    // Nothing may follow a close frame: ours (closing_), or the one Beast sends when it
+    // answers the client's close or fails the connection (the stream is then not open).
+    if (closing_ || !ws_.is_open()) {
         return;
     }
-    if (queue_.push(std::move(frame)) == send_queue::push_result::over_limit) {
+    auto& socket = ws_.next_layer();
+    text_frame_header const header(text.size());
+    if (socket.unsent_bytes() + header.buffer().size() + text.size() > state_.settings.max_send_queue_bytes) {
         // Rule 5: never drop a message while both ends stay connected; a receiver that
         // cannot keep up is disconnected instead, and its room is told.
         spdlog::warn("ws {}: slow consumer: send queue passed {} bytes", logging::short_id(id_),
@@ -221,32 +225,9 @@ void websocket_session::send(rooms::shared_frame frame) {
         return close(websocket::close_code::policy_error, "slow consumer", metrics::close_reason::slow_consumer,
                      flush::none);
     }
-    if (!writing_) {
-        do_write();
-    }
-}
-
-void websocket_session::do_write() {
-    writing_ = true;
-    ws_.async_write(asio::buffer(*queue_.front()),
-                    beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
-}
-
-void websocket_session::on_write(error_code ec, std::size_t) {
-    writing_ = false;
-    queue_.pop_front();
-    if (ec) {
-        // The connection is broken; make sure the pending read ends too.
-        error_code ignored;
-        beast::get_lowest_layer(ws_).close(ignored);
-        return;
-    }
-    if (!queue_.empty()) {
-        return do_write();
-    }
-    if (closing_) {
-        start_close();
-    }
+    // Our own frame, straight into the socket's outgoing bytes, in order with Beast's
+    // control frames (each of those is copied there whole as well).
+    socket.append(header.buffer(), asio::buffer(text.data(), text.size()));
 }
 
 void websocket_session::close(websocket::close_code code, std::string_view reason, metrics::close_reason why,
@@ -265,7 +246,7 @@ void websocket_session::close(websocket::close_code code, std::string_view reaso
     leave_room();
     heartbeat_.cancel();
     if (how == flush::none) {
-        queue_.drop_pending();
+        ws_.next_layer().drop_unsent();
     }
     close_frame_ = websocket::close_reason(code, beast::string_view(reason.data(), reason.size()));
     // A peer that never reads (or never answers the close) would hold the socket
@@ -277,9 +258,7 @@ void websocket_session::close(websocket::close_code code, std::string_view reaso
             beast::get_lowest_layer(self->ws_).close(ignored);
         }
     });
-    if (!writing_) {
-        start_close();
-    }
+    start_close();
 }
 
 void websocket_session::start_close() {
@@ -300,7 +279,7 @@ void websocket_session::on_heartbeat(error_code ec) {
     }
     auto const now = clock::now();
     if (now - last_received_ >= state_.settings.idle_timeout) {
-        spdlog::info("ws {}: idle for {} ms", logging::short_id(id_), state_.settings.idle_timeout.count());
+        spdlog::debug("ws {}: idle for {} ms", logging::short_id(id_), state_.settings.idle_timeout.count());
         return close(websocket::close_code::going_away, "idle timeout", metrics::close_reason::idle_timeout,
                      flush::none);
     }
@@ -319,7 +298,7 @@ void websocket_session::leave_room() {
     if (room_) {
         // Rule 6: the others get `bye`.
         state_.registry.leave(*room_, *this);
-        spdlog::info("ws {}: left room {}", logging::short_id(id_), *room_);
+        spdlog::debug("ws {}: left room {}", logging::short_id(id_), *room_);
         room_.reset();
     }
 }
@@ -343,7 +322,7 @@ void websocket_session::finish(error_code ec) {
     }
     state_.counters.count_close(cause);
     state_.tracker.remove(tracker_key_);
-    spdlog::info("ws {}: closed ({})", logging::short_id(id_), metrics::label(cause));
+    spdlog::debug("ws {}: closed ({})", logging::short_id(id_), metrics::label(cause));
 }
 
 }  // namespace duet::ws

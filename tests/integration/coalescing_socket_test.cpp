@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace duet::testing {
 namespace {
@@ -175,6 +176,58 @@ TEST(CoalescingSocket, AWriterIsHeldWhileThePeerDoesNotRead) {
     });
     pair.peer.close();
     loop.join();
+}
+
+TEST(CoalescingSocket, AppendedBytesKeepTheirPlaceAmongWrites) {
+    asio::io_context ioc;
+    socket_pair pair(ioc);
+    net::coalescing_socket socket(std::move(pair.ours));
+    std::string expected;
+    std::vector<std::string> texts;
+    for (std::size_t i = 0; i < 200; ++i) {
+        texts.push_back(message(i));
+    }
+    asio::post(ioc, [&] {
+        // Even messages are written with a completion, odd ones appended (head + body).
+        for (std::size_t i = 0; i < texts.size(); ++i) {
+            auto const& text = texts[i];
+            if (i % 2 == 0) {
+                asio::async_write(socket, asio::buffer(text), [](error_code ec, std::size_t) { ASSERT_FALSE(ec); });
+            } else {
+                socket.append(asio::buffer(text.data(), 1), asio::buffer(text.data() + 1, text.size() - 1));
+            }
+            expected += text;
+        }
+        EXPECT_EQ(socket.unsent_bytes(), expected.size());  // nothing is sent before the flush runs
+    });
+    ioc.run();
+    EXPECT_EQ(socket.unsent_bytes(), 0U);
+    EXPECT_EQ(pair.read_exactly(expected.size()), expected);
+}
+
+TEST(CoalescingSocket, DroppedBytesAreNeverSentAndLaterOnesAre) {
+    asio::io_context ioc;
+    socket_pair pair(ioc);
+    net::coalescing_socket socket(std::move(pair.ours));
+    std::string const kept = "kept", dropped = "dropped", after = "after";
+    asio::post(ioc, [&] {
+        socket.append(asio::buffer(kept), {});
+        asio::post(ioc, [&] {
+            // `kept` has left with the first flush; `dropped` waits for the next one.
+            socket.append(asio::buffer(dropped), {});
+            EXPECT_EQ(socket.unsent_bytes(), dropped.size());
+            socket.drop_unsent();
+            EXPECT_EQ(socket.unsent_bytes(), 0U);
+            socket.append(asio::buffer(after), {});
+        });
+    });
+    ioc.run();
+    EXPECT_EQ(pair.read_exactly(kept.size() + after.size()), kept + after);
+    pair.peer.non_blocking(true);
+    char extra = 0;
+    error_code ec;
+    pair.peer.read_some(asio::buffer(&extra, 1), ec);
+    EXPECT_EQ(ec, asio::error::would_block) << "a dropped byte arrived";
 }
 
 TEST(CoalescingSocket, AWriteAfterTheSocketFailedReportsTheError) {

@@ -106,6 +106,39 @@ TEST(Signaling, Rule5_DataIsRelayedByteForByte) {
     EXPECT_NE(text->text.find(R"("data":)" + data), std::string::npos) << text->text;
 }
 
+/// duetd frames what it sends itself (ws::text_frame_header): every length encoding,
+/// at its edges, reaches a Beast client as the one text message that was relayed.
+TEST(Signaling, RelayedMessagesOfEveryFrameLengthArriveWhole) {
+    test_server server([](config::settings& s) {
+        s.max_message_bytes = 200000;
+        s.max_send_queue_bytes = 2 * s.max_message_bytes + 1024;
+    });
+    ws_client a(server.port()), b(server.port());
+    a.join("demo");
+    b.join("demo");
+    a.expect("otherjoin");
+    // The relayed frame is the envelope plus `data`: aim its total length at the edges
+    // of the 7-bit, 16-bit and 64-bit encodings (125/126, 65535/65536).
+    auto const envelope = [&](std::string const& data) {
+        return R"({"type":"message","room":"demo","data":")" + data + R"("})";
+    };
+    std::size_t const probe = 10;
+    a.send_text(envelope(std::string(probe, 'p')));
+    auto const probe_event = b.read();
+    ASSERT_TRUE(std::holds_alternative<ws_text>(probe_event));
+    auto const overhead = std::get<ws_text>(probe_event).text.size() - probe;
+    for (std::size_t frame : {overhead, std::size_t{125}, std::size_t{126}, std::size_t{127}, std::size_t{4096},
+                              std::size_t{65535}, std::size_t{65536}, std::size_t{150000}}) {
+        auto const data = std::string(frame - overhead, static_cast<char>('a' + frame % 26));
+        a.send_text(envelope(data));
+        auto event = b.read();
+        auto* text = std::get_if<ws_text>(&event);
+        ASSERT_NE(text, nullptr) << "frame of " << frame << " bytes";
+        EXPECT_EQ(text->text.size(), frame);
+        EXPECT_NE(text->text.find('"' + data + '"'), std::string::npos) << "frame of " << frame << " bytes";
+    }
+}
+
 TEST(Signaling, Rule3_JoinedArrivesBeforeAnythingRelayed) {
     test_server server;
     // Repeat the race: the member already present relays the moment it sees otherjoin.

@@ -11,7 +11,7 @@
 namespace duet::net {
 
 /// A TCP socket for a websocket::stream that sends the frames written close together
-/// with one sendmsg.
+/// with one send.
 ///
 /// Why: each delivered frame used to be its own sendmsg, and on loopback (and in a
 /// VM) the per-packet cost of sendmsg is half of the daemon's CPU. Beast writes one
@@ -20,13 +20,18 @@ namespace duet::net {
 /// flush posted with the first of them sends everything pending when it runs, and
 /// whatever is written while that write is in flight goes out in the next one.
 /// (Flushing at the end of each event-loop pass was tried too: it gathered little
-/// more on the relay benchmark and cost an extra epoll_wait per pass.)
+/// more on the relay benchmark and cost an extra epoll_wait per pass.) The flush
+/// first offers the bytes to the kernel without waiting (the socket is non-blocking),
+/// and only what the kernel does not take then waits for an asynchronous write.
 ///
-/// Nothing is dropped or reordered: bytes leave in the order they were written, and
-/// control frames (pong, close) take the same path. Back-pressure is kept: once
-/// `high_water` bytes wait behind a write still in flight, the next write completes
-/// only when that write does, so the writer's own queue (send_queue, with its
-/// slow-consumer limit) fills as before.
+/// The session's own data frames skip Beast's write operation altogether: append()
+/// copies a frame in with no completion to run, and the session bounds its queue with
+/// unsent_bytes() (PROTOCOL.md rule 5's slow-consumer limit).
+///
+/// Nothing is dropped or reordered unless drop_unsent() is called: bytes leave in the
+/// order they were written or appended, and control frames (pong, close) take the same
+/// path. Back-pressure is kept for Beast's writes: once `high_water` bytes wait behind
+/// a write still in flight, the next write completes only when that write does.
 ///
 /// All members run on the socket's executor (the connection's strand). The buffers
 /// and the socket live in a shared state that an in-flight write keeps alive.
@@ -60,6 +65,19 @@ public:
             token, state_, buffers);
     }
 
+    /// Queues `head` then `body` behind everything written so far, to leave with them,
+    /// with no completion to wait for: for a writer that frames its own messages and
+    /// bounds what it queues with unsent_bytes() (the WebSocket session's data frames,
+    /// which need no per-message handler). Bytes are copied; nothing is sent inline.
+    void append(asio::const_buffer head, asio::const_buffer body) { state_->append(head, body); }
+
+    /// Bytes written or appended and not yet taken by the kernel.
+    std::size_t unsent_bytes() const noexcept { return state_->pending.size() + state_->sending.size(); }
+
+    /// Forgets the bytes not yet handed to the kernel (a write in flight finishes):
+    /// the connection is being closed and what waits is not to be delivered.
+    void drop_unsent() { state_->pending.consume(state_->pending.size()); }
+
     /// Runs `handler` once every byte written so far has reached the kernel (or the
     /// socket failed); the first step of tearing the connection down.
     template <class Token>
@@ -74,7 +92,7 @@ private:
     using flush_handler = asio::any_completion_handler<void(error_code)>;
 
     struct state : std::enable_shared_from_this<state> {
-        state(tcp::socket&& s, std::size_t limit) : socket(std::move(s)), high_water(limit) {}
+        state(tcp::socket&& s, std::size_t limit);
 
         template <class ConstBuffers>
         void write(ConstBuffers const& buffers, write_handler handler) {
@@ -85,11 +103,13 @@ private:
             pending.commit(asio::buffer_copy(pending.prepare(size), buffers));
             accepted(std::move(handler), size);
         }
+        void append(asio::const_buffer head, asio::const_buffer body);
         void accepted(write_handler handler, std::size_t size);
         void when_flushed(flush_handler handler);
         void schedule_flush();
         void flush();
         void on_flushed(error_code ec);
+        void finish_sending(error_code ec);
         void complete(write_handler handler, error_code ec, std::size_t size);
 
         tcp::socket socket;

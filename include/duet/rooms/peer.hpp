@@ -18,9 +18,9 @@ public:
     /// The server-assigned id; fixed for the peer's life.
     virtual std::string const& id() const noexcept = 0;
 
-    /// Queues `frame` for sending, as a member of `room`. Called from any thread,
-    /// possibly under the registry's lock: it must only post, never block or call back
-    /// into the registry.
+    /// Queues `frame` for sending, as a member of `room`. Called from any thread, never
+    /// under the registry's lock: it may send at once when the caller runs where the
+    /// receiver does (one event-loop thread), or post to the receiver's own thread.
     virtual void deliver(std::string_view room, shared_frame frame) = 0;
 };
 

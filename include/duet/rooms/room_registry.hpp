@@ -2,6 +2,8 @@
 
 #include <duet/rooms/peer.hpp>
 
+#include <boost/container/small_vector.hpp>
+
 #include <cstddef>
 #include <memory>
 #include <mutex>
@@ -15,8 +17,10 @@ namespace duet::rooms {
 
 /// All rooms of the daemon and their members (PROTOCOL.md rules 1, 3, 4, 6). Owned by
 /// the server, shared by every session; every member function is thread-safe behind one
-/// mutex. Inside the lock it only edits maps and calls peer::deliver(), which only
-/// posts. It holds weak_ptrs: a session owns itself and leaves explicitly when it closes.
+/// mutex. Inside the lock it only edits maps and picks the receivers; peer::deliver() is
+/// called after the lock is released, because a delivery may run at once and call back
+/// (a receiver over its send limit is closed and leaves its room). It holds weak_ptrs:
+/// a session owns itself and leaves explicitly when it closes.
 ///
 /// The registry does not know which room a connection is in outside of its maps; rule 2
 /// (one room per connection) is the session's check, since the session knows its room.
@@ -60,8 +64,13 @@ private:
         peer const* identity;  // compared, never dereferenced
     };
     using member_list = std::vector<member>;  // capacity is small: a scan beats a map
+    // The receivers of one delivery, taken under the lock; no allocation for small rooms.
+    using receiver_list = boost::container::small_vector<std::shared_ptr<peer>, 3>;
 
     static member_list::iterator find(member_list& members, peer const& who);
+    template <class Predicate>
+    static receiver_list receivers(member_list const& members, Predicate wanted);
+    static void deliver_to(receiver_list const& receivers, std::string const& room, shared_frame const& frame);
 
     std::size_t const room_capacity_;
     std::size_t const max_rooms_;

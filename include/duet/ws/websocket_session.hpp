@@ -7,7 +7,7 @@
 #include <duet/rooms/peer.hpp>
 #include <duet/runtime/daemon_state.hpp>
 #include <duet/ws/rate_limiter.hpp>
-#include <duet/ws/send_queue.hpp>
+#include <duet/ws/text_frame.hpp>
 
 #include <chrono>
 #include <memory>
@@ -17,10 +17,12 @@
 namespace duet::ws {
 
 /// One browser connection after the WebSocket upgrade: reads requests one at a time,
-/// answers them, relays through the room registry, and writes its send_queue in order.
+/// answers them, relays through the room registry, and frames what it sends itself into
+/// its socket's outgoing bytes, in order, bounded by max_send_queue_bytes (rule 5).
 /// Owned by its pending handlers; the registry and the tracker hold only weak_ptrs.
-/// Runs on its own strand (the one its socket was accepted on): every member except
-/// deliver() and shut_down() must be called there; those two only post.
+/// Runs on its own strand (the one its socket was accepted on; with one event-loop
+/// thread, the loop itself): every member except deliver() and shut_down() must be
+/// called there; those two get there by themselves.
 class websocket_session : public std::enable_shared_from_this<websocket_session>,
                           public rooms::peer,
                           public runtime::closable {
@@ -52,10 +54,7 @@ private:
     void handle(protocol::relay_request const& request);
     void handle(protocol::ping_request const& request);
     void refuse(protocol::request_error const& error);
-    void send(std::string text);
-    void send(rooms::shared_frame frame);
-    void do_write();
-    void on_write(error_code ec, std::size_t bytes);
+    void send(std::string_view text);
     void close(websocket::close_code code, std::string_view reason, metrics::close_reason why, flush how);
     void start_close();
     void arm_heartbeat();
@@ -68,7 +67,6 @@ private:
     runtime::daemon_state& state_;
     std::string const id_;
     std::optional<std::string> room_;
-    send_queue queue_;
     rate_limiter limiter_;
     std::size_t violations_ = 0;
 
@@ -79,7 +77,6 @@ private:
     bool ping_in_flight_ = false;
 
     bool open_ = false;  // the handshake completed
-    bool writing_ = false;
     bool closing_ = false;
     bool finished_ = false;
     websocket::close_reason close_frame_;

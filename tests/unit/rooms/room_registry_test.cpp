@@ -376,6 +376,46 @@ TEST(room_registry, RelayedFrameIsSharedNotCopied) {
     EXPECT_EQ(c->frames.back().get(), shared.get());
 }
 
+/// A peer that, like a session over its send limit, leaves its room from inside
+/// deliver(): the registry must not hold its lock while it delivers.
+class leaving_peer final : public peer {
+public:
+    leaving_peer(std::string id, room_registry& registry) : id_(std::move(id)), registry_(registry) {}
+
+    std::string const& id() const noexcept override { return id_; }
+
+    void deliver(std::string_view room, shared_frame) override {
+        ++deliveries;
+        registry_.leave(std::string(room), *this);
+    }
+
+    int deliveries = 0;
+
+private:
+    std::string const id_;
+    room_registry& registry_;
+};
+
+TEST(room_registry, AReceiverMayLeaveFromInsideItsDelivery) {
+    room_registry registry(3, many_rooms);
+    auto a = make_peer("A");
+    auto quitter = std::make_shared<leaving_peer>("Q", registry);
+    auto c = make_peer("C");
+    registry.join("demo", a);
+    registry.join("demo", quitter);
+    // Q is told of C's arrival and leaves at once: A and C get its bye.
+    EXPECT_EQ(registry.join("demo", c).status, join_status::joined);
+    EXPECT_EQ(quitter->deliveries, 1);
+    EXPECT_EQ(registry.member_count(), 2U);
+    EXPECT_EQ(c->received(), (deliveries{{"demo", R"({"type":"bye","room":"demo","id":"Q"})"}}));
+    // Same from a relay.
+    auto const again = std::make_shared<leaving_peer>("R", registry);
+    registry.join("demo", again);
+    EXPECT_EQ(registry.relay("demo", *a, frame("m")).status, relay_status::relayed);
+    EXPECT_EQ(again->deliveries, 1);
+    EXPECT_EQ(registry.member_count(), 2U);
+}
+
 TEST(room_registry, MemberCountAcrossRooms) {
     room_registry registry(2, many_rooms);
     std::vector<std::shared_ptr<recording_peer>> peers;
