@@ -1,5 +1,9 @@
 #include <duet/net/coalescing_socket.hpp>
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 namespace duet::net {
 namespace {
 
@@ -13,17 +17,27 @@ void post_completion(tcp::socket::executor_type const& executor, Handler handler
     asio::post(executor, [h = std::move(handler), args...]() mutable { std::move(h)(args...); });
 }
 
+/// One send that never waits (MSG_DONTWAIT: no mode switch on the socket, which costs
+/// a system call per connection) and raises no SIGPIPE. Returns the bytes the kernel
+/// took; `would_block` when it took none.
+std::size_t send_without_waiting(tcp::socket& socket, asio::const_buffer bytes, error_code& ec) {
+    for (;;) {
+        auto const sent = ::send(socket.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (sent >= 0) {
+            ec = {};
+            return static_cast<std::size_t>(sent);
+        }
+        if (errno != EINTR) {
+            ec = error_code(errno, boost::system::system_category());
+            return 0;
+        }
+    }
+}
+
 }  // namespace
 
 coalescing_socket::coalescing_socket(tcp::socket&& socket, std::size_t high_water)
     : state_(std::make_shared<state>(std::move(socket), high_water)) {}
-
-coalescing_socket::state::state(tcp::socket&& s, std::size_t limit) : socket(std::move(s)), high_water(limit) {
-    // flush() offers bytes to the kernel without waiting; Asio's own asynchronous
-    // operations work the same either way.
-    error_code ignored;
-    socket.non_blocking(true, ignored);
-}
 
 coalescing_socket::~coalescing_socket() {
     // The connection is over: a write still in flight is cut short, and its
@@ -41,9 +55,10 @@ void coalescing_socket::state::append(asio::const_buffer head, asio::const_buffe
     asio::buffer_copy(into, head);
     asio::buffer_copy(into + head.size(), body);
     pending.commit(size);
-    if (!writing && !flush_scheduled) {
-        schedule_flush();
-    }
+    // Sent now, not from a posted flush: one request brings at most a frame or two
+    // for any one socket, so waiting gathers nothing, and the post would cost a trip
+    // through the event loop (and its epoll_wait) per message.
+    flush();
 }
 
 void coalescing_socket::state::accepted(write_handler handler, std::size_t size) {
@@ -88,7 +103,7 @@ void coalescing_socket::state::flush() {
     // First what the kernel takes at once (usually all of it): no completion to wait
     // for, so no further trip through the event loop.
     error_code error;
-    auto const sent = socket.send(pending.data(), 0, error);
+    auto const sent = send_without_waiting(socket, pending.data(), error);
     if (error && error != asio::error::would_block) {
         return finish_sending(error);
     }

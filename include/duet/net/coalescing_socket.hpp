@@ -21,12 +21,13 @@ namespace duet::net {
 /// whatever is written while that write is in flight goes out in the next one.
 /// (Flushing at the end of each event-loop pass was tried too: it gathered little
 /// more on the relay benchmark and cost an extra epoll_wait per pass.) The flush
-/// first offers the bytes to the kernel without waiting (the socket is non-blocking),
-/// and only what the kernel does not take then waits for an asynchronous write.
+/// first offers the bytes to the kernel without waiting (MSG_DONTWAIT), and only what
+/// the kernel does not take then waits for an asynchronous write.
 ///
 /// The session's own data frames skip Beast's write operation altogether: append()
-/// copies a frame in with no completion to run, and the session bounds its queue with
-/// unsent_bytes() (PROTOCOL.md rule 5's slow-consumer limit).
+/// copies a frame in and sends it at once unless a write is in flight, with no
+/// completion to run; the session bounds what waits with unsent_bytes() (PROTOCOL.md
+/// rule 5's slow-consumer limit).
 ///
 /// Nothing is dropped or reordered unless drop_unsent() is called: bytes leave in the
 /// order they were written or appended, and control frames (pong, close) take the same
@@ -65,10 +66,10 @@ public:
             token, state_, buffers);
     }
 
-    /// Queues `head` then `body` behind everything written so far, to leave with them,
-    /// with no completion to wait for: for a writer that frames its own messages and
-    /// bounds what it queues with unsent_bytes() (the WebSocket session's data frames,
-    /// which need no per-message handler). Bytes are copied; nothing is sent inline.
+    /// Sends `head` then `body` behind everything written so far: now, if no write is
+    /// in flight, else with the next one. No completion: for a writer that frames its
+    /// own messages and bounds what waits with unsent_bytes() (the WebSocket session's
+    /// data frames, which need no per-message handler). The bytes are copied.
     void append(asio::const_buffer head, asio::const_buffer body) { state_->append(head, body); }
 
     /// Bytes written or appended and not yet taken by the kernel.
@@ -92,7 +93,7 @@ private:
     using flush_handler = asio::any_completion_handler<void(error_code)>;
 
     struct state : std::enable_shared_from_this<state> {
-        state(tcp::socket&& s, std::size_t limit);
+        state(tcp::socket&& s, std::size_t limit) : socket(std::move(s)), high_water(limit) {}
 
         template <class ConstBuffers>
         void write(ConstBuffers const& buffers, write_handler handler) {
