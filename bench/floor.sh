@@ -9,14 +9,16 @@
 #
 #   bench/floor.sh --runs 3 --lock /tmp/bench.lock
 #   bench/floor.sh --configs 50x8x250 --runs 5 --syscalls
+#   bench/floor.sh --configs churn --runs 5
 #
 # Options:
 #   --duetd PATH      the daemon (default build/duetd)
 #   --bare PATH       the bare relay (default build/bench/duet-bare-relay)
 #   --bench PATH      the generator (default build/bench/duet-bench)
 #   --runs K          runs per server and configuration (default 3)
-#   --configs LIST    relay configurations ROOMSxWINDOWxPAYLOAD_BYTES
-#                     (default 50x8x250,50x8x4096,1x1x250; 1x1 is the unloaded case)
+#   --configs LIST    relay configurations ROOMSxWINDOWxPAYLOAD_BYTES, and `churn`
+#                     (default 50x8x250,50x8x4096,1x1x250,churn; 1x1 is the unloaded case)
+#   --cycles C        churn cycles per run (default 3000)
 #   --seconds S       relay sending time per run (default 5)
 #   --syscalls        after the timed runs of each configuration, one more run per server
 #                     under `perf stat` (not timed: tracing costs CPU) for syscalls/message
@@ -32,7 +34,8 @@ duetd=build/duetd
 bare=build/bench/duet-bare-relay
 bench=build/bench/duet-bench
 runs=3
-configs=50x8x250,50x8x4096,1x1x250
+configs=50x8x250,50x8x4096,1x1x250,churn
+cycles=3000
 seconds=5
 syscalls=0
 lock=
@@ -48,6 +51,7 @@ while [ $# -gt 0 ]; do
         --bench) bench=$2; shift 2 ;;
         --runs) runs=$2; shift 2 ;;
         --configs) configs=$2; shift 2 ;;
+        --cycles) cycles=$2; shift 2 ;;
         --seconds) seconds=$2; shift 2 ;;
         --syscalls) syscalls=1; shift ;;
         --lock) lock=$2; shift 2 ;;
@@ -64,7 +68,7 @@ done
 command -v jq >/dev/null || die "jq is needed for the table"
 [ "$syscalls" -eq 0 ] || command -v perf >/dev/null || die "--syscalls needs perf"
 for c in ${configs//,/ }; do
-    [[ "$c" =~ ^[0-9]+x[0-9]+x[0-9]+$ ]] || die "--configs: '$c' is not ROOMSxWINDOWxBYTES"
+    [[ "$c" =~ ^[0-9]+x[0-9]+x[0-9]+$ || "$c" = churn ]] || die "--configs: '$c' is neither ROOMSxWINDOWxBYTES nor churn"
 done
 
 pin_cpus
@@ -94,53 +98,68 @@ start_server() {
 }
 
 failed=0
-# One timed run, appended to $out: run KIND ROOMS WINDOW BYTES
+# The generator's arguments for a configuration: ROOMSxWINDOWxBYTES or churn.
+scenario_args() {
+    if [ "$1" = churn ]; then
+        echo "--scenario churn --cycles $cycles"
+    else
+        local rooms window bytes
+        IFS=x read -r rooms window bytes <<<"$1"
+        echo "--scenario relay --rooms $rooms --window $window --payload-bytes $bytes --seconds $seconds"
+    fi
+}
+
+# One timed run, appended to $out: run KIND CONFIG
 run() {
-    local kind=$1 rooms=$2 window=$3 bytes=$4 lines
+    local kind=$1 config=$2 lines
     lines=$(wc -l <"$out")
     start_server "$kind"
+    # shellcheck disable=SC2046  # scenario_args is split into words on purpose
     if ! "${bench_cpu[@]}" "$bench" --port "$port" --daemon-pid "$server_pid" --daemon-threads 1 \
-        --json "$out" --label "$kind" --scenario relay --rooms "$rooms" --window "$window" \
-        --payload-bytes "$bytes" --seconds "$seconds" >"$logs/bench.out" 2>&1; then
+        --json "$out" --label "$kind" $(scenario_args "$config") >"$logs/bench.out" 2>&1; then
         failed=1
-        echo "floor.sh: $kind ${rooms}x${window}x${bytes} FAILED:" >&2
+        echo "floor.sh: $kind $config FAILED:" >&2
         tail -n 3 "$logs/bench.out" >&2
     fi
     stop_server
     if [ "$(wc -l <"$out")" -eq "$lines" ]; then
-        echo "  $kind ${rooms}x${window}x${bytes}: no result line" >&2
+        echo "  $kind $config: no result line" >&2
         failed=1
         return
     fi
     tail -n 1 "$out" | jq -r '
-        "  \(.label) \(.parameters.rooms)x\(.parameters.window)x\(.parameters.payload_bytes): " +
-        (if .ok then "\(.results.messages_per_second | floor) msg/s, " +
+        "  \(.label) \(if .scenario == "churn" then "churn" else "\(.parameters.rooms)x\(.parameters.window)x\(.parameters.payload_bytes)" end): " +
+        (if .ok | not then "failed: \(.failure // "?")"
+         elif .scenario == "churn" then "\(.results.cycles_per_second | floor) cycles/s, " +
+            "\(.results.daemon_cpu_ms_per_cycle * 1000 | round / 1000) ms/cycle " +
+            "(user \(.results.daemon_cpu_user_seconds) + sys \(.results.daemon_cpu_system_seconds) s " +
+            "for \(.results.cycles) cycles)"
+         else "\(.results.messages_per_second | floor) msg/s, " +
             "\(.results.daemon_cpu_seconds_per_100k * 1000 | round / 1000) s/100k " +
             "(user \(.results.daemon_cpu_user_seconds) + sys \(.results.daemon_cpu_system_seconds) s " +
-            "for \(.results.messages) msgs)"
-         else "failed: \(.failure // "?")" end)'
+            "for \(.results.messages) msgs)" end)'
 }
 
 events=syscalls:sys_enter_sendmsg,syscalls:sys_enter_recvmsg,syscalls:sys_enter_sendto,syscalls:sys_enter_recvfrom
 events+=,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,raw_syscalls:sys_enter
-# One untimed run under perf stat: syscall_run KIND ROOMS WINDOW BYTES
+# One untimed run under perf stat: syscall_run KIND CONFIG
 syscall_run() {
-    local kind=$1 rooms=$2 window=$3 bytes=$4 json=$logs/perf.jsonl perf_pid
+    local kind=$1 config=$2 json=$logs/perf.jsonl perf_pid
     : >"$json"
     start_server "$kind"
     perf stat -x, -e "$events" -p "$server_pid" -o "$logs/perf.csv" &
     perf_pid=$!
     sleep 0.3
+    # shellcheck disable=SC2046  # scenario_args is split into words on purpose
     "${bench_cpu[@]}" "$bench" --port "$port" --daemon-pid "$server_pid" --daemon-threads 1 \
-        --json "$json" --label "$kind" --scenario relay --rooms "$rooms" --window "$window" \
-        --payload-bytes "$bytes" --seconds "$seconds" >"$logs/bench.out" 2>&1 || true
+        --json "$json" --label "$kind" $(scenario_args "$config") >"$logs/bench.out" 2>&1 || true
     kill -INT "$perf_pid" 2>/dev/null || true
     wait "$perf_pid" 2>/dev/null || true
     stop_server
-    local messages
-    messages=$(jq -r '.results.messages // 0' "$json")
+    local units  # relayed messages, or churn cycles
+    units=$(jq -r '.results.messages // .results.cycles // 0' "$json")
     # perf -x, lines: count,unit,event,...
-    printf '%s\t%s\t%s' "${rooms}x${window}x${bytes}" "$kind" "$messages" >>"$perf_out"
+    printf '%s\t%s\t%s' "$config" "$kind" "$units" >>"$perf_out"
     for e in ${events//,/ }; do
         printf '\t%s' "$(awk -F, -v e="$e" '$3 == e {print $1}' "$logs/perf.csv" | head -1)" >>"$perf_out"
     done
@@ -150,19 +169,18 @@ syscall_run() {
 echo "floor.sh: $(nproc --all) CPUs; $(uptime)"
 echo "floor.sh: duetd=$duetd bare=$bare bench=$bench; $runs runs each, $seconds s per run$([ $pin -eq 1 ] && echo ', server on CPU 0, generator on CPU 1')"
 for c in ${configs//,/ }; do
-    IFS=x read -r rooms window bytes <<<"$c"
     if [ -n "$lock" ]; then
         exec {lock_fd}>"$lock"
         flock "$lock_fd"
     fi
-    echo "--- relay, $rooms rooms, window $window, $bytes B data (load $(cut -d' ' -f1-3 /proc/loadavg))"
+    echo "--- $c: $(scenario_args "$c") (load $(cut -d' ' -f1-3 /proc/loadavg))"
     for _ in $(seq "$runs"); do
-        run duetd "$rooms" "$window" "$bytes"
-        run bare "$rooms" "$window" "$bytes"
+        run duetd "$c"
+        run bare "$c"
     done
     if [ "$syscalls" -eq 1 ]; then
-        syscall_run duetd "$rooms" "$window" "$bytes"
-        syscall_run bare "$rooms" "$window" "$bytes"
+        syscall_run duetd "$c"
+        syscall_run bare "$c"
     fi
     if [ -n "$lock" ]; then
         exec {lock_fd}>&-
@@ -171,50 +189,59 @@ done
 echo "floor.sh: done; $(uptime)"
 echo
 
-# Medians per configuration and server, then duetd / bare.
+# Medians per configuration and server, then duetd / bare. A relay's unit is 100k
+# messages (CPU in seconds, rate in msg/s), churn's one cycle (CPU in ms, cycles/s).
 jq -s -r '
     def median: sort | if length == 0 then null
         elif length % 2 == 1 then .[length / 2 | floor]
         else (.[length / 2 - 1] + .[length / 2]) / 2 end;
     def fixed(k): if . == null then "-" else (. * k | round / k | tostring) end;
     def ratio(a; b): if a == null or b == null or b == 0 then "-" else ((a / b) | fixed(100)) + "x" end;
+    def churn: .scenario == "churn";
+    def per_unit(seconds): if churn then seconds * 1000 / .results.cycles else seconds * 100000 / .results.messages end;
     def stats(k): [ .[] | select(.label == k) ] as $runs | [ $runs[] | select(.ok) ] as $ok
         | { name: (if k == "bare" then "duet-bare-relay" else k end),
             runs: ($runs | length), passed: ($ok | length),
-            cpu: ([ $ok[] | .results.daemon_cpu_seconds_per_100k ] | median),
-            user: ([ $ok[] | .results.daemon_cpu_user_seconds * 100000 / .results.messages ] | median),
-            sys: ([ $ok[] | .results.daemon_cpu_system_seconds * 100000 / .results.messages ] | median),
-            rate: ([ $ok[] | .results.messages_per_second ] | median),
-            p50: ([ $ok[] | .results.latency.p50_ms ] | median) };
-    def row(p; s; extra): "| \(p.rooms) rooms, window \(p.window), \(p.payload_bytes) B | \(s.name) | \(s.passed)/\(s.runs) | "
-        + "\(s.rate | fixed(1)) | **\(s.cpu | fixed(1000))** (\(s.user | fixed(1000)) + \(s.sys | fixed(1000))) | "
+            cpu: ([ $ok[] | .results.daemon_cpu_seconds_per_100k // .results.daemon_cpu_ms_per_cycle ] | median),
+            user: ([ $ok[] | per_unit(.results.daemon_cpu_user_seconds) ] | median),
+            sys: ([ $ok[] | per_unit(.results.daemon_cpu_system_seconds) ] | median),
+            rate: ([ $ok[] | .results.messages_per_second // .results.cycles_per_second ] | median),
+            p50: ([ $ok[] | .results.latency.p50_ms // .results.cycle.p50_ms ] | median) };
+    def what: if churn then "churn, \(.parameters.cycles // "?") cycles, 1 at once"
+        else "relay, \(.parameters.rooms) rooms, window \(.parameters.window), \(.parameters.payload_bytes) B" end;
+    def units: if churn then "cycles/s | **\(.) ms per cycle**" else "msg/s | **\(.) s per 100k msgs**" end;
+    def row(w; unit; s; extra): "| \(w) | \(s.name) | \(s.passed)/\(s.runs) | \(s.rate | fixed(1)) \(unit | split(" | ")[0]) | "
+        + "**\(s.cpu | fixed(1000))** \(if unit | startswith("cycles") then "ms/cycle" else "s/100k" end) (\(s.user | fixed(1000)) + \(s.sys | fixed(1000))) | "
         + "\(s.p50 | fixed(1000)) ms | \(extra) |";
-    "| relay | server | runs passed | msg/s | daemon CPU s per 100k msgs (user + sys) | p50 latency | duetd / bare: CPU per msg, msg/s |",
+    "| configuration | server | runs passed | rate | daemon CPU (user + sys) | p50 latency or cycle time | duetd / bare: CPU, rate |",
     "|---|---|---|---|---|---|---|",
-    ( group_by([.parameters.rooms, .parameters.window, .parameters.payload_bytes])[]
-      | .[0].parameters as $p | stats("duetd") as $d | stats("bare") as $b
-      | row($p; $d; "\(ratio($d.cpu; $b.cpu)), \(ratio($d.rate; $b.rate))"), row($p; $b; "") )
+    ( group_by([.scenario, .parameters.rooms, .parameters.window, .parameters.payload_bytes])[]
+      | (.[0] | what) as $w | (.[0] | if churn then "cycles/s" else "msg/s" end) as $u
+      | stats("duetd") as $d | stats("bare") as $b
+      | row($w; $u; $d; "\(ratio($d.cpu; $b.cpu)), \(ratio($d.rate; $b.rate))"), row($w; $u; $b; "") )
 ' "$out"
 
 echo
 echo "Every run (in the order run):"
 echo
-echo "| # | relay | server | msg/s | daemon CPU s/100k | user s | sys s | messages | ok |"
+echo "| # | configuration | server | rate | daemon CPU | user s | sys s | messages or cycles | ok |"
 echo "|---|---|---|---|---|---|---|---|---|"
 jq -s -r 'to_entries[] | .key as $i | .value
-    | "| \($i + 1) | \(.parameters.rooms)x\(.parameters.window)x\(.parameters.payload_bytes) B | \(.label) | " +
-      "\(.results.messages_per_second // 0 | round) | \(.results.daemon_cpu_seconds_per_100k // 0 | . * 1000 | round / 1000) | " +
-      "\(.results.daemon_cpu_user_seconds // "–") | \(.results.daemon_cpu_system_seconds // "–") | \(.results.messages // 0) | \(.ok) |"' "$out"
+    | (.scenario == "churn") as $churn
+    | "| \($i + 1) | \(if $churn then "churn" else "\(.parameters.rooms)x\(.parameters.window)x\(.parameters.payload_bytes) B" end) | \(.label) | " +
+      "\(.results.messages_per_second // .results.cycles_per_second // 0 | round)\(if $churn then " cycles/s" else " msg/s" end) | " +
+      "\(.results.daemon_cpu_seconds_per_100k // .results.daemon_cpu_ms_per_cycle // 0 | . * 1000 | round / 1000)\(if $churn then " ms/cycle" else " s/100k" end) | " +
+      "\(.results.daemon_cpu_user_seconds // "–") | \(.results.daemon_cpu_system_seconds // "–") | \(.results.messages // .results.cycles // 0) | \(.ok) |"' "$out"
 
 if [ -s "$perf_out" ]; then
     echo
-    echo "System calls per relayed message (one untimed run under perf stat each; setup and teardown included):"
+    echo "System calls per relayed message or churn cycle (one untimed run under perf stat each; setup and teardown included):"
     echo
-    echo "| relay | server | messages | sendmsg | recvmsg | sendto | recvfrom | epoll_wait (+pwait) | all syscalls |"
+    echo "| configuration | server | messages or cycles | sendmsg | recvmsg | sendto | recvfrom | epoll_wait (+pwait) | all syscalls |"
     echo "|---|---|---|---|---|---|---|---|---|"
     awk -F'\t' '{
         m = $3 > 0 ? $3 : 1
-        printf "| %s B | %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n",
+        printf "| %s | %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n",
                $1, ($2 == "bare" ? "duet-bare-relay" : "duetd"), $3, $4 / m, $5 / m, $6 / m, $7 / m, ($8 + $9) / m, $10 / m
     }' "$perf_out"
 fi
