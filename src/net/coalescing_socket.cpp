@@ -134,9 +134,14 @@ void coalescing_socket::state::on_flushed(error_code ec) {
 
 void coalescing_socket::state::finish_sending(error_code ec) {
     // Everything written so far has reached the kernel, or the socket failed.
-    if (ec) {
+    if (ec && !failed) {
         failed = ec;
         pending.consume(pending.size());
+        // A send that fails (reset, broken pipe) ends the connection: close it, so the
+        // pending read ends too and the session finishes (its room gets `bye`) now
+        // rather than when a read notices.
+        error_code ignored;
+        socket.close(ignored);
     }
     if (parked) {
         complete(std::move(parked), failed, failed ? 0 : parked_size);
