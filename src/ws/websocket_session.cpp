@@ -5,6 +5,7 @@
 #include <duet/protocol/codec.hpp>
 #include <duet/protocol/identifiers.hpp>
 #include <duet/protocol/server_message.hpp>
+#include <duet/ws/text_frame.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -64,7 +65,6 @@ void websocket_session::on_accept(error_code ec) {
     if (spdlog::should_log(spdlog::level::debug)) {
         spdlog::debug("ws {}: open from {}", logging::short_id(id_), remote_address(beast::get_lowest_layer(ws_)));
     }
-    ws_.text(true);
     last_received_ = clock::now();
     next_ping_ = last_received_ + state_.settings.ping_interval;
     arm_heartbeat();
@@ -248,7 +248,6 @@ void websocket_session::close(websocket::close_code code, std::string_view reaso
     if (how == flush::none) {
         ws_.next_layer().drop_unsent();
     }
-    close_frame_ = websocket::close_reason(code, beast::string_view(reason.data(), reason.size()));
     // A peer that never reads (or never answers the close) would hold the socket
     // forever: cut it after the handshake timeout.
     close_deadline_.expires_after(state_.settings.request_timeout + std::chrono::seconds(1));
@@ -258,13 +257,11 @@ void websocket_session::close(websocket::close_code code, std::string_view reaso
             beast::get_lowest_layer(self->ws_).close(ignored);
         }
     });
-    start_close();
-}
-
-void websocket_session::start_close() {
-    ws_.async_close(close_frame_, [self = shared_from_this()](error_code) {
-        // The pending read ends when the client answers, or on the close deadline.
-    });
+    // Our close frame goes behind whatever is still queued (or what drop_unsent left).
+    ws_.async_close(websocket::close_reason(code, beast::string_view(reason.data(), reason.size())),
+                    [self = shared_from_this()](error_code) {
+                        // The pending read ends when the client answers, or on the close deadline.
+                    });
 }
 
 void websocket_session::arm_heartbeat() {

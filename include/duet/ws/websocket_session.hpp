@@ -7,7 +7,6 @@
 #include <duet/rooms/peer.hpp>
 #include <duet/runtime/daemon_state.hpp>
 #include <duet/ws/rate_limiter.hpp>
-#include <duet/ws/text_frame.hpp>
 
 #include <chrono>
 #include <memory>
@@ -56,7 +55,6 @@ private:
     void refuse(protocol::request_error const& error);
     void send(std::string_view text);
     void close(websocket::close_code code, std::string_view reason, metrics::close_reason why, flush how);
-    void start_close();
     void arm_heartbeat();
     void on_heartbeat(error_code ec);
     void leave_room();
@@ -79,7 +77,6 @@ private:
     bool open_ = false;  // the handshake completed
     bool closing_ = false;
     bool finished_ = false;
-    websocket::close_reason close_frame_;
     std::optional<metrics::close_reason> close_cause_;
     runtime::session_tracker::key tracker_key_ = 0;
 };
