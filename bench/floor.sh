@@ -90,10 +90,7 @@ start_server() {
     if [ "$1" = duetd ]; then
         start_duetd "$duetd" 1 info  # run.sh's flags: limits out of the way, one thread
     else
-        local log=$logs/bare.log
-        "${server_cpu[@]}" "$bare" --port 0 >"$log" 2>&1 &
-        server_pid=$!
-        wait_for_port "$log" 'listening on [^ ]*:[0-9]+' duet-bare-relay
+        start_logged duet-bare-relay 'listening on [^ ]*:[0-9]+' "${server_cpu[@]}" "$bare" --port 0
     fi
 }
 
@@ -144,12 +141,21 @@ events=syscalls:sys_enter_sendmsg,syscalls:sys_enter_recvmsg,syscalls:sys_enter_
 events+=,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,raw_syscalls:sys_enter
 # One untimed run under perf stat: syscall_run KIND CONFIG
 syscall_run() {
-    local kind=$1 config=$2 json=$logs/perf.jsonl perf_pid
+    local kind=$1 config=$2 json=$logs/perf.jsonl perf_pid ctl=$logs/perf.ctl ack=$logs/perf.ack ctl_fd ack_fd reply=
     : >"$json"
     start_server "$kind"
-    perf stat -x, -e "$events" -p "$server_pid" -o "$logs/perf.csv" &
+    # perf attaches with its events off and says `ack` once `enable` has turned them on,
+    # so the generator starts only when every system call is counted. The FIFOs are
+    # opened read-write here, so neither side's open() waits for the other.
+    rm -f "$ctl" "$ack"
+    mkfifo "$ctl" "$ack"
+    exec {ctl_fd}<>"$ctl" {ack_fd}<>"$ack"
+    perf stat -x, -e "$events" -p "$server_pid" -o "$logs/perf.csv" -D -1 --control "fifo:$ctl,$ack" &
     perf_pid=$!
-    sleep 0.3
+    echo enable >&"$ctl_fd"
+    read -r -t 60 -u "$ack_fd" reply || true
+    exec {ctl_fd}>&- {ack_fd}<&-
+    [ "$reply" = ack ] || die "perf stat did not start counting (is perf allowed to trace pid $server_pid?)"
     # shellcheck disable=SC2046  # scenario_args is split into words on purpose
     "${bench_cpu[@]}" "$bench" --port "$port" --daemon-pid "$server_pid" --daemon-threads 1 \
         --json "$json" --label "$kind" $(scenario_args "$config") >"$logs/bench.out" 2>&1 || true

@@ -4,15 +4,15 @@
 # /proc figures whichever server it is.
 #
 # The sourcing script sets: pin (1: use taskset), bench (the generator), out (the
-# JSON-lines file), logs (a temporary folder it removes), label (may be empty).
-# start_duetd and start_socketio set server_pid and port; run_bench sets failed=1 when a
-# run fails its checks.
+# JSON-lines file), logs (a temporary folder it removes), label (may be empty), and may
+# change duetd_limits. start_duetd, start_socketio and start_logged set server_pid,
+# server_log and port; run_bench sets failed=1 when a run fails its checks.
 # shellcheck shell=bash disable=SC2154,SC2034  # the sourcing script sets and reads the globals
 
 die() { echo "${0##*/}: $*" >&2; exit 2; }
 
 server_cpu=() bench_cpu=()
-server_pid='' port='' failed=0
+server_pid='' server_log='' port='' failed=0
 
 # The server on CPU 0 and the generator on CPU 1: each has a core, and the server's CPU
 # time is its own, not time it waited for the generator.
@@ -36,11 +36,14 @@ raise_fd_limit() {
 
 # Waits until $server_pid listens. The port comes from the server's log ($1, the first
 # match of the extended regex $2 ends with it) or, when the log does not say, from the
-# kernel's list of listening sockets.
+# kernel's list of listening sockets. The log must be this process's alone (start_logged
+# makes a new one for each start): a log shared with an earlier run can still show that
+# run's port, which nothing listens on any more. Polls for up to 60 s, as a machine
+# under load may take that long to start a server.
 wait_for_port() {
-    local log=$1 pattern=$2 name=$3
+    local log=$1 pattern=$2 name=$3 deadline=$((SECONDS + 60))
     port=
-    for _ in $(seq 100); do
+    while [ "$SECONDS" -lt "$deadline" ]; do
         port=$(grep -Eo "$pattern" "$log" | head -1 | grep -Eo '[0-9]+$' || true)
         [ -n "$port" ] || port=$(ss -Htlnp 2>/dev/null | grep "pid=$server_pid," | awk '{print $4}' | sed 's/.*://' | head -1 || true)
         [ -n "$port" ] && return 0
@@ -48,30 +51,40 @@ wait_for_port() {
         sleep 0.1
     done
     cat "$log" >&2
-    die "$name did not start"
+    die "$name did not start (log: $log)"
 }
 
-# start_duetd BINARY THREADS LOG_LEVEL
-start_duetd() {
-    local log=$logs/duetd.log
-    # Limits out of the way: the daemon's rate limit (50/s by default) would refuse a
-    # benchmark's traffic, and its connection and room caps are 10,000.
-    "${server_cpu[@]}" "$1" --port 0 --threads "$2" --log-level "$3" \
-        --rate-limit-per-second 1e9 --rate-limit-burst 1e9 \
-        --max-connections 1000000 --max-rooms 1000000 --max-http-connections 100000 >"$log" 2>&1 &
+# start_logged NAME PATTERN COMMAND...: starts COMMAND in the background with its output
+# in a log file of its own, new for this start, and waits for its port (wait_for_port).
+start_logged() {
+    local name=$1 pattern=$2
+    shift 2
+    server_log=$(mktemp "$logs/${name//[^A-Za-z0-9_.-]/_}-XXXXXX.log")
+    "$@" >"$server_log" 2>&1 &
     server_pid=$!
+    wait_for_port "$server_log" "$pattern" "$name"
+}
+
+# duetd's limits, out of the way by default: the daemon's rate limit (50/s by default)
+# would refuse a benchmark's traffic, and its connection and room caps are 10,000. A
+# script that measures the daemon as deployed (bench/attack.sh) sets duetd_limits=().
+duetd_limits=(--rate-limit-per-second 1e9 --rate-limit-burst 1e9
+    --max-connections 1000000 --max-rooms 1000000 --max-http-connections 100000)
+
+# start_duetd BINARY THREADS LOG_LEVEL [FLAG...]: the flags go after duetd_limits.
+start_duetd() {
+    local binary=$1 threads=$2 level=$3
+    shift 3
     # The port is logged at info; below that, wait_for_port asks the kernel.
-    wait_for_port "$log" 'on port [0-9]+' duetd
+    start_logged duetd 'on port [0-9]+' "${server_cpu[@]}" "$binary" --port 0 --threads "$threads" \
+        --log-level "$level" "${duetd_limits[@]}" "$@"
 }
 
 # start_socketio FOLDER QUIET: node FOLDER/server.js (installed there with npm ci); its
 # console.log goes to the log file like duetd's output, or nowhere when QUIET is 1.
 start_socketio() {
-    local log=$logs/socketio.log
     PORT=0 HOST=127.0.0.1 STATIC_DIR="$PWD/public" QUIET="$2" \
-        "${server_cpu[@]}" node "$1/server.js" >"$log" 2>&1 &
-    server_pid=$!
-    wait_for_port "$log" 'listening on [0-9.]+:[0-9]+' "the socket.io server"
+        start_logged socketio 'listening on [0-9.]+:[0-9]+' "${server_cpu[@]}" node "$1/server.js"
 }
 
 stop_server() {
