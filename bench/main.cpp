@@ -36,7 +36,7 @@ std::vector<nlohmann::json> read_lines(std::string const& path) {
 std::vector<std::string> resolve(bench_options& o) {
     std::vector<std::string> errors;
     if (o.scenario.empty()) {
-        errors.emplace_back("--scenario is required (idle, relay or churn)");
+        errors.emplace_back("--scenario is required (idle, relay, churn or attack)");
     }
     if (o.port == 0) {
         errors.emplace_back("--port is required: the server's port");
@@ -46,6 +46,9 @@ std::vector<std::string> resolve(bench_options& o) {
         o.concurrency = o.concurrency > 0 ? o.concurrency : 64;
         if (o.connections < 2 || o.connections % 2 != 0) {
             errors.emplace_back("--connections must be even and at least 2 (two per room)");
+        }
+        if (o.large_message_first > 0 && o.large_message_first < 256) {
+            errors.emplace_back("--large-message-first must be at least 256 bytes (a frame with its envelope)");
         }
     } else if (o.scenario == "relay") {
         o.seconds = o.seconds > 0 ? o.seconds : 5;
@@ -62,6 +65,22 @@ std::vector<std::string> resolve(bench_options& o) {
         if (o.cycles < 1) {
             errors.emplace_back("--cycles must be at least 1");
         }
+    } else if (o.scenario == "attack") {
+        o.seconds = o.seconds > 0 ? o.seconds : 10;
+        o.payload_bytes = o.payload_bytes > 0 ? o.payload_bytes : 100;
+        o.messages = o.messages > 0 ? o.messages : 200'000;
+        if (o.dialect != "duet") {
+            errors.emplace_back("--scenario attack speaks duetd's protocol only (--dialect duet)");
+        }
+        if (!(o.attack_rate > 0) || !(o.probe_rate > 0)) {
+            errors.emplace_back("--attack-rate and --probe-rate must be positive");
+        }
+        if (o.attack_bytes < 256) {
+            errors.emplace_back("--attack-bytes must be at least 256");
+        }
+    }
+    if (o.scenario != "idle" && o.large_message_first > 0) {
+        errors.emplace_back("--large-message-first is an option of the idle scenario");
     }
     if (!(o.timeout > 0)) {
         errors.emplace_back("--timeout must be positive");
@@ -81,7 +100,8 @@ int main(int argc, char** argv) {
                  "original design's socket.io server instead; bench/compare.sh runs both side by side.",
                  "duet-bench"};
     app.get_formatter()->column_width(34);
-    app.add_option("--scenario", o.scenario, "idle, relay or churn")->check(CLI::IsMember({"idle", "relay", "churn"}));
+    app.add_option("--scenario", o.scenario, "idle, relay, churn or attack")
+        ->check(CLI::IsMember({"idle", "relay", "churn", "attack"}));
     app.add_option("--dialect", o.dialect,
                    "the server's protocol: duet (duetd, PROTOCOL.md) or socketio (the original design's "
                    "socket.io 2.x server, bench/socketio)")
@@ -96,10 +116,33 @@ int main(int argc, char** argv) {
     app.add_option("--window", o.window, "relay: messages in flight per direction")->capture_default_str();
     app.add_option("--payload-bytes", o.payload_bytes,
                    "relay: size of each message's data (default 250); churn: of the offer and the answer "
-                   "(default 4000)");
+                   "(default 4000); attack: of the bystander's probes (default 100)");
     app.add_option("--seconds", o.seconds,
-                   "idle: holding time (default 2); relay: sending time (default 5); churn: time limit (default 60)");
-    app.add_option("--messages", o.messages, "relay: most messages to send (default 100000000)");
+                   "idle: holding time (default 2); relay: sending time (default 5); churn: time limit (default 60); "
+                   "attack: attack time (default 10)");
+    app.add_option("--messages", o.messages,
+                   "relay: most messages to send (default 100000000); attack: most attack frames, all attackers "
+                   "together (default 200000)");
+    app.add_option("--large-message-first", o.large_message_first,
+                   "idle: before holding, each connection relays one frame of this many bytes (the whole "
+                   "request; keep it within the daemon's max_message_bytes) to its partner, who receives it");
+    app.add_option("--attackers", o.attackers, "attack: attacking connections, each alone in a room (0: baseline)")
+        ->capture_default_str();
+    app.add_option("--attack-rate", o.attack_rate,
+                   "attack: frames per second per attacker (duetd's default rate limit is 50)")
+        ->capture_default_str();
+    app.add_option("--attack-bytes", o.attack_bytes,
+                   "attack: size of each attack frame, filled with members (duetd's default max_message_bytes is "
+                   "65536)")
+        ->capture_default_str();
+    app.add_flag("--plain-keys", o.plain_keys, "attack: members \"a\":1 instead of \"\\/\":1 (same frame size)");
+    app.add_option("--key-place", o.key_place,
+                   "attack: the members go in `data` (relayed to nobody) or at the top level, after type, room "
+                   "and data")
+        ->check(CLI::IsMember({"data", "top"}))
+        ->capture_default_str();
+    app.add_option("--probe-rate", o.probe_rate, "attack: the bystander pair's round trips per second")
+        ->capture_default_str();
     app.add_option("--cycles", o.cycles, "churn: cycles to run")->capture_default_str();
     app.add_option("--concurrency", o.concurrency,
                    "idle, relay: rooms set up at once (default 64); churn: cycles at once (default 1)");
@@ -167,6 +210,8 @@ int main(int argc, char** argv) {
             result = run_idle(o, plan);
         } else if (o.scenario == "relay") {
             result = run_relay(o, plan);
+        } else if (o.scenario == "attack") {
+            result = run_attack(o, plan);
         } else {
             result = run_churn(o, plan);
         }

@@ -108,8 +108,10 @@ table_row describe(run_summary const& summary) {
     auto const sources = p.value("source_addresses", std::size_t{0});
     if (r.scenario.rfind("idle", 0) == 0) {
         auto const n = number(p, "connections");
+        auto const large = number(p, "large_message_first_bytes", 0);
         r.parameters = grouped(n) + " connections in " + grouped(number(p, "rooms")) + " rooms" +
-                       (sources > 1 ? ", " + std::to_string(sources) + " source addresses" : "");
+                       (sources > 1 ? ", " + std::to_string(sources) + " source addresses" : "") +
+                       (large > 0 ? ", one " + grouped(large) + " B message each first" : "");
         r.throughput = grouped(number(results, "connections_per_second")) + " joined conn/s";
         if (auto const cpu = number(results, "daemon_cpu_ms_per_connection"); cpu >= 0) {
             r.cpu = fixed(cpu, 3) + " ms per connect+join";
@@ -118,6 +120,10 @@ table_row describe(run_summary const& summary) {
             r.memory = fixed(per, 2) + " KiB/conn (" + fixed(number(results, "rss_baseline_kib") / 1024, 1) + " → " +
                        fixed(number(results, "rss_held_kib") / 1024, 1) + " MiB)";
             r.target = "≤ 8 KiB/conn at 10,000: " + met(per <= 8.0) + (n < 10000 ? " (at this N)" : "");
+            if (results.contains("rss_after_large_message_per_connection_kib")) {
+                r.memory += ", of which " + fixed(number(results, "rss_after_large_message_per_connection_kib"), 2) +
+                            " KiB/conn came with the large message";
+            }
         }
     } else if (r.scenario.rfind("relay", 0) == 0) {
         auto const bytes = number(p, "payload_bytes");
@@ -132,6 +138,33 @@ table_row describe(run_summary const& summary) {
             r.cpu = fixed(cpu, 3) + " s per 100k msgs" + split(results, number(results, "messages") / 1e5, 2);
             double const limit = bytes <= 1024 ? 0.6 : 1.0;
             r.target = "≤ " + fixed(limit, 1) + " s/100k: " + met(cpu <= limit);
+        }
+        if (auto const rss = number(results, "rss_kib"); rss >= 0) {
+            r.memory = fixed(rss / 1024, 1) + " MiB";
+        }
+    } else if (r.scenario.rfind("attack", 0) == 0) {
+        auto const attackers = number(p, "attackers", 0);
+        r.parameters = (attackers > 0 ? grouped(attackers) + " attackers × " + grouped(number(p, "attack_rate")) +
+                                            "/s, " + grouped(number(results, "attack_frame_bytes")) + " B frames of " +
+                                            grouped(number(results, "attack_members")) + " " +
+                                            p.value("keys", std::string("?")) + " keys in " +
+                                            (p.value("key_place", std::string("data")) == "top" ? "the top level"
+                                                                                              : "data")
+                                      : std::string("no attackers (baseline)")) +
+                       "; bystander " + grouped(number(p, "probe_rate")) + " round trips/s";
+        r.throughput = grouped(number(results, "attack_frames_per_second", 0)) + " attack frames/s (" +
+                       grouped(number(results, "attack_frames_sent", 0)) + " sent, " +
+                       grouped(number(results, "attack_frames_skipped", 0)) + " skipped)";
+        auto const rtt = results.value("rtt", nlohmann::json::object());
+        r.p50 = ms(rtt, "p50_ms") + " RTT";
+        r.p99 = ms(rtt, "p99_ms") + " RTT";
+        r.p999 = ms(rtt, "p999_ms") + " RTT";
+        if (auto const busy = number(results, "daemon_cpu_busy"); busy >= 0) {
+            r.cpu = fixed(100 * busy, 1) + "% of a core during the attack" +
+                    (attackers > 0 ? ", " + fixed(number(results, "daemon_cpu_us_per_attack_frame"), 0) +
+                                         " µs per attack frame"
+                                   : std::string()) +
+                    ", drained " + fixed(number(results, "drain_seconds", 0), 2) + " s after";
         }
         if (auto const rss = number(results, "rss_kib"); rss >= 0) {
             r.memory = fixed(rss / 1024, 1) + " MiB";

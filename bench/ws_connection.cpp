@@ -47,6 +47,9 @@ void ws_connection::on_connect(error_code ec) {
     auto& stream = beast::get_lowest_layer(ws_);
     error_code ignored;
     stream.socket().set_option(tcp::no_delay(true), ignored);
+    if (send_buffer_bytes_ > 0) {
+        stream.socket().set_option(asio::socket_base::send_buffer_size(static_cast<int>(send_buffer_bytes_)), ignored);
+    }
     // From here the WebSocket stream keeps its own deadlines.
     stream.expires_never();
     websocket::stream_base::timeout timeouts{};

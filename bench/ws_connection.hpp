@@ -30,6 +30,12 @@ public:
     /// `wire` must outlive the connection.
     ws_connection(asio::io_context& ioc, dialect const& wire);
 
+    /// Caps the kernel's send buffer of the socket (SO_SNDBUF, which also turns off its
+    /// autotuning) from the connect on; 0, the default, leaves it to the kernel. Call
+    /// before connect(). With a small buffer, a server that stops reading holds back the
+    /// sender after a few messages rather than megabytes of them.
+    void limit_send_buffer(std::size_t bytes) { send_buffer_bytes_ = bytes; }
+
     void on_message(message_handler handler) { on_message_ = std::move(handler); }
     void on_close(close_handler handler) { on_close_ = std::move(handler); }
 
@@ -78,6 +84,7 @@ private:
     clock::duration timeout_{};
     asio::steady_timer keepalive_timer_;
     clock::duration keepalive_{};  // 0: the dialect needs none
+    std::size_t send_buffer_bytes_ = 0;  // 0: the kernel's default
     std::string greeting_failure_;
     connect_handler on_connect_;
     message_handler on_message_;
