@@ -112,3 +112,22 @@ sources_for() {
     for i in $(seq 1 "$count"); do list+="${list:+,}127.0.0.$i"; done
     echo "--source-addresses $list"
 }
+
+# bench_args idle N | relay BYTES | churn: sets the array bench_args to the generator's
+# arguments for one of run.sh's scenarios, from the sourcing script's relay_rooms,
+# window, relay_seconds, cycles, churn_concurrency and large_message_first (0: none).
+bench_args() {
+    case "$1" in
+        idle)
+            bench_args=(--scenario idle --connections "$2")
+            # shellcheck disable=SC2207  # sources_for prints words on purpose
+            bench_args+=($(sources_for "$2"))
+            [ "${large_message_first:-0}" -eq 0 ] || bench_args+=(--large-message-first "$large_message_first")
+            ;;
+        relay)
+            bench_args=(--scenario relay --rooms "$relay_rooms" --window "$window" --payload-bytes "$2"
+                --seconds "$relay_seconds") ;;
+        churn) bench_args=(--scenario churn --cycles "$cycles" --concurrency "$churn_concurrency") ;;
+        *) die "bench_args: no scenario '$1'" ;;
+    esac
+}

@@ -17,6 +17,8 @@
 #   --runs K              run each scenario K times; the table shows medians (default 1)
 #   --only LIST           some of idle,relay,churn (default all three)
 #   --idle LIST           idle connection counts, e.g. 2000,10000 (default 2000)
+#   --large-message-first B  idle: each connection first relays one B-byte frame to its
+#                         partner, e.g. 65000 (default 0: none)
 #   --relay-rooms R       rooms relaying at once (default 50)
 #   --window W            relay messages in flight per direction (default 8)
 #   --relay-seconds S     per payload size (default 5)
@@ -38,6 +40,7 @@ out=
 runs=1
 only=idle,relay,churn
 idle_sizes=2000
+large_message_first=0
 relay_rooms=50
 window=8
 relay_seconds=5
@@ -49,6 +52,9 @@ log_level=info
 pin=1
 label=
 
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+
 while [ $# -gt 0 ]; do
     case "$1" in
         --duetd) duetd=$2; shift 2 ;;
@@ -57,6 +63,7 @@ while [ $# -gt 0 ]; do
         --runs) runs=$2; shift 2 ;;
         --only) only=$2; shift 2 ;;
         --idle) idle_sizes=$2; shift 2 ;;
+        --large-message-first) large_message_first=$2; shift 2 ;;
         --relay-rooms) relay_rooms=$2; shift 2 ;;
         --window) window=$2; shift 2 ;;
         --relay-seconds) relay_seconds=$2; shift 2 ;;
@@ -72,9 +79,6 @@ while [ $# -gt 0 ]; do
         *) die "unknown option '$1' (try --help)" ;;
     esac
 done
-
-# shellcheck source=bench/lib.sh
-. bench/lib.sh
 
 [ -x "$duetd" ] || die "no daemon at $duetd (build it, or pass --duetd)"
 [ -x "$bench" ] || die "no generator at $bench (build target duet-bench, or pass --bench)"
@@ -105,18 +109,19 @@ for round in $(seq "$runs"); do
     [ "$runs" -gt 1 ] && echo "=== round $round of $runs"
     if [[ ",$only," == *,idle,* ]]; then
         for n in ${idle_sizes//,/ }; do
-            # shellcheck disable=SC2046
-            run --scenario idle --connections "$n" $(sources_for "$n")
+            bench_args idle "$n"
+            run "${bench_args[@]}"
         done
     fi
     if [[ ",$only," == *,relay,* ]]; then
         for bytes in ${payloads//,/ }; do
-            run --scenario relay --rooms "$relay_rooms" --window "$window" --payload-bytes "$bytes" \
-                --seconds "$relay_seconds"
+            bench_args relay "$bytes"
+            run "${bench_args[@]}"
         done
     fi
     if [[ ",$only," == *,churn,* ]]; then
-        run --scenario churn --cycles "$cycles" --concurrency "$churn_concurrency"
+        bench_args churn
+        run "${bench_args[@]}"
     fi
 done
 echo "run.sh: done; $(uptime)"
