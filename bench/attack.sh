@@ -145,10 +145,11 @@ jq -s -r --arg order "$variants" '
           + "\($r | map(.attack_members // 0) | median | fixed(1)) | "
           + "\($r | map(.daemon_cpu_busy * 100) | median | fixed(10))% (\($r | range(.daemon_cpu_busy * 100; 10))) | "
           + "\($r | map(.daemon_cpu_us_per_attack_frame) | median | fixed(1)) | "
-          + "\($r | map(.drain_seconds) | median | fixed(100)) |"
+          + "\($r | map(.drain_seconds) | median | fixed(100)) | "
+          + "\($r | map(.probes_refused // 0) | median | fixed(1)) of \($r | map(.probes + (.probes_refused // 0)) | median | fixed(1)) |"
           + (if ($ok | length) < ($runs | length) then " failed: \([ $runs[] | select(.ok | not) | .failure ][0])" else "" end);
-    "| variant | runs passed | bystander RTT p50, ms (min–max) | RTT p99, ms (min–max) | attack frames sent | attack frames/s | members per frame | daemon CPU during the attack (min–max) | daemon µs per attack frame | drain after, s |",
-    "|---|---|---|---|---|---|---|---|---|---|",
+    "| variant | runs passed | bystander RTT p50, ms (min–max) | RTT p99, ms (min–max) | attack frames sent | attack frames/s | members per frame | daemon CPU during the attack (min–max) | daemon µs per attack frame | drain after, s | bystander messages refused (rate_limited) |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
     ( . as $all | $order | split(",")[] | . as $v | $all | row($v) )
 ' "$out"
 echo

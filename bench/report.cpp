@@ -154,7 +154,10 @@ table_row describe(run_summary const& summary) {
                        "; bystander " + grouped(number(p, "probe_rate")) + " round trips/s";
         r.throughput = grouped(number(results, "attack_frames_per_second", 0)) + " attack frames/s (" +
                        grouped(number(results, "attack_frames_sent", 0)) + " sent, " +
-                       grouped(number(results, "attack_frames_skipped", 0)) + " skipped)";
+                       grouped(number(results, "attack_frames_skipped", 0)) + " skipped)" +
+                       (number(results, "probes_refused", 0) > 0
+                            ? "; " + grouped(number(results, "probes_refused")) + " bystander messages refused"
+                            : std::string());
         auto const rtt = results.value("rtt", nlohmann::json::object());
         r.p50 = ms(rtt, "p50_ms") + " RTT";
         r.p99 = ms(rtt, "p99_ms") + " RTT";

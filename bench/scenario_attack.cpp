@@ -152,6 +152,7 @@ public:
             sending > 0 ? static_cast<double>(sent * frame_bytes_) / sending / (1024.0 * 1024.0) : 0.0;
         r["drain_seconds"] = drained_at_ > stopped_ ? seconds_between(stopped_, drained_at_) : 0.0;
         r["probes"] = probes_received_;
+        r["probes_refused"] = probes_refused_;
         r["rtt"] = percentiles_ms(rtt_);
         if (cpu_start_ && cpu_stop_ && cpu_drained_) {
             auto const during = (*cpu_stop_ - *cpu_start_).total();
@@ -266,13 +267,15 @@ private:
             std::string problem;
             auto const data = wire_.relayed(text, to_echo, room, prober_id, problem);
             if (!data) {
-                return fail("bystander (echo): " + problem);
+                return on_bystander_refusal(text, "echo", problem);
             }
             echo_->send(wire_.relay_request(room, data->text.empty() ? data->parsed.dump() : std::string(data->text)));
         });
         prober_->on_message([this, room, echo_id](std::string_view text) { on_probe_back(text, room, echo_id); });
         for (auto* connection : {prober_, echo_}) {
-            connection->on_close([this](error_code ec, bool) { fail("bystander closed: " + ec.message()); });
+            connection->on_close([this](error_code ec, bool) {
+                fail("bystander closed: " + ec.message() + refusals());
+            });
         }
 
         cpu_start_ = read_cpu_times(options_.daemon_pid);
@@ -343,20 +346,46 @@ private:
         std::string problem;
         auto const data = wire_.relayed(text, to_prober_, room, echo_id, problem);
         if (!data) {
-            return fail("bystander (prober): " + problem);
+            return on_bystander_refusal(text, "prober", problem);
         }
         auto const fields =
             data->text.empty() ? probe_format_.decode(data->parsed, problem) : probe_format_.decode(data->text, problem);
         if (!fields) {
             return fail("bystander: changed probe: " + problem);
         }
-        if (fields->seq != probes_received_) {
-            return fail("bystander: probe " + std::to_string(fields->seq) + " came back, " +
-                        std::to_string(probes_received_) + " expected (lost or reordered)");
+        // Rule 5 for the bystander: probes come back in order. A gap is allowed only for
+        // a probe the daemon refused (checked once all are in: the refusal can reach the
+        // echo's connection after the gap reached the prober's).
+        if (fields->seq < next_probe_back_) {
+            return fail("bystander: probe " + std::to_string(fields->seq) + " came back after probe " +
+                        std::to_string(next_probe_back_ - 1) + " (reordered or repeated)");
         }
+        probe_gaps_ += fields->seq - next_probe_back_;
+        next_probe_back_ = fields->seq + 1;
         ++probes_received_;
         rtt_.record(now - fields->sent_ns);
         check_drained();
+    }
+
+    /// A frame to the bystander that is not a relayed probe: `rate_limited` is counted
+    /// (an attack that stalls the daemon makes it read a bystander's backlog at once,
+    /// and its token bucket then refuses part of it); anything else fails the run.
+    void on_bystander_refusal(std::string_view text, char const* who, std::string const& problem) {
+        auto const message = wire_.parse(text);
+        if (message && message->type == "error" && message->code == "rate_limited") {
+            ++probes_refused_;
+            return check_drained();
+        }
+        fail(std::string("bystander (") + who + "): " + problem + refusals());
+    }
+
+    /// For a bystander's failure: the refusals before it, which may explain it (past
+    /// max_violations the daemon closes the connection, and the other member gets `bye`).
+    std::string refusals() const {
+        return probes_refused_ == 0 ? std::string()
+                                    : " after " + std::to_string(probes_refused_) +
+                                          " of its messages were refused as rate_limited (past max_violations, "
+                                          "duetd closes the connection)";
     }
 
     // --- the end: stop, wait for the daemon to catch up, measure.
@@ -382,15 +411,20 @@ private:
             if (!ec && !finished_) {
                 fail("the daemon did not catch up within --timeout: " + std::to_string(drained_) + " of " +
                      std::to_string(attackers_.size()) + " attackers answered, " +
-                     std::to_string(probes_sent_ - probes_received_) + " probes missing");
+                     std::to_string(probes_sent_ - probes_received_ - probes_refused_) + " probes missing");
             }
         });
         check_drained();
     }
 
     void check_drained() {
-        if (!stopping_ || finished_ || drained_ < attackers_.size() || probes_received_ < probes_sent_) {
+        if (!stopping_ || finished_ || drained_ < attackers_.size() ||
+            probes_received_ + probes_refused_ < probes_sent_) {
             return;
+        }
+        if (probe_gaps_ + (probes_sent_ - next_probe_back_) != probes_refused_) {
+            return fail("bystander: " + std::to_string(probe_gaps_) + " probes missing in the sequence, " +
+                        std::to_string(probes_refused_) + " refused (lost messages)");
         }
         finished_ = true;
         drained_at_ = clock::now();
@@ -433,6 +467,9 @@ private:
     std::uint64_t total_sent_ = 0;
     std::uint64_t probes_sent_ = 0;
     std::uint64_t probes_received_ = 0;
+    std::uint64_t probes_refused_ = 0;   // rate_limited answers to the prober or the echo
+    std::uint64_t probe_gaps_ = 0;       // seqs skipped in what came back
+    std::uint64_t next_probe_back_ = 0;
     clock::time_point started_{};
     clock::time_point stop_at_{};
     clock::time_point stopped_{};
