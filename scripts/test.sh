@@ -3,7 +3,8 @@
 # missing, then builds and tests three times:
 #   main   warnings as errors; unit, integration, smoke, real-browser, nginx and bench tests
 #   asan   AddressSanitizer + UndefinedBehaviorSanitizer; unit, integration, smoke
-#   tsan   ThreadSanitizer (the daemon runs 2 event-loop threads); unit, integration, smoke
+#   tsan   ThreadSanitizer; unit, integration, smoke (the daemon's loop thread beside the
+#          tests' client threads, and the calls that cross between them: stop(), gauges())
 # Name suites to run only those:  scripts/test.sh main
 # The last line is "N passed, M failed" over every test of every suite run.
 set -uo pipefail

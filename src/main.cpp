@@ -14,12 +14,12 @@ namespace {
 
 void log_effective_settings(duet::config::settings const& s, std::vector<std::string> const& files) {
     spdlog::info(
-        "duetd {} settings: config={} address={} port={} public_dir={} threads={} room_capacity={} max_rooms={} "
+        "duetd {} settings: config={} address={} port={} public_dir={} room_capacity={} max_rooms={} "
         "max_message_bytes={} max_send_queue_bytes={} rate_limit={}/s burst {} max_violations={} "
         "ping_interval={}ms idle_timeout={}ms max_connections={} allowed_origins={} max_header_bytes={} "
         "request_timeout={}ms shutdown_grace={}ms stun_urls={} turn_urls={} turn_secret={} log={}/{}",
         duet::build_info::version, files.empty() ? "(none)" : files.front(), s.address, s.port, s.public_dir,
-        duet::config::effective_threads(s), s.room_capacity, s.max_rooms, s.max_message_bytes,
+        s.room_capacity, s.max_rooms, s.max_message_bytes,
         s.max_send_queue_bytes, s.rate_limit_per_second, s.rate_limit_burst, s.max_violations,
         s.ping_interval.count(), s.idle_timeout.count(), s.max_connections, s.allowed_origins.size(),
         s.max_header_bytes, s.request_timeout.count(), s.shutdown_grace.count(), s.stun_urls.size(),

@@ -1,4 +1,4 @@
-// The room-name rule of PROTOCOL.md ("Identifiers"), shared by both pages.
+// The room-name rule of docs/protocol.md ("Identifiers"), shared by both pages.
 // No DOM use here, so node can import this module in tests.
 
 export const ROOM_NAME_MAX_LENGTH = 64;

@@ -1,8 +1,11 @@
 #include <duet/app/server.hpp>
 
+#include <duet/http/http_session.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <future>
 #include <stdexcept>
 
 namespace duet::app {
@@ -20,24 +23,46 @@ tcp::endpoint make_endpoint(config::settings const& s) {
 }  // namespace
 
 server::server(config::settings settings, options opts)
-    : state_(std::move(settings)),
-      // One thread: tell Asio, which then skips some of its cross-thread work.
-      ioc_(config::effective_threads(state_.settings) == 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT),
-      control_(asio::make_strand(ioc_)),
-      grace_(control_),
-      drain_poll_(control_) {
+    : settings_(std::move(settings)),
+      files_(settings_.public_dir),
+      rooms_(settings_.room_capacity, settings_.max_rooms),
+      websockets_(settings_.max_connections),
+      http_connections_(settings_.max_http_connections),
+      signaling_{settings_, rooms_, counters_},
+      ws_{settings_, signaling_, counters_, tracker_},
+      pages_{files_, counters_, [this] { return gauges_on_loop(); }},
+      http_{settings_, pages_, counters_, tracker_, websockets_, ws_},
+      // One thread runs the loop: Asio then skips its cross-thread locking.
+      ioc_(1),
+      grace_(ioc_) {
     if (opts.handle_signals) {
-        signals_.emplace(control_, SIGINT, SIGTERM);
+        signals_.emplace(ioc_, SIGINT, SIGTERM);
     }
-    listener_ = std::make_shared<net::listener>(ioc_, make_endpoint(state_.settings), state_);
+    listener_ = std::make_shared<net::listener>(ioc_, make_endpoint(settings_),
+                                                [this](tcp::socket socket) { accept(std::move(socket)); });
     port_ = listener_->local_endpoint().port();
 }
 
 server::~server() {
-    if (!threads_.empty()) {
+    if (loop_thread_.joinable()) {
         ioc_.stop();
         wait();
     }
+    // Sessions still queued in ioc_ end while it is destroyed, after grace_ and
+    // signals_: the tracker's last-session callback must not touch those then.
+    loop_done_ = true;
+}
+
+void server::accept(tcp::socket socket) {
+    auto place = http_connections_.try_acquire();
+    if (!place) {
+        // Past max_http_connections: closed at once, before reading anything.
+        metrics::counters::add(counters_.http_refused_total);
+        error_code ignored;
+        socket.close(ignored);
+        return;
+    }
+    std::make_shared<http::http_session>(std::move(socket), std::move(*place), http_)->run();
 }
 
 void server::start() {
@@ -45,31 +70,40 @@ void server::start() {
     if (signals_) {
         wait_for_signal();
     }
-    auto const count = config::effective_threads(state_.settings);
-    threads_.reserve(count);
-    for (unsigned i = 0; i < count; ++i) {
-        threads_.emplace_back([this] { ioc_.run(); });
-    }
-    spdlog::info("duetd serving {} on port {} with {} thread(s)", state_.files.root().string(), port_, count);
+    loop_thread_ = std::thread([this] { ioc_.run(); });
+    spdlog::info("duetd serving {} on port {} (one event loop)", files_.root().string(), port_);
 }
 
 void server::stop() {
-    asio::post(control_, [this] { begin_shutdown(); });
+    asio::post(ioc_, [this] { begin_shutdown(); });
 }
 
 void server::wait() {
-    for (auto& t : threads_) {
-        if (t.joinable()) {
-            t.join();
-        }
+    if (loop_thread_.joinable()) {
+        loop_thread_.join();
     }
-    threads_.clear();
 }
 
 int server::run() {
     start();
     wait();
     return 0;
+}
+
+metrics::gauges server::gauges() {
+    std::promise<metrics::gauges> figures;
+    asio::post(ioc_, [&] { figures.set_value(gauges_on_loop()); });
+    return figures.get_future().get();
+}
+
+metrics::gauges server::gauges_on_loop() const {
+    return {
+        .ws_connections = websockets_.in_use(),
+        .http_connections = http_connections_.in_use(),
+        .rooms = rooms_.room_count(),
+        .room_members = rooms_.member_count(),
+        .uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count(),
+    };
 }
 
 void server::wait_for_signal() {
@@ -94,30 +128,24 @@ void server::begin_shutdown() {
     }
     shutting_down_ = true;
     listener_->stop();
-    state_.tracker.shut_down_all();
-    grace_.expires_after(state_.settings.shutdown_grace);
+    grace_.expires_after(settings_.shutdown_grace);
     grace_.async_wait([this](error_code ec) {
         if (!ec) {
-            spdlog::warn("shutdown_grace passed with {} session(s) still open; stopping", state_.tracker.size());
+            spdlog::warn("shutdown_grace passed with {} session(s) still open; stopping", tracker_.size());
             ioc_.stop();
         }
     });
-    check_drained();
-}
-
-void server::check_drained() {
-    // Sessions leave the tracker when their close handshake ends; when none is left
-    // the daemon is done. A short poll keeps this free of callbacks across strands.
-    if (state_.tracker.size() == 0) {
-        spdlog::info("all connections closed; bye");
-        ioc_.stop();
-        return;
-    }
-    drain_poll_.expires_after(std::chrono::milliseconds(20));
-    drain_poll_.async_wait([this](error_code ec) {
-        if (!ec) {
-            check_drained();
+    // Sessions leave the tracker when they end; with the last one the daemon is done.
+    tracker_.shut_down_all([this] {
+        if (loop_done_) {
+            return;
         }
+        spdlog::info("all connections closed; bye");
+        grace_.cancel();
+        if (signals_) {
+            signals_->cancel();
+        }
+        ioc_.stop();
     });
 }
 

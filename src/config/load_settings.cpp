@@ -99,7 +99,7 @@ load_outcome load_settings(int argc, char const* const* argv) {
         ->capture_default_str()->group("Listening");
     app.add_option("--public-dir", s.public_dir, "Folder of the call pages (default: the source tree's public/)")
         ->group("Listening");
-    app.add_option("--threads", s.threads, "Event-loop threads; 0 means one per core")
+    app.add_option("--threads", s.threads, "Event-loop threads: duetd runs one (0 or 1; kept for old config files)")
         ->capture_default_str()->group("Listening");
 
     app.add_option("--room-capacity", s.room_capacity, "Members a room holds; a join past it gets `full`")

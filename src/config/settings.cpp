@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <string_view>
-#include <thread>
 
 namespace duet::config {
 namespace {
@@ -60,6 +59,9 @@ std::vector<std::string> validate(settings const& s) {
         require(has_prefix(origin, "http://") || has_prefix(origin, "https://"),
                 "allowed_origins: '" + origin + "' is not an http(s) origin such as https://call.example.org");
     }
+    require(s.threads <= 1,
+            "threads: duetd runs one event loop on one thread (docs/architecture.md); use 1, or run more "
+            "duetd processes");
     check_urls(s.stun_urls, "stun_urls", {"stun:", "stuns:"}, errors);
     check_urls(s.turn_urls, "turn_urls", {"turn:", "turns:"}, errors);
     require(s.turn_username.empty() == s.turn_credential.empty(),
@@ -67,13 +69,6 @@ std::vector<std::string> validate(settings const& s) {
     require(!(s.turn_urls.empty() && (!s.turn_secret.empty() || !s.turn_username.empty())),
             "turn_urls: TURN credentials are configured but no turn_urls");
     return errors;
-}
-
-unsigned effective_threads(settings const& s) {
-    if (s.threads != 0) {
-        return s.threads;
-    }
-    return std::max(1u, std::thread::hardware_concurrency());
 }
 
 }  // namespace duet::config

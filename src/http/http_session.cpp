@@ -38,39 +38,33 @@ bool origin_allowed(std::vector<std::string> const& allowed, std::string_view or
 
 }  // namespace
 
-http_session::http_session(tcp::socket&& socket, runtime::daemon_state& state)
-    : stream_(std::move(socket)), state_(state) {
-    metrics::counters::add(state_.counters.http_open);
-}
+http_session::http_session(tcp::socket&& socket, net::admission::slot place, session_context const& ctx)
+    : ctx_(ctx), place_(std::move(place)), stream_(std::move(socket)) {}
 
 http_session::~http_session() {
-    metrics::counters::sub(state_.counters.http_open);
-    state_.tracker.remove(tracker_key_);
+    ctx_.tracker.remove(tracker_key_);
 }
 
 void http_session::run() {
-    tracker_key_ = state_.tracker.add(weak_from_this());
-    // Start on the connection's strand: run() is called from the acceptor's.
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+    tracker_key_ = ctx_.tracker.add(weak_from_this());
+    do_read();
 }
 
 void http_session::shut_down() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
-        // Once upgraded, the socket belongs to the websocket_session, which the
-        // tracker asks separately.
-        if (!self->upgraded_) {
-            self->finish();
-        }
-    });
+    // Once upgraded, the socket belongs to the websocket_session, which the tracker
+    // asks separately.
+    if (!upgraded_) {
+        finish();
+    }
 }
 
 void http_session::do_read() {
     parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(state_.settings.max_header_bytes, UINT32_MAX)));
+    parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(ctx_.settings.max_header_bytes, UINT32_MAX)));
     parser_->body_limit(max_body_bytes);
     // The deadline covers the whole request: a client that trickles bytes (slowloris)
     // or goes quiet is cut off all the same.
-    stream_.expires_after(state_.settings.request_timeout);
+    stream_.expires_after(ctx_.settings.request_timeout);
     bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }
 
@@ -94,7 +88,7 @@ void http_session::on_read(error_code ec, std::size_t) {
         }
         return finish();
     }
-    metrics::counters::add(state_.counters.http_requests_total);
+    metrics::counters::add(ctx_.counters.http_requests_total);
     auto const& req = parser_->get();
     if (websocket::is_upgrade(req)) {
         if (target_path(req.target()) != "/ws") {
@@ -102,29 +96,34 @@ void http_session::on_read(error_code ec, std::size_t) {
         }
         return upgrade();
     }
-    send(route(req, state_));
+    send(route(req, ctx_.pages));
 }
 
 void http_session::upgrade() {
     auto const& req = parser_->get();
-    auto& counters = state_.counters;
+    auto& counters = ctx_.counters;
     // Rule 10: Origin first, then capacity.
-    if (!origin_allowed(state_.settings.allowed_origins, req[bhttp::field::origin])) {
+    if (!origin_allowed(ctx_.settings.allowed_origins, req[bhttp::field::origin])) {
         metrics::counters::add(counters.ws_refused_origin_total);
         spdlog::warn("ws: handshake refused: origin '{}' is not allowed", std::string(req[bhttp::field::origin]));
         return refuse(bhttp::status::forbidden, "origin not allowed\n");
     }
-    // Reserve a slot atomically, so racing handshakes cannot pass the limit together.
-    if (counters.ws_open.fetch_add(1, std::memory_order_relaxed) >= state_.settings.max_connections) {
-        metrics::counters::sub(counters.ws_open);
+    auto place = ctx_.websockets.try_acquire();
+    if (!place) {
         metrics::counters::add(counters.ws_refused_capacity_total);
-        spdlog::warn("ws: handshake refused: max_connections ({}) reached", state_.settings.max_connections);
+        spdlog::warn("ws: handshake refused: max_connections ({}) reached", ctx_.settings.max_connections);
         return refuse(bhttp::status::service_unavailable, "too many connections\n");
     }
     upgraded_ = true;
     stream_.expires_never();
-    // The new session owns the reserved slot and releases it when it ends.
-    std::make_shared<ws::websocket_session>(stream_.release_socket(), state_)->run(parser_->release());
+    // Whatever the client sent behind its upgrade request (a first frame in the same
+    // segment, say) was read into buffer_ already: the WebSocket reads it first.
+    auto early_bytes = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    place_.reset();  // no longer an HTTP connection
+    std::make_shared<ws::websocket_session>(stream_.release_socket(), std::move(early_bytes), std::move(*place),
+                                            ctx_.ws)
+        ->run(parser_->release());
 }
 
 void http_session::send(response res) {
@@ -134,7 +133,7 @@ void http_session::send(response res) {
             bool const keep_alive = r.keep_alive();
             auto held = std::make_shared<message>(std::move(r));
             in_flight_ = held;
-            stream_.expires_after(state_.settings.request_timeout);
+            stream_.expires_after(ctx_.settings.request_timeout);
             bhttp::async_write(stream_, *held,
                                beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
         },

@@ -1,7 +1,5 @@
 #include <duet/net/listener.hpp>
 
-#include <duet/http/http_session.hpp>
-
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
@@ -17,8 +15,8 @@ std::string describe(tcp::endpoint const& endpoint) {
 
 }  // namespace
 
-listener::listener(asio::io_context& ioc, tcp::endpoint endpoint, runtime::daemon_state& state)
-    : ioc_(ioc), state_(state), acceptor_(asio::make_strand(ioc)), retry_(acceptor_.get_executor()) {
+listener::listener(asio::io_context& ioc, tcp::endpoint endpoint, connection_handler on_connection)
+    : acceptor_(ioc), retry_(ioc), on_connection_(std::move(on_connection)) {
     error_code ec;
     auto fail = [&](char const* what) {
         throw std::runtime_error(std::string("cannot ") + what + " " + describe(endpoint) + ": " + ec.message());
@@ -51,18 +49,8 @@ tcp::endpoint listener::local_endpoint() const {
     return local_;
 }
 
-asio::any_io_executor listener::connection_executor() {
-    // A connection's handlers must never run at once. With several event-loop
-    // threads a strand sees to it; with one thread nothing can run at once anyway,
-    // and the strand's locking and bookkeeping on every handler would be pure cost.
-    if (config::effective_threads(state_.settings) == 1) {
-        return ioc_.get_executor();
-    }
-    return asio::make_strand(ioc_);
-}
-
 void listener::do_accept() {
-    acceptor_.async_accept(connection_executor(), beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+    acceptor_.async_accept(beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 
 void listener::on_accept(error_code ec, tcp::socket socket) {
@@ -80,15 +68,8 @@ void listener::on_accept(error_code ec, tcp::socket socket) {
         });
         return;
     }
-    auto& counters = state_.counters;
-    if (metrics::counters::read(counters.http_open) >= state_.settings.max_http_connections) {
-        metrics::counters::add(counters.http_refused_total);
-        error_code ignored;
-        socket.close(ignored);
-    } else {
-        socket.set_option(tcp::no_delay(true), ec);
-        std::make_shared<http::http_session>(std::move(socket), state_)->run();
-    }
+    socket.set_option(tcp::no_delay(true), ec);
+    on_connection_(std::move(socket));
     do_accept();
 }
 

@@ -57,13 +57,20 @@ std::string encode_bye(std::string_view room, std::string_view id) {
 }
 
 std::string encode_relay(std::string_view room, std::string_view from, std::string_view data_json) {
-    std::string out = head("message", room, 20 + from.size() + data_json.size());
-    out += R"(,"from":")";
+    std::string out;
+    encode_relay_into(out, room, from, data_json);
+    return out;
+}
+
+void encode_relay_into(std::string& out, std::string_view room, std::string_view from, std::string_view data_json) {
+    out.clear();
+    out += R"({"type":"message","room":")";
+    out += room;
+    out += R"(","from":")";
     out += from;
     out += R"(","data":)";
     out += data_json;
     out += '}';
-    return out;
 }
 
 std::string encode_pong() {

@@ -1,4 +1,4 @@
-// The HTTP side of PROTOCOL.md: the static host (types, index, caching, traversal),
+// The HTTP side of docs/protocol.md: the static host (types, index, caching, traversal),
 // /healthz, /metrics, 405 and 426, and the request limits.
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"

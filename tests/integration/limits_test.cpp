@@ -1,4 +1,4 @@
-// The limits of PROTOCOL.md: frame size (1009), binary frames (1003), the send queue
+// The limits of docs/protocol.md: frame size (1009), binary frames (1003), the send queue
 // (rule 5, 1008), keepalive and idle (rule 7), rate limit and violations (rule 8),
 // Origin and max_connections (rule 10).
 #include "support/test_server.hpp"

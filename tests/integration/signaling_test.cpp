@@ -1,4 +1,4 @@
-// PROTOCOL.md rules 1-4, 6 and 9 against the real daemon over real sockets.
+// docs/protocol.md rules 1-4, 6 and 9 against the real daemon over real sockets.
 #include "support/test_server.hpp"
 #include "support/ws_client.hpp"
 
@@ -245,7 +245,7 @@ TEST(Signaling, Rule6_AbruptDisconnectSendsByeAndEmptyRoomCeases) {
     ws_client probe(server.port());
     probe.send_json({{"type", "ping"}});
     probe.expect("pong");
-    EXPECT_EQ(server.state().registry.room_count(), 0u);
+    EXPECT_EQ(server.server().gauges().rooms, 0u);
 }
 
 TEST(Signaling, Rule6_CloseHandshakeSendsBye) {

@@ -45,7 +45,6 @@ test_server::test_server(tweak adjust) : base_(unique_base()) {
     config::settings s;
     s.address = "127.0.0.1";
     s.port = 0;
-    s.threads = 2;
     s.public_dir = public_dir_.string();
     s.shutdown_grace = std::chrono::seconds(5);
     if (adjust) {

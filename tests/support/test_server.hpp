@@ -11,7 +11,8 @@
 namespace duet::testing {
 
 /// A real app::server on 127.0.0.1, port 0 (the kernel picks; the acceptor tells us:
-/// no probe-then-bind race), serving a temporary public folder, run by two threads.
+/// no probe-then-bind race), serving a temporary public folder, its event loop on a
+/// thread of its own: the configuration that ships.
 /// Set DUET_TEST_LOG=debug to see the daemon's log.
 class test_server {
 public:
@@ -22,7 +23,6 @@ public:
 
     std::uint16_t port() const noexcept { return server_->port(); }
     app::server& server() noexcept { return *server_; }
-    runtime::daemon_state& state() noexcept { return server_->state(); }
     std::filesystem::path const& public_dir() const noexcept { return public_dir_; }
     /// A folder beside the public one: never served.
     std::filesystem::path const& outside_dir() const noexcept { return outside_dir_; }

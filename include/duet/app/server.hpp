@@ -1,22 +1,35 @@
 #pragma once
 
 #include <duet/config/settings.hpp>
+#include <duet/http/router.hpp>
+#include <duet/http/session_context.hpp>
+#include <duet/http/static_files.hpp>
+#include <duet/metrics/counters.hpp>
+#include <duet/metrics/prometheus.hpp>
+#include <duet/net/admission.hpp>
 #include <duet/net/asio.hpp>
 #include <duet/net/listener.hpp>
-#include <duet/runtime/daemon_state.hpp>
+#include <duet/net/session_tracker.hpp>
+#include <duet/rooms/local_room_registry.hpp>
+#include <duet/signaling/context.hpp>
+#include <duet/ws/session_context.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <thread>
-#include <vector>
 
 namespace duet::app {
 
-/// The daemon: owns the shared state, the io_context and its threads, the listener,
-/// the signal handling and the shutdown sequence (PROTOCOL.md rule 11). Construct it
-/// on one thread, then start()/wait() (or run()) there; stop() may be called from any
-/// thread.
+/// The daemon and its composition root: owns the settings, the rooms, the counters,
+/// the admission limits, the session list, the one event loop and its thread, the
+/// listener, the signal handling and the shutdown sequence (docs/protocol.md rule 11).
+///
+/// One event loop on one thread per process (docs/architecture.md says why): every
+/// session, the registry and the counters are touched only there. Construct it on one
+/// thread, then start()/wait() (or run()) there; stop() and gauges() may be called from
+/// any other thread.
 class server {
 public:
     struct options {
@@ -28,39 +41,54 @@ public:
     server(config::settings settings, options opts);
     server(server const&) = delete;
     server& operator=(server const&) = delete;
-    /// Stops (if still running) and joins the threads before any member goes.
+    /// Stops (if still running) and joins the loop's thread before any member goes.
     ~server();
 
     std::uint16_t port() const noexcept { return port_; }
-    runtime::daemon_state& state() noexcept { return state_; }
 
-    /// Starts the event-loop threads and returns.
+    /// Starts the event loop on a thread of its own and returns.
     void start();
     /// Begins the graceful shutdown: stop accepting, close every WebSocket with 1001,
-    /// and stop the loop when all are gone or after `shutdown_grace`.
+    /// and stop the loop when the last session is gone or after `shutdown_grace`.
     void stop();
-    /// Blocks until the threads have finished.
+    /// Blocks until the loop's thread has finished.
     void wait();
-    /// start() + wait(); returns the process exit code.
+    /// Runs the event loop on the calling thread until the shutdown ends; returns the
+    /// process exit code.
     int run();
 
+    /// The live figures, read on the loop; from another thread (tests), not the loop's.
+    metrics::gauges gauges();
+
 private:
+    metrics::gauges gauges_on_loop() const;
+    void accept(tcp::socket socket);
     void begin_shutdown();
     void wait_for_signal();
-    void check_drained();
 
-    // Members are destroyed in reverse order: the state outlives ioc_, whose queued
-    // handlers may still touch it while being destroyed.
-    runtime::daemon_state state_;
+    // Members are destroyed in reverse order: what the sessions refer to outlives
+    // ioc_, whose queued handlers may still touch it while being destroyed.
+    config::settings const settings_;
+    std::chrono::steady_clock::time_point const started_ = std::chrono::steady_clock::now();
+    http::static_files const files_;
+    metrics::counters counters_;
+    rooms::local_room_registry rooms_;
+    net::admission websockets_;
+    net::admission http_connections_;
+    net::session_tracker tracker_;
+    signaling::context const signaling_;
+    ws::session_context const ws_;
+    http::site const pages_;
+    http::session_context const http_;
+
     asio::io_context ioc_;
-    asio::strand<asio::io_context::executor_type> control_;  // shutdown steps run here
     std::optional<asio::signal_set> signals_;
     asio::steady_timer grace_;
-    asio::steady_timer drain_poll_;
     std::shared_ptr<net::listener> listener_;
     std::uint16_t port_ = 0;
-    bool shutting_down_ = false;  // on control_
-    std::vector<std::thread> threads_;
+    bool shutting_down_ = false;  // on the loop
+    bool loop_done_ = false;      // the loop's thread has ended
+    std::thread loop_thread_;
 };
 
 }  // namespace duet::app

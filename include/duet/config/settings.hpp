@@ -16,13 +16,13 @@ struct settings {
     std::string address = "127.0.0.1";
     std::uint16_t port = 9980;
     std::string public_dir;          // empty: the repo's public/ folder (compiled in)
-    unsigned threads = 0;            // 0: one per core
+    unsigned threads = 1;            // kept for old config files: only 1 (or 0) is valid
 
-    // Rooms (PROTOCOL.md rules 1 and 9).
+    // Rooms (docs/protocol.md rules 1 and 9).
     std::size_t room_capacity = 2;
     std::size_t max_rooms = 10000;
 
-    // WebSocket limits (PROTOCOL.md transport, rules 5, 7, 8, 10).
+    // WebSocket limits (docs/protocol.md transport, rules 5, 7, 8, 10).
     std::size_t max_message_bytes = 65536;
     std::size_t max_send_queue_bytes = 1024 * 1024;
     double rate_limit_per_second = 50.0;
@@ -55,8 +55,5 @@ struct settings {
 
 /// Every problem with `s`, each naming its setting; empty when `s` is usable.
 std::vector<std::string> validate(settings const& s);
-
-/// The thread count to run: `s.threads`, or the core count when that is 0.
-unsigned effective_threads(settings const& s);
 
 }  // namespace duet::config

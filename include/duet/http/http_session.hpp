@@ -1,8 +1,10 @@
 #pragma once
 
 #include <duet/http/responses.hpp>
+#include <duet/http/session_context.hpp>
+#include <duet/net/admission.hpp>
 #include <duet/net/asio.hpp>
-#include <duet/runtime/daemon_state.hpp>
+#include <duet/net/session_tracker.hpp>
 
 #include <memory>
 #include <optional>
@@ -12,10 +14,13 @@ namespace duet::http {
 /// One HTTP connection before (or instead of) a WebSocket upgrade: reads a request
 /// within `request_timeout` and `max_header_bytes`, answers it, and repeats while the
 /// client keeps the connection alive; hands `/ws` upgrades to a websocket_session.
-/// Owned by its pending handlers; runs on the strand its socket was accepted on.
-class http_session : public std::enable_shared_from_this<http_session>, public runtime::closable {
+/// Owned by its pending handlers; the tracker holds a weak_ptr. Runs on the daemon's
+/// one event-loop thread.
+class http_session : public std::enable_shared_from_this<http_session>, public net::closable {
 public:
-    http_session(tcp::socket&& socket, runtime::daemon_state& state);
+    /// `place`: this connection's place among max_http_connections, held until it is
+    /// upgraded or closed.
+    http_session(tcp::socket&& socket, net::admission::slot place, session_context const& ctx);
     ~http_session() override;
 
     void run();
@@ -30,12 +35,13 @@ private:
     void refuse(bhttp::status status, std::string_view text);
     void finish();
 
+    session_context const& ctx_;
+    std::optional<net::admission::slot> place_;
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
-    runtime::daemon_state& state_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
     std::shared_ptr<void> in_flight_;  // the response being written
-    runtime::session_tracker::key tracker_key_ = 0;
+    net::session_tracker::key tracker_key_ = 0;
     bool upgraded_ = false;
 };
 

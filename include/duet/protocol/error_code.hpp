@@ -6,7 +6,7 @@
 
 namespace duet::protocol {
 
-/// The error codes of PROTOCOL.md rule 9, carried in `error` messages as `code`.
+/// The error codes of docs/protocol.md rule 9, carried in `error` messages as `code`.
 enum class error_code : std::size_t {
     bad_json,
     bad_request,

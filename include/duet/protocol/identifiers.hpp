@@ -5,10 +5,10 @@
 
 namespace duet::protocol {
 
-/// PROTOCOL.md: a room name is 1 to 64 characters from [A-Za-z0-9_.~-].
+/// docs/protocol.md: a room name is 1 to 64 characters from [A-Za-z0-9_.~-].
 bool is_valid_room_name(std::string_view name) noexcept;
 
-/// PROTOCOL.md: a peer id is [A-Za-z0-9_-], opaque.
+/// docs/protocol.md: a peer id is [A-Za-z0-9_-], opaque.
 bool is_valid_peer_id(std::string_view id) noexcept;
 
 /// A fresh peer id: 128 bits from OpenSSL's CSPRNG, base64url without padding

@@ -8,7 +8,7 @@
 
 namespace duet::protocol {
 
-/// Builders for the server-to-client messages of PROTOCOL.md. Each returns the frame
+/// Builders for the server-to-client messages of docs/protocol.md. Each returns the frame
 /// text, ready to send; a frame relayed to several peers is encoded once and shared.
 /// Room names and peer ids are validated before they get here, so they need no escaping.
 
@@ -21,6 +21,9 @@ std::string encode_leaved(std::string_view room, std::string_view id);
 std::string encode_bye(std::string_view room, std::string_view id);
 /// `message`; `data_json` is the sender's `data` as JSON text, spliced in unchanged.
 std::string encode_relay(std::string_view room, std::string_view from, std::string_view data_json);
+/// The same into `out` (replacing its text, keeping its capacity): a sender encodes each
+/// relay into one buffer it reuses, so relaying allocates nothing in the steady state.
+void encode_relay_into(std::string& out, std::string_view room, std::string_view from, std::string_view data_json);
 std::string encode_pong();
 std::string encode_error(request_error const& error);
 

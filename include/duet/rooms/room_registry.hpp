@@ -1,47 +1,46 @@
 #pragma once
 
-#include <duet/rooms/peer.hpp>
-
-#include <boost/container/small_vector.hpp>
+#include <duet/rooms/member.hpp>
 
 #include <cstddef>
-#include <memory>
-#include <mutex>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <vector>
 
 namespace duet::rooms {
 
-/// All rooms of the daemon and their members (PROTOCOL.md rules 1, 3, 4, 6). Owned by
-/// the server, shared by every session; every member function is thread-safe behind one
-/// mutex. Inside the lock it only edits maps and picks the receivers; peer::deliver() is
-/// called after the lock is released, because a delivery may run at once and call back
-/// (a receiver over its send limit is closed and leaves its room). It holds weak_ptrs:
-/// a session owns itself and leaves explicitly when it closes.
+/// The rooms of the daemon and their members (docs/protocol.md rules 1, 3, 4, 6): who
+/// may enter, who hears what. An interface, so that the signaling rules work the same
+/// over this process's rooms (local_room_registry) or rooms shared by several daemons
+/// through a store (a later implementation: its join needs a round trip, hence the
+/// completion handler).
 ///
-/// The registry does not know which room a connection is in outside of its maps; rule 2
-/// (one room per connection) is the session's check, since the session knows its room.
+/// A registry holds plain references to its members: a member leaves every room it
+/// joined (or asked to join) before it is destroyed. Rule 2 (one room per connection)
+/// is the caller's check, since the caller knows its room.
 class room_registry {
 public:
-    room_registry(std::size_t room_capacity, std::size_t max_rooms);
+    virtual ~room_registry() = default;
 
     enum class join_status { joined, full, room_limit };
     struct join_result {
         join_status status;
         std::size_t peers = 0;  // occupancy including the joiner, when joined
     };
+    using join_handler = std::function<void(join_result)>;
 
-    /// Adds `who` to `room`, creating the room if needed, and delivers `otherjoin` to
-    /// the members already there. The caller sends `joined` to `who` itself, on its
-    /// own strand, in the same handler (so nothing relayed to it can overtake it).
-    join_result join(std::string const& room, std::shared_ptr<peer> const& who);
+    /// Adds `who` to `room` (created if needed) and tells the members already there
+    /// (member_joined), then runs `done` exactly once: before join() returns, or later
+    /// from the event loop. Until `done` has run, nothing is delivered to `who` from
+    /// that room; the caller sends `joined` in `done`, so nothing relayed to it can
+    /// overtake `joined` (rule 3).
+    virtual void join(std::string const& room, member& who, join_handler done) = 0;
 
-    /// Removes `who` from `room` and delivers `bye` to the remaining members; an empty
-    /// room ceases to exist. Returns false (and changes nothing) if it was no member.
-    bool leave(std::string const& room, peer const& who);
+    /// Removes `who` from `room` (or cancels its pending join there) and tells the
+    /// remaining members (member_left); an empty room ceases to exist. Nothing happens
+    /// if `who` is not there.
+    virtual void leave(std::string const& room, member& who) = 0;
 
     enum class relay_status { relayed, not_in_room, no_such_peer };
     struct relay_result {
@@ -51,32 +50,11 @@ public:
 
     /// Delivers `frame` to every member of `room` but `from`, or only to the member
     /// whose id is `to`. Refuses if `from` is not a member, or `to` names no other member.
-    relay_result relay(std::string const& room, peer const& from, shared_frame const& frame,
-                       std::optional<std::string_view> to = std::nullopt);
+    virtual relay_result relay(std::string const& room, member const& from, std::string_view frame,
+                               std::optional<std::string_view> to) = 0;
 
-    std::size_t room_count() const;
-    std::size_t member_count() const;
-
-private:
-    struct member {
-        std::string id;
-        std::weak_ptr<peer> who;
-        peer const* identity;  // compared, never dereferenced
-    };
-    using member_list = std::vector<member>;  // capacity is small: a scan beats a map
-    // The receivers of one delivery, taken under the lock; no allocation for small rooms.
-    using receiver_list = boost::container::small_vector<std::shared_ptr<peer>, 3>;
-
-    static member_list::iterator find(member_list& members, peer const& who);
-    template <class Predicate>
-    static receiver_list receivers(member_list const& members, Predicate wanted);
-    static void deliver_to(receiver_list const& receivers, std::string const& room, shared_frame const& frame);
-
-    std::size_t const room_capacity_;
-    std::size_t const max_rooms_;
-    mutable std::mutex mutex_;
-    std::unordered_map<std::string, member_list> rooms_;
-    std::size_t members_ = 0;
+    virtual std::size_t room_count() const = 0;
+    virtual std::size_t member_count() const = 0;
 };
 
 }  // namespace duet::rooms

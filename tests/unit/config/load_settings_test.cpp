@@ -86,7 +86,7 @@ TEST(load_settings, Defaults) {
     EXPECT_EQ(s.address, "127.0.0.1");
     EXPECT_EQ(s.public_dir, std::string(build_info::default_public_dir));
     EXPECT_FALSE(s.public_dir.empty());
-    EXPECT_EQ(s.threads, 0U);
+    EXPECT_EQ(s.threads, 1U);
     EXPECT_EQ(s.room_capacity, 2U);
     EXPECT_EQ(s.max_rooms, 10000U);
     EXPECT_EQ(s.max_message_bytes, 65536U);
@@ -108,7 +108,7 @@ TEST(load_settings, Defaults) {
 }
 
 TEST(load_settings, FlagsOverrideDefaults) {
-    auto const out = load({"--port", "8080", "--address", "0.0.0.0", "--public-dir", "/srv/duet", "--threads", "3",
+    auto const out = load({"--port", "8080", "--address", "0.0.0.0", "--public-dir", "/srv/duet", "--threads", "0",
                            "--room-capacity", "4", "--max-rooms", "7", "--max-message-bytes", "1024",
                            "--max-send-queue-bytes", "4096", "--rate-limit-per-second", "2.5", "--rate-limit-burst",
                            "5", "--max-violations", "9", "--max-connections", "11", "--log-level", "debug",
@@ -118,7 +118,7 @@ TEST(load_settings, FlagsOverrideDefaults) {
     EXPECT_EQ(s.port, 8080);
     EXPECT_EQ(s.address, "0.0.0.0");
     EXPECT_EQ(s.public_dir, "/srv/duet");
-    EXPECT_EQ(s.threads, 3U);
+    EXPECT_EQ(s.threads, 0U);
     EXPECT_EQ(s.room_capacity, 4U);
     EXPECT_EQ(s.max_rooms, 7U);
     EXPECT_EQ(s.max_message_bytes, 1024U);

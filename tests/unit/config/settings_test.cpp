@@ -205,15 +205,16 @@ TEST(settings, EveryProblemIsReported) {
     EXPECT_EQ(count("stun_urls"), 2);
 }
 
-TEST(settings, EffectiveThreads) {
+TEST(settings, OneEventLoopThread) {
+    // One threading model (docs/architecture.md): old config files may say 0 or 1.
     settings s;
-    s.threads = 3;
-    EXPECT_EQ(effective_threads(s), 3U);
-    s.threads = 1;
-    EXPECT_EQ(effective_threads(s), 1U);
+    EXPECT_EQ(s.threads, 1U);
     s.threads = 0;
-    EXPECT_EQ(effective_threads(s), std::max(1U, std::thread::hardware_concurrency()));
-    EXPECT_GE(effective_threads(s), 1U);
+    EXPECT_TRUE(validate(s).empty());
+    s.threads = 2;
+    auto const errors = validate(s);
+    ASSERT_EQ(errors.size(), 1U);
+    EXPECT_EQ(errors.front().rfind("threads: ", 0), 0U) << errors.front();
 }
 
 }  // namespace

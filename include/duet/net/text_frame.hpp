@@ -6,13 +6,13 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace duet::ws {
+namespace duet::net {
 
 /// The header of a whole WebSocket text frame as a server sends it (RFC 6455 section
 /// 5.2): FIN and opcode 1 in the first byte, no mask, then the payload length in 1, 3
-/// or 9 bytes. The session frames its own messages with it and hands them to the socket
-/// directly, not through Beast's write operation: one copy, and no completion per
-/// message to run through the event loop.
+/// or 9 bytes. outbound_stream frames the session's messages with it and sends them
+/// itself, not through Beast's write operation: no completion per message to run
+/// through the event loop.
 class text_frame_header {
 public:
     explicit text_frame_header(std::size_t payload_size) noexcept;
@@ -27,4 +27,4 @@ private:
     std::size_t size_ = 0;
 };
 
-}  // namespace duet::ws
+}  // namespace duet::net

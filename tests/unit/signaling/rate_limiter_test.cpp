@@ -1,10 +1,10 @@
-#include <duet/ws/rate_limiter.hpp>
+#include <duet/signaling/rate_limiter.hpp>
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 
-namespace duet::ws {
+namespace duet::signaling {
 namespace {
 
 using namespace std::chrono_literals;
@@ -101,4 +101,4 @@ TEST(rate_limiter, TimeGoingBackwardsTakesNoTokens) {
 }
 
 }  // namespace
-}  // namespace duet::ws
+}  // namespace duet::signaling

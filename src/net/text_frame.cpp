@@ -1,6 +1,6 @@
-#include <duet/ws/text_frame.hpp>
+#include <duet/net/text_frame.hpp>
 
-namespace duet::ws {
+namespace duet::net {
 
 text_frame_header::text_frame_header(std::size_t payload_size) noexcept {
     constexpr std::uint8_t fin_text = 0x81;
@@ -23,4 +23,4 @@ text_frame_header::text_frame_header(std::size_t payload_size) noexcept {
     }
 }
 
-}  // namespace duet::ws
+}  // namespace duet::net

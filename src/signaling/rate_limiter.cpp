@@ -1,8 +1,8 @@
-#include <duet/ws/rate_limiter.hpp>
+#include <duet/signaling/rate_limiter.hpp>
 
 #include <algorithm>
 
-namespace duet::ws {
+namespace duet::signaling {
 
 rate_limiter::rate_limiter(double per_second, double burst, clock::time_point now)
     : per_second_(per_second), burst_(burst), tokens_(burst), last_(now) {}
@@ -20,4 +20,4 @@ bool rate_limiter::try_acquire(clock::time_point now) {
     return true;
 }
 
-}  // namespace duet::ws
+}  // namespace duet::signaling

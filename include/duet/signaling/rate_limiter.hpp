@@ -2,11 +2,11 @@
 
 #include <chrono>
 
-namespace duet::ws {
+namespace duet::signaling {
 
-/// A token bucket (PROTOCOL.md rule 8): `burst` tokens at most, refilled at
+/// A token bucket (docs/protocol.md rule 8): `burst` tokens at most, refilled at
 /// `per_second`; each request takes one. Pure: the caller passes the time, so tests
-/// need no clock. Owned by one session, used on its strand.
+/// need no clock. Owned by one connection.
 class rate_limiter {
 public:
     using clock = std::chrono::steady_clock;
@@ -23,4 +23,4 @@ private:
     clock::time_point last_;
 };
 
-}  // namespace duet::ws
+}  // namespace duet::signaling

@@ -1,0 +1,162 @@
+#pragma once
+
+#include <duet/net/asio.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace duet::net {
+
+/// The one path between a WebSocket connection and its TCP socket: the next layer
+/// under Beast's websocket::stream (handshake answer, pings, pongs, close frames) and
+/// the writer of the session's own text frames (append_text), which skip Beast's write
+/// operation so that a delivered message costs no completion handler.
+///
+/// THE INVARIANT: every byte that reaches the socket goes through this object, in the
+/// order it was handed over, and each unit handed over (one whole Beast write, or one
+/// whole frame from append_text) leaves contiguously, never split by another unit.
+/// It holds because (1) async_write_some takes every byte it is given, so Beast never
+/// comes back with the rest of a frame after one of ours was appended (this needs each
+/// Beast write to come in one async_write_some call: asio::async_write hands over at
+/// most 64 KiB per call, and Beast writes only its handshake answer and control frames
+/// here, all far smaller; our messages never go through Beast's write), and (2) a unit
+/// either reaches the kernel whole at once, or its unsent rest is queued in `pending`
+/// before anything else can be handed over, and nothing goes straight to the kernel
+/// while anything is queued.
+///
+/// Steady state: with nothing queued, append_text offers the frame to the kernel
+/// straight from the caller's bytes (one sendmsg of header and payload: no copy, no
+/// allocation). Only what the kernel does not take is copied, once, into `pending`
+/// and written when the socket is writable; the queue gives its memory back when it
+/// drains, so an idle connection holds no send buffer.
+///
+/// Back-pressure: append_text refuses a frame that would take the unsent bytes past
+/// the caller's limit (max_send_queue_bytes); the caller then closes the connection
+/// (docs/protocol.md rule 5). Beast's writes are small control frames and always taken.
+///
+/// Reading: the bytes that came in behind the HTTP upgrade request (given to the
+/// constructor) are read before the socket's.
+///
+/// One event-loop thread: every member runs on it. The buffers and the socket live in
+/// a shared state that a write in flight keeps alive.
+class outbound_stream {
+public:
+    using executor_type = tcp::socket::executor_type;
+    using next_layer_type = tcp::socket;
+
+    outbound_stream(tcp::socket&& socket, std::string early_bytes);
+    ~outbound_stream();
+    outbound_stream(outbound_stream const&) = delete;
+    outbound_stream& operator=(outbound_stream const&) = delete;
+
+    executor_type get_executor() noexcept { return state_->socket.get_executor(); }
+    /// The TCP socket itself (beast::get_lowest_layer finds it here).
+    tcp::socket& next_layer() noexcept { return state_->socket; }
+    tcp::socket const& next_layer() const noexcept { return state_->socket; }
+
+    /// For Beast: the early bytes first, then the socket.
+    template <class MutableBuffers, class Token>
+    auto async_read_some(MutableBuffers const& buffers, Token&& token) {
+        if (state_->early.empty()) {
+            return state_->socket.async_read_some(buffers, std::forward<Token>(token));
+        }
+        return asio::async_initiate<Token, void(error_code, std::size_t)>(
+            [](auto handler, std::shared_ptr<state> const& s, MutableBuffers const& b) {
+                auto const n = asio::buffer_copy(b, asio::buffer(s->early));
+                s->early.erase(0, n);
+                if (s->early.empty()) {
+                    std::string().swap(s->early);
+                }
+                post_completion(s->socket.get_executor(), std::move(handler), error_code{}, n);
+            },
+            token, state_, buffers);
+    }
+
+    /// For Beast: takes every byte (the invariant above), completes through the loop.
+    template <class ConstBuffers, class Token>
+    auto async_write_some(ConstBuffers const& buffers, Token&& token) {
+        return asio::async_initiate<Token, void(error_code, std::size_t)>(
+            [](auto handler, std::shared_ptr<state> const& s, ConstBuffers const& b) {
+                auto const size = asio::buffer_size(b);
+                if (!s->failed) {
+                    s->pending.commit(asio::buffer_copy(s->pending.prepare(size), b));
+                    s->send_queued();
+                }
+                auto const ec = s->failed;
+                post_completion(s->socket.get_executor(), std::move(handler), ec, ec ? std::size_t{0} : size);
+            },
+            token, state_, buffers);
+    }
+
+    /// Frames `payload` as one text message and sends it behind everything handed over
+    /// so far. False, and nothing sent, when that would take the unsent bytes past
+    /// `limit`. On a socket that already failed it returns true and sends nothing: the
+    /// connection is ending and its read reports why.
+    bool append_text(std::string_view payload, std::size_t limit);
+
+    /// Bytes handed over and not yet taken by the kernel.
+    std::size_t unsent_bytes() const noexcept { return state_->pending.size() + state_->sending.size(); }
+
+    /// Forgets what waits behind the write in flight (which finishes): the connection
+    /// is being closed and what waits is not to be delivered.
+    void drop_unsent() { state_->pending.consume(state_->pending.size()); }
+
+    /// Runs `handler` once everything handed over has reached the kernel (or the
+    /// socket failed): the first step of tearing the connection down.
+    template <class Token>
+    auto async_flush(Token&& token) {
+        return asio::async_initiate<Token, void(error_code)>(
+            [](auto handler, std::shared_ptr<state> const& s) { s->when_flushed(flush_handler(std::move(handler))); },
+            token, state_);
+    }
+
+private:
+    using flush_handler = asio::any_completion_handler<void(error_code)>;
+
+    /// Posts `handler(args...)`: a handler never runs inside its initiating function.
+    /// (Asio 1.26's any_completion_handler has a broken move assignment: handlers here
+    /// are only moved by construction, never assigned.)
+    template <class Handler, class... Args>
+    static void post_completion(executor_type const& executor, Handler handler, Args... args) {
+        asio::post(executor, [h = std::move(handler), args...]() mutable { std::move(h)(args...); });
+    }
+
+    struct state : std::enable_shared_from_this<state> {
+        state(tcp::socket&& s, std::string early_bytes) : socket(std::move(s)), early(std::move(early_bytes)) {}
+
+        bool idle() const noexcept { return !writing && pending.size() == 0; }
+        /// Offers `pending` to the kernel now and writes the rest asynchronously.
+        void send_queued();
+        void on_written(error_code ec);
+        void fail(error_code ec);
+        void drained();
+        void when_flushed(flush_handler handler);
+
+        tcp::socket socket;
+        std::string early;           // bytes read with the upgrade request, not yet given to Beast
+        beast::flat_buffer pending;  // handed over, not yet sent or being sent
+        beast::flat_buffer sending;  // the bytes of the write in flight
+        bool writing = false;
+        error_code failed;             // a send failed: nothing is sent any more
+        flush_handler flushed_waiter;  // async_flush
+    };
+
+    std::shared_ptr<state> state_;
+};
+
+/// Beast's close handshake ends with a teardown of the next layer: send what is still
+/// queued, then tear the TCP connection down as Beast does for a plain socket.
+template <class TeardownHandler>
+void async_teardown(beast::role_type role, outbound_stream& stream, TeardownHandler&& handler) {
+    stream.async_flush([role, &socket = stream.next_layer(),
+                        handler = std::forward<TeardownHandler>(handler)](error_code) mutable {
+        websocket::async_teardown(role, socket, std::move(handler));
+    });
+}
+
+}  // namespace duet::net

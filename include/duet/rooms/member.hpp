@@ -1,0 +1,30 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace duet::rooms {
+
+/// What a room registry knows of a member: its id, and how to tell it what happens in
+/// its room. signaling::connection implements it; tests use recording fakes.
+///
+/// The registry calls these while it walks a room's members, so an implementation
+/// must not call back into the registry from them (a receiver that has to close, say
+/// as a slow consumer, leaves its room later, from a fresh event-loop handler).
+class member {
+public:
+    virtual ~member() = default;
+
+    /// The server-assigned peer id; fixed for the member's life.
+    virtual std::string const& id() const noexcept = 0;
+
+    /// A message relayed to this member: `frame` is the whole encoded `message`,
+    /// shared by every receiver and valid only during the call.
+    virtual void deliver(std::string_view frame) = 0;
+
+    /// Another member, `who`, entered `room` (`otherjoin`) or left it (`bye`).
+    virtual void member_joined(std::string_view room, std::string_view who) = 0;
+    virtual void member_left(std::string_view room, std::string_view who) = 0;
+};
+
+}  // namespace duet::rooms

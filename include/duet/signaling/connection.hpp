@@ -1,0 +1,76 @@
+#pragma once
+
+#include <duet/protocol/client_message.hpp>
+#include <duet/rooms/member.hpp>
+#include <duet/signaling/context.hpp>
+#include <duet/signaling/rate_limiter.hpp>
+#include <duet/signaling/transport.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace duet::signaling {
+
+/// The signaling protocol for one client connection (docs/protocol.md): parses each
+/// request, applies the rules (join and capacity, one room per connection, relay only
+/// into your own room, `to`, ping, the rate limit, refused requests and their limit, the
+/// slow-consumer close) and decides who gets what. No socket, no Beast, no Asio: the
+/// transport under it sends frames and closes; the room registry finds the receivers.
+///
+/// Owned by its transport (ws::websocket_session holds one per WebSocket). Lives on the
+/// event-loop thread. Leaves its room when the transport reports the end (on_closed)
+/// or, at the latest, when destroyed.
+class connection final : public rooms::member {
+public:
+    using clock = std::chrono::steady_clock;
+
+    connection(context const& ctx, transport& out, clock::time_point now);
+    ~connection() override;
+    connection(connection const&) = delete;
+    connection& operator=(connection const&) = delete;
+
+    /// One text frame from the client.
+    void on_text(std::string_view text, clock::time_point now);
+
+    /// The connection is over, or closing: leave the room now (the others get `bye`).
+    /// Nothing is sent or handled after this. Idempotent.
+    void on_closed();
+
+    /// The room this connection is in; empty when none.
+    std::string const& room() const noexcept { return room_; }
+
+    // rooms::member
+    std::string const& id() const noexcept override { return id_; }
+    void deliver(std::string_view frame) override;
+    void member_joined(std::string_view room, std::string_view who) override;
+    void member_left(std::string_view room, std::string_view who) override;
+
+private:
+    /// Where the connection stands with respect to rooms.
+    enum class place { outside, joining, inside };
+
+    void handle(protocol::join_request const& request);
+    void handle(protocol::leave_request const& request);
+    void handle(protocol::relay_request const& request);
+    void handle(protocol::ping_request const& request);
+    void on_join_result(rooms::room_registry::join_result const& result);
+    void refuse(protocol::request_error const& error);
+    void send(std::string_view frame);
+    void close(protocol::close_code code, std::string_view reason, metrics::close_reason why);
+    void leave_room();
+    bool in_room(std::string_view room) const noexcept { return place_ == place::inside && room == room_; }
+
+    context const& ctx_;
+    transport& out_;
+    std::string const id_;
+    std::string room_;  // the room joined, or being joined
+    place place_ = place::outside;
+    rate_limiter limiter_;
+    std::size_t violations_ = 0;
+    bool closing_ = false;
+    std::string relay_frame_;  // reused for every relay this connection sends
+};
+
+}  // namespace duet::signaling

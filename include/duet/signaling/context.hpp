@@ -1,0 +1,17 @@
+#pragma once
+
+#include <duet/config/settings.hpp>
+#include <duet/metrics/counters.hpp>
+#include <duet/rooms/room_registry.hpp>
+
+namespace duet::signaling {
+
+/// What every connection's rules share: the settings, the rooms and the counters.
+/// Owned by app::server, which outlives every connection.
+struct context {
+    config::settings const& settings;
+    rooms::room_registry& rooms;
+    metrics::counters& counters;
+};
+
+}  // namespace duet::signaling

@@ -1,0 +1,162 @@
+#include <duet/net/outbound_stream.hpp>
+
+#include <duet/net/text_frame.hpp>
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cerrno>
+
+namespace duet::net {
+namespace {
+
+/// One sendmsg that never waits (MSG_DONTWAIT: no mode switch on the socket) and
+/// raises no SIGPIPE. Returns the bytes the kernel took; `ec` is would_block when it
+/// took none because its buffer is full.
+std::size_t send_now(tcp::socket& socket, iovec* parts, std::size_t count, error_code& ec) {
+    msghdr message{};
+    message.msg_iov = parts;
+    message.msg_iovlen = count;
+    for (;;) {
+        auto const sent = ::sendmsg(socket.native_handle(), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (sent >= 0) {
+            ec = {};
+            return static_cast<std::size_t>(sent);
+        }
+        if (errno != EINTR) {
+            ec = error_code(errno, boost::system::system_category());
+            return 0;
+        }
+    }
+}
+
+iovec part(void const* data, std::size_t size) {
+    return iovec{const_cast<void*>(data), size};  // sendmsg only reads
+}
+
+/// Copies what the kernel did not take of `parts` (after `sent` bytes) to `into`.
+void keep_unsent(iovec const* parts, std::size_t count, std::size_t sent, beast::flat_buffer& into) {
+    for (std::size_t i = 0; i < count; ++i) {
+        auto const size = parts[i].iov_len;
+        if (sent >= size) {
+            sent -= size;
+            continue;
+        }
+        auto const* bytes = static_cast<char const*>(parts[i].iov_base) + sent;
+        auto const rest = size - sent;
+        into.commit(asio::buffer_copy(into.prepare(rest), asio::buffer(bytes, rest)));
+        sent = 0;
+    }
+}
+
+}  // namespace
+
+outbound_stream::outbound_stream(tcp::socket&& socket, std::string early_bytes)
+    : state_(std::make_shared<state>(std::move(socket), std::move(early_bytes))) {}
+
+outbound_stream::~outbound_stream() {
+    // The connection is over: a write still in flight is cut short, and its
+    // completion frees the state.
+    error_code ignored;
+    state_->socket.close(ignored);
+}
+
+bool outbound_stream::append_text(std::string_view payload, std::size_t limit) {
+    auto& s = *state_;
+    text_frame_header const header(payload.size());
+    auto const head = header.buffer();
+    auto const size = head.size() + payload.size();
+    if (s.failed) {
+        return true;
+    }
+    if (unsent_bytes() + size > limit) {
+        return false;
+    }
+    iovec parts[2] = {part(head.data(), head.size()), part(payload.data(), payload.size())};
+    if (!s.idle()) {
+        // Behind what is queued (the invariant): one copy, sent when the write in
+        // flight completes.
+        keep_unsent(parts, 2, 0, s.pending);
+        return true;
+    }
+    error_code ec;
+    auto const sent = send_now(s.socket, parts, 2, ec);
+    if (ec && ec != asio::error::would_block) {
+        s.fail(ec);
+        return true;
+    }
+    if (sent < size) {
+        keep_unsent(parts, 2, sent, s.pending);
+        s.send_queued();
+    }
+    return true;
+}
+
+void outbound_stream::state::send_queued() {
+    if (writing || failed || pending.size() == 0) {
+        return;
+    }
+    // First what the kernel takes at once (usually all of it): then there is no
+    // completion to wait for.
+    auto const bytes = pending.data();
+    iovec whole = part(bytes.data(), bytes.size());
+    error_code ec;
+    auto const sent = send_now(socket, &whole, 1, ec);
+    if (ec && ec != asio::error::would_block) {
+        return fail(ec);
+    }
+    pending.consume(sent);
+    if (pending.size() == 0) {
+        return drained();
+    }
+    // The rest when the socket is writable again; what is handed over meanwhile
+    // queues behind it in `pending`.
+    std::swap(pending, sending);
+    writing = true;
+    asio::async_write(socket, sending.data(),
+                      [self = shared_from_this()](error_code error, std::size_t) { self->on_written(error); });
+}
+
+void outbound_stream::state::on_written(error_code ec) {
+    writing = false;
+    sending.consume(sending.size());
+    if (ec) {
+        return fail(ec);
+    }
+    if (pending.size() > 0) {
+        return send_queued();
+    }
+    drained();
+}
+
+void outbound_stream::state::fail(error_code ec) {
+    if (!failed) {
+        failed = ec;
+        pending.consume(pending.size());
+        // A send that fails (reset, broken pipe) ends the connection: close the socket
+        // so the pending read ends too and the session finishes now.
+        error_code ignored;
+        socket.close(ignored);
+    }
+    drained();
+}
+
+void outbound_stream::state::drained() {
+    // Idle (or dead): hold no buffer memory; most connections are idle most of the time.
+    if (!writing) {
+        sending.shrink_to_fit();
+        pending.shrink_to_fit();
+    }
+    if (flushed_waiter && (failed || idle())) {
+        post_completion(socket.get_executor(), std::move(flushed_waiter), failed);
+    }
+}
+
+void outbound_stream::state::when_flushed(flush_handler handler) {
+    if (failed || idle()) {
+        return post_completion(socket.get_executor(), std::move(handler), failed);
+    }
+    flushed_waiter.swap(handler);  // not `=`: see post_completion
+}
+
+}  // namespace duet::net

@@ -1,0 +1,202 @@
+#include <duet/signaling/connection.hpp>
+
+#include <duet/ice/ice_servers.hpp>
+#include <duet/logging/setup.hpp>
+#include <duet/protocol/codec.hpp>
+#include <duet/protocol/identifiers.hpp>
+#include <duet/protocol/server_message.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <exception>
+#include <optional>
+#include <variant>
+
+namespace duet::signaling {
+namespace {
+
+using wire_error = protocol::error_code;
+using protocol::request_error;
+using metrics::counters;
+
+// A relay frame buffer larger than this is given back after use: a connection that
+// once relayed a 64 KiB message does not keep 64 KiB while it idles.
+constexpr std::size_t kept_frame_capacity = 8 * 1024;
+
+std::string not_in_room_message(std::string_view room) {
+    return "you are not in room '" + std::string(room) + "'";
+}
+
+}  // namespace
+
+connection::connection(context const& ctx, transport& out, clock::time_point now)
+    : ctx_(ctx),
+      out_(out),
+      id_(protocol::make_peer_id()),
+      limiter_(ctx.settings.rate_limit_per_second, ctx.settings.rate_limit_burst, now) {}
+
+connection::~connection() {
+    leave_room();
+}
+
+void connection::on_text(std::string_view text, clock::time_point now) {
+    if (closing_) {
+        return;
+    }
+    // Rule 8: the bucket is checked before parsing, so a flood costs little.
+    if (!limiter_.try_acquire(now)) {
+        return refuse({wire_error::rate_limited, "too many requests; slow down", {}});
+    }
+    try {
+        auto const parsed = protocol::parse_client_message(text);
+        if (!parsed) {
+            spdlog::debug("ws {}: refused ({}): {}", logging::short_id(id_), protocol::wire_name(parsed.error.code),
+                          parsed.error.message);
+            return refuse(parsed.error);
+        }
+        std::visit([this](auto const& request) { handle(request); }, *parsed.message);
+    } catch (std::exception const& e) {
+        // Nothing may escape into the event loop: it would end the daemon.
+        spdlog::error("ws {}: internal error: {}", logging::short_id(id_), e.what());
+        close(protocol::close_code::internal_error, "internal error", metrics::close_reason::disconnected);
+    }
+}
+
+void connection::on_closed() {
+    closing_ = true;
+    leave_room();
+}
+
+void connection::handle(protocol::join_request const& request) {
+    if (place_ != place::outside) {
+        return refuse({wire_error::already_in_room, "leave room '" + room_ + "' first", "join"});
+    }
+    place_ = place::joining;
+    room_ = std::string(request.room);
+    // Rule 3: `joined` is sent in the handler, before anything else can be delivered
+    // here from that room (the registry promises it).
+    ctx_.rooms.join(room_, *this, [this](rooms::room_registry::join_result const& result) { on_join_result(result); });
+}
+
+void connection::on_join_result(rooms::room_registry::join_result const& result) {
+    using status = rooms::room_registry::join_status;
+    if (result.status != status::joined) {
+        std::string const room = std::exchange(room_, {});
+        place_ = place::outside;
+        if (result.status == status::full) {
+            counters::add(ctx_.counters.fulls_total);
+            spdlog::warn("ws {}: room {} is full", logging::short_id(id_), room);
+            return send(protocol::encode_full(room));
+        }
+        spdlog::warn("ws {}: max_rooms ({}) reached", logging::short_id(id_), ctx_.settings.max_rooms);
+        return refuse({wire_error::room_limit, "the server holds its maximum number of rooms", "join"});
+    }
+    place_ = place::inside;
+    counters::add(ctx_.counters.joins_total);
+    spdlog::debug("ws {}: joined room {} ({} of {})", logging::short_id(id_), room_, result.peers,
+                  ctx_.settings.room_capacity);
+    send(protocol::encode_joined(room_, id_, result.peers,
+                                 ice::ice_servers_json(ctx_.settings, id_, std::chrono::system_clock::now())));
+}
+
+void connection::handle(protocol::leave_request const& request) {
+    if (!in_room(request.room)) {
+        return refuse({wire_error::not_in_room, not_in_room_message(request.room), "leave"});
+    }
+    std::string const room = room_;
+    leave_room();
+    counters::add(ctx_.counters.leaves_total);
+    send(protocol::encode_leaved(room, id_));
+}
+
+void connection::handle(protocol::relay_request const& request) {
+    // Rule 4: only a member may relay, and only into its own room.
+    if (!in_room(request.room)) {
+        return refuse({wire_error::not_in_room, not_in_room_message(request.room), "message"});
+    }
+    std::optional<std::string_view> to;
+    if (request.to) {
+        to = std::string_view(*request.to);
+    }
+    // Encoded once for every receiver, into a buffer this connection reuses; `data` is
+    // the sender's own text (rule 5: unmodified).
+    protocol::encode_relay_into(relay_frame_, room_, id_, request.data);
+    auto const result = ctx_.rooms.relay(room_, *this, relay_frame_, to);
+    auto const frame_size = relay_frame_.size();
+    if (relay_frame_.capacity() > kept_frame_capacity) {
+        std::string().swap(relay_frame_);
+    }
+    switch (result.status) {
+    case rooms::room_registry::relay_status::not_in_room:
+        return refuse({wire_error::not_in_room, not_in_room_message(request.room), "message"});
+    case rooms::room_registry::relay_status::no_such_peer:
+        return refuse({wire_error::no_such_peer, "'to' names no other member of the room", "message"});
+    case rooms::room_registry::relay_status::relayed:
+        break;
+    }
+    auto& c = ctx_.counters;
+    counters::add(c.relay_requests_total);
+    counters::add(c.messages_relayed_total, result.receivers);
+    counters::add(c.bytes_relayed_total, result.receivers * frame_size);
+}
+
+void connection::handle(protocol::ping_request const&) {
+    send(protocol::encode_pong());
+}
+
+void connection::deliver(std::string_view frame) {
+    send(frame);
+}
+
+void connection::member_joined(std::string_view room, std::string_view who) {
+    send(protocol::encode_otherjoin(room, who));
+}
+
+void connection::member_left(std::string_view room, std::string_view who) {
+    send(protocol::encode_bye(room, who));
+}
+
+void connection::refuse(request_error const& error) {
+    ctx_.counters.count_error(error.code);
+    send(protocol::encode_error(error));
+    // Rule 8: a connection that keeps sending refused requests is closed, after its
+    // last error reply.
+    if (++violations_ >= ctx_.settings.max_violations) {
+        spdlog::warn("ws {}: closed after {} refused requests", logging::short_id(id_), violations_);
+        close(protocol::close_code::policy_violation, "too many refused requests", metrics::close_reason::violations);
+    }
+}
+
+void connection::send(std::string_view frame) {
+    if (closing_) {
+        return;
+    }
+    if (!out_.send(frame)) {
+        // Rule 5: never drop a message while both ends stay connected; a receiver that
+        // cannot keep up is disconnected instead, and its room is told (on_closed).
+        spdlog::warn("ws {}: slow consumer: send queue passed {} bytes", logging::short_id(id_),
+                     ctx_.settings.max_send_queue_bytes);
+        close(protocol::close_code::policy_violation, "slow consumer", metrics::close_reason::slow_consumer);
+    }
+}
+
+void connection::close(protocol::close_code code, std::string_view reason, metrics::close_reason why) {
+    if (closing_) {
+        return;
+    }
+    closing_ = true;
+    out_.close(code, reason, why);
+}
+
+void connection::leave_room() {
+    if (place_ == place::outside) {
+        return;
+    }
+    // Rule 6: the others get `bye` (a pending join is cancelled).
+    ctx_.rooms.leave(room_, *this);
+    spdlog::debug("ws {}: left room {}", logging::short_id(id_), room_);
+    place_ = place::outside;
+    room_.clear();
+}
+
+}  // namespace duet::signaling

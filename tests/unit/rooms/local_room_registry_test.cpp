@@ -1,0 +1,615 @@
+// rooms::local_room_registry with recording fake members: capacity and `full`,
+// room_limit, empty rooms removed, who hears otherjoin/bye/relays, `to`, and the
+// join handler's promise (exactly once, before join() returns, after the others heard).
+#include <duet/rooms/local_room_registry.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace duet::rooms {
+namespace {
+
+using join_status = room_registry::join_status;
+using relay_status = room_registry::relay_status;
+using events = std::vector<std::string>;
+
+constexpr std::size_t many_rooms = 1000;
+
+/// A member that records what the registry tells it, one string per event:
+/// "deliver <frame>", "joined <room> <who>", "left <room> <who>".
+class recording_member : public member {
+public:
+    explicit recording_member(std::string id) : id_(std::move(id)) {}
+
+    std::string const& id() const noexcept override { return id_; }
+
+    void deliver(std::string_view frame) override {
+        frame_pointers.push_back(frame.data());
+        record("deliver " + std::string(frame));
+    }
+    void member_joined(std::string_view room, std::string_view who) override {
+        record("joined " + std::string(room) + " " + std::string(who));
+    }
+    void member_left(std::string_view room, std::string_view who) override {
+        record("left " + std::string(room) + " " + std::string(who));
+    }
+
+    events received;
+    std::vector<char const*> frame_pointers;  // where each delivered frame's bytes were
+
+protected:
+    virtual void record(std::string event) { received.push_back(std::move(event)); }
+
+private:
+    std::string const id_;
+};
+
+/// What a join's handler saw: how often it ran and with what, and whether join() had
+/// returned by then.
+struct join_outcome {
+    int calls = 0;
+    bool after_return = false;
+    std::optional<room_registry::join_result> result;
+    events joiner_saw;  // the joiner's record when the handler ran
+};
+
+/// join() that checks the handler contract of local_room_registry: it ran exactly once,
+/// before join() returned; nothing had been delivered to the joiner from the room yet.
+room_registry::join_result join(room_registry& registry, std::string const& room, recording_member& who) {
+    auto outcome = std::make_shared<join_outcome>();
+    auto const before = who.received;
+    bool returned = false;
+    registry.join(room, who, [outcome, &who, &returned](room_registry::join_result result) {
+        ++outcome->calls;
+        outcome->after_return = returned;
+        outcome->result = result;
+        outcome->joiner_saw = who.received;
+    });
+    returned = true;
+    EXPECT_EQ(outcome->calls, 1) << who.id() << " joining " << room;
+    EXPECT_FALSE(outcome->after_return) << who.id() << " joining " << room;
+    EXPECT_EQ(outcome->joiner_saw, before) << "the joiner heard something before its handler ran";
+    if (!outcome->result) {
+        ADD_FAILURE() << "the join handler never ran";
+        return {join_status::room_limit, 0};
+    }
+    return *outcome->result;
+}
+
+std::string relay_frame(std::string_view text) {
+    return "deliver " + std::string(text);
+}
+
+TEST(local_room_registry, FirstJoinCreatesTheRoom) {
+    local_room_registry registry(2, many_rooms);
+    recording_member a("A");
+    auto const result = join(registry, "demo", a);
+    EXPECT_EQ(result.status, join_status::joined);
+    EXPECT_EQ(result.peers, 1U);
+    EXPECT_EQ(registry.room_count(), 1U);
+    EXPECT_EQ(registry.member_count(), 1U);
+    EXPECT_EQ(a.received, events{});
+}
+
+TEST(local_room_registry, OtherjoinGoesToTheMembersAlreadyThereNotToTheJoiner) {
+    local_room_registry registry(2, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    ASSERT_EQ(join(registry, "demo", a).status, join_status::joined);
+    auto const result = join(registry, "demo", b);
+    EXPECT_EQ(result.status, join_status::joined);
+    EXPECT_EQ(result.peers, 2U);
+    EXPECT_EQ(a.received, events{"joined demo B"});
+    EXPECT_EQ(b.received, events{});
+    EXPECT_EQ(registry.room_count(), 1U);
+    EXPECT_EQ(registry.member_count(), 2U);
+}
+
+TEST(local_room_registry, TheHandlerRunsAfterTheOthersWereToldAndBeforeJoinReturns) {
+    local_room_registry registry(3, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member c("C");
+    join(registry, "r", a);
+    join(registry, "r", b);
+    events a_when_done;
+    events b_when_done;
+    int calls = 0;
+    registry.join("r", c, [&](room_registry::join_result result) {
+        ++calls;
+        EXPECT_EQ(result.status, join_status::joined);
+        EXPECT_EQ(result.peers, 3U);
+        a_when_done = a.received;
+        b_when_done = b.received;
+    });
+    EXPECT_EQ(calls, 1);
+    EXPECT_EQ(a_when_done, (events{"joined r B", "joined r C"}));
+    EXPECT_EQ(b_when_done, events{"joined r C"});
+    EXPECT_EQ(c.received, events{});
+}
+
+TEST(local_room_registry, TheHandlerRunsOnceForEveryOutcome) {
+    local_room_registry registry(1, 1);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member c("C");
+    // join() itself checks "exactly once, before returning" for each outcome.
+    EXPECT_EQ(join(registry, "r", a).status, join_status::joined);
+    EXPECT_EQ(join(registry, "r", b).status, join_status::full);
+    EXPECT_EQ(join(registry, "s", c).status, join_status::room_limit);
+}
+
+TEST(local_room_registry, ThirdJoinIsFullAndDeliversNothing) {
+    local_room_registry registry(2, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member c("C");
+    join(registry, "demo", a);
+    join(registry, "demo", b);
+    auto const result = join(registry, "demo", c);
+    EXPECT_EQ(result.status, join_status::full);
+    EXPECT_EQ(result.peers, 0U);
+    EXPECT_EQ(a.received, events{"joined demo B"});
+    EXPECT_EQ(b.received, events{});
+    EXPECT_EQ(c.received, events{});
+    EXPECT_EQ(registry.member_count(), 2U);
+    // C is no member: it can neither relay nor leave, and nobody hears of it.
+    EXPECT_EQ(registry.relay("demo", c, "x", std::nullopt).status, relay_status::not_in_room);
+    registry.leave("demo", c);
+    EXPECT_EQ(registry.member_count(), 2U);
+    EXPECT_EQ(a.received, events{"joined demo B"});
+    EXPECT_EQ(b.received, events{});
+    // A and B still relay to each other.
+    EXPECT_EQ(registry.relay("demo", a, "m", std::nullopt).receivers, 1U);
+    EXPECT_EQ(b.received, events{relay_frame("m")});
+}
+
+TEST(local_room_registry, CapacityIsConfigurable) {
+    local_room_registry registry(3, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member c("C");
+    recording_member d("D");
+    EXPECT_EQ(join(registry, "r", a).peers, 1U);
+    EXPECT_EQ(join(registry, "r", b).peers, 2U);
+    auto const third = join(registry, "r", c);
+    EXPECT_EQ(third.status, join_status::joined);
+    EXPECT_EQ(third.peers, 3U);
+    EXPECT_EQ(join(registry, "r", d).status, join_status::full);
+    EXPECT_EQ(a.received, (events{"joined r B", "joined r C"}));
+    EXPECT_EQ(b.received, events{"joined r C"});
+    EXPECT_EQ(c.received, events{});
+    EXPECT_EQ(d.received, events{});
+    EXPECT_EQ(registry.member_count(), 3U);
+}
+
+TEST(local_room_registry, CapacityOneAdmitsOnlyOne) {
+    local_room_registry registry(1, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    EXPECT_EQ(join(registry, "r", a).status, join_status::joined);
+    EXPECT_EQ(join(registry, "r", b).status, join_status::full);
+    EXPECT_EQ(a.received, events{});
+}
+
+TEST(local_room_registry, FullRoomAcceptsAgainAfterALeave) {
+    local_room_registry registry(2, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member c("C");
+    join(registry, "r", a);
+    join(registry, "r", b);
+    ASSERT_EQ(join(registry, "r", c).status, join_status::full);
+    registry.leave("r", b);
+    auto const result = join(registry, "r", c);
+    EXPECT_EQ(result.status, join_status::joined);
+    EXPECT_EQ(result.peers, 2U);
+    EXPECT_EQ(a.received, (events{"joined r B", "left r B", "joined r C"}));
+    EXPECT_EQ(b.received, events{});
+    EXPECT_EQ(c.received, events{});
+}
+
+TEST(local_room_registry, LeaveTellsTheRestWithTheLeaversId) {
+    local_room_registry registry(3, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member c("C");
+    join(registry, "r", a);
+    join(registry, "r", b);
+    join(registry, "r", c);
+    registry.leave("r", b);
+    EXPECT_EQ(a.received, (events{"joined r B", "joined r C", "left r B"}));
+    EXPECT_EQ(b.received, events{"joined r C"});  // the leaver hears nothing of its own leave
+    EXPECT_EQ(c.received, events{"left r B"});
+    EXPECT_EQ(registry.member_count(), 2U);
+    EXPECT_EQ(registry.room_count(), 1U);
+    // B is gone: a second leave changes nothing and B no longer receives relays.
+    registry.leave("r", b);
+    EXPECT_EQ(registry.member_count(), 2U);
+    EXPECT_EQ(c.received, events{"left r B"});
+    auto const relayed = registry.relay("r", a, "hi", std::nullopt);
+    EXPECT_EQ(relayed.status, relay_status::relayed);
+    EXPECT_EQ(relayed.receivers, 1U);
+    EXPECT_EQ(b.received, events{"joined r C"});
+    EXPECT_EQ(c.received, (events{"left r B", relay_frame("hi")}));
+    EXPECT_EQ(registry.relay("r", b, "x", std::nullopt).status, relay_status::not_in_room);
+}
+
+TEST(local_room_registry, LeaveOfANonMemberChangesNothing) {
+    local_room_registry registry(2, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member outsider("X");
+    join(registry, "r", a);
+    join(registry, "r", b);
+    join(registry, "other", outsider);
+    registry.leave("r", outsider);
+    registry.leave("nowhere", a);
+    registry.leave("other", a);
+    EXPECT_EQ(a.received, events{"joined r B"});
+    EXPECT_EQ(b.received, events{});
+    EXPECT_EQ(outsider.received, events{});
+    EXPECT_EQ(registry.member_count(), 3U);
+    EXPECT_EQ(registry.room_count(), 2U);
+}
+
+TEST(local_room_registry, LeaveOfAPendingOrUnknownMemberIsANoOp) {
+    local_room_registry registry(1, 1);
+    recording_member a("A");
+    recording_member refused("R");
+    recording_member unknown("U");
+    join(registry, "r", a);
+    // Refused joins leave nothing behind to cancel.
+    ASSERT_EQ(join(registry, "r", refused).status, join_status::full);
+    ASSERT_EQ(join(registry, "s", refused).status, join_status::room_limit);
+    registry.leave("r", refused);
+    registry.leave("s", refused);
+    // Never asked to join at all: in an existing room and in one that does not exist,
+    // which is not created by the attempt.
+    registry.leave("r", unknown);
+    registry.leave("s", unknown);
+    EXPECT_EQ(registry.room_count(), 1U);
+    EXPECT_EQ(registry.member_count(), 1U);
+    EXPECT_EQ(a.received, events{});
+    EXPECT_EQ(refused.received, events{});
+    EXPECT_EQ(unknown.received, events{});
+    // The limit still holds, and A is still the member.
+    EXPECT_EQ(join(registry, "s", unknown).status, join_status::room_limit);
+    EXPECT_EQ(registry.relay("r", a, "x", std::nullopt).status, relay_status::relayed);
+}
+
+TEST(local_room_registry, LeaveMatchesTheMemberObjectNotItsId) {
+    local_room_registry registry(2, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member impostor("A");
+    join(registry, "r", a);
+    join(registry, "r", b);
+    registry.leave("r", impostor);
+    EXPECT_EQ(registry.member_count(), 2U);
+    EXPECT_EQ(b.received, events{});
+    EXPECT_EQ(registry.relay("r", impostor, "x", std::nullopt).status, relay_status::not_in_room);
+    EXPECT_EQ(b.received, events{});
+}
+
+TEST(local_room_registry, EmptyRoomIsRemoved) {
+    local_room_registry registry(2, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member s("S");
+    join(registry, "r", a);
+    join(registry, "r", b);
+    join(registry, "s", s);
+    EXPECT_EQ(registry.room_count(), 2U);
+    registry.leave("r", a);
+    EXPECT_EQ(registry.room_count(), 2U);
+    registry.leave("r", b);
+    EXPECT_EQ(registry.room_count(), 1U);
+    EXPECT_EQ(registry.member_count(), 1U);
+    // The last one out hears nothing (nobody is left to be told).
+    EXPECT_EQ(b.received, events{"left r A"});
+    EXPECT_EQ(registry.relay("r", b, "x", std::nullopt).status, relay_status::not_in_room);
+    // The room is new again: the next joiner is alone in it.
+    auto const again = join(registry, "r", a);
+    EXPECT_EQ(again.status, join_status::joined);
+    EXPECT_EQ(again.peers, 1U);
+    EXPECT_EQ(b.received, events{"left r A"});
+}
+
+TEST(local_room_registry, MaxRoomsRefusesOnlyANewRoom) {
+    local_room_registry registry(2, 2);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member c("C");
+    recording_member d("D");
+    ASSERT_EQ(join(registry, "r1", a).status, join_status::joined);
+    ASSERT_EQ(join(registry, "r2", b).status, join_status::joined);
+    auto const refused = join(registry, "r3", c);
+    EXPECT_EQ(refused.status, join_status::room_limit);
+    EXPECT_EQ(refused.peers, 0U);
+    EXPECT_EQ(registry.room_count(), 2U);
+    EXPECT_EQ(registry.member_count(), 2U);
+    EXPECT_EQ(c.received, events{});
+    // An existing room can still be joined at the limit.
+    auto const existing = join(registry, "r1", d);
+    EXPECT_EQ(existing.status, join_status::joined);
+    EXPECT_EQ(existing.peers, 2U);
+    EXPECT_EQ(a.received, events{"joined r1 D"});
+    // Once a room ceases to exist, a new one may be created.
+    registry.leave("r2", b);
+    EXPECT_EQ(join(registry, "r3", c).status, join_status::joined);
+    EXPECT_EQ(registry.room_count(), 2U);
+}
+
+TEST(local_room_registry, FullIsReportedBeforeRoomLimitForAnExistingRoom) {
+    local_room_registry registry(2, 1);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member c("C");
+    recording_member d("D");
+    join(registry, "r", a);
+    join(registry, "r", b);
+    EXPECT_EQ(join(registry, "r", c).status, join_status::full);
+    EXPECT_EQ(join(registry, "s", d).status, join_status::room_limit);
+}
+
+TEST(local_room_registry, RelayGoesToEveryOtherMemberNeverToTheSender) {
+    local_room_registry registry(3, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member c("C");
+    join(registry, "r", a);
+    join(registry, "r", b);
+    join(registry, "r", c);
+    std::string const frame = R"({"type":"message","room":"r","from":"A","data":1})";
+    auto const result = registry.relay("r", a, frame, std::nullopt);
+    EXPECT_EQ(result.status, relay_status::relayed);
+    EXPECT_EQ(result.receivers, 2U);
+    EXPECT_EQ(a.received, (events{"joined r B", "joined r C"}));
+    EXPECT_EQ(b.received, (events{"joined r C", relay_frame(frame)}));
+    EXPECT_EQ(c.received, events{relay_frame(frame)});
+}
+
+TEST(local_room_registry, RelayedFrameIsSharedNotCopied) {
+    local_room_registry registry(3, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member c("C");
+    join(registry, "r", a);
+    join(registry, "r", b);
+    join(registry, "r", c);
+    std::string const frame(4096, 'f');
+    registry.relay("r", a, frame, std::nullopt);
+    ASSERT_EQ(b.frame_pointers.size(), 1U);
+    ASSERT_EQ(c.frame_pointers.size(), 1U);
+    EXPECT_EQ(b.frame_pointers.front(), frame.data());
+    EXPECT_EQ(c.frame_pointers.front(), frame.data());
+}
+
+TEST(local_room_registry, RelaysKeepTheirOrder) {
+    local_room_registry registry(2, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    join(registry, "r", a);
+    join(registry, "r", b);
+    events expected;
+    for (int i = 0; i < 50; ++i) {
+        auto const text = "m" + std::to_string(i);
+        registry.relay("r", i % 2 == 0 ? a : b, text, std::nullopt);
+        if (i % 2 == 0) {
+            expected.push_back(relay_frame(text));
+        }
+    }
+    EXPECT_EQ(b.received, expected);
+    EXPECT_EQ(a.received.size(), 1U + 25U);
+}
+
+TEST(local_room_registry, RelayWhenAloneReachesNobody) {
+    local_room_registry registry(2, many_rooms);
+    recording_member a("A");
+    join(registry, "r", a);
+    auto const result = registry.relay("r", a, "x", std::nullopt);
+    EXPECT_EQ(result.status, relay_status::relayed);
+    EXPECT_EQ(result.receivers, 0U);
+    EXPECT_EQ(a.received, events{});
+}
+
+TEST(local_room_registry, RelayFromANonMemberIsNotInRoomAndDeliversNothing) {
+    local_room_registry registry(2, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member outsider("X");
+    join(registry, "r", a);
+    join(registry, "r", b);
+    join(registry, "elsewhere", outsider);
+    auto const result = registry.relay("r", outsider, "x", std::nullopt);
+    EXPECT_EQ(result.status, relay_status::not_in_room);
+    EXPECT_EQ(result.receivers, 0U);
+    EXPECT_EQ(registry.relay("nowhere", a, "x", std::nullopt).status, relay_status::not_in_room);
+    EXPECT_EQ(registry.relay("elsewhere", a, "x", std::nullopt).status, relay_status::not_in_room);
+    EXPECT_EQ(registry.relay("r", outsider, "x", std::string_view("A")).status, relay_status::not_in_room);
+    EXPECT_EQ(registry.room_count(), 2U);  // relaying into a missing room does not create it
+    EXPECT_EQ(a.received, events{"joined r B"});
+    EXPECT_EQ(b.received, events{});
+    EXPECT_EQ(outsider.received, events{});
+}
+
+TEST(local_room_registry, RelayWithToDeliversOnlyToThatMember) {
+    local_room_registry registry(3, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member c("C");
+    join(registry, "r", a);
+    join(registry, "r", b);
+    join(registry, "r", c);
+    auto const result = registry.relay("r", a, "for C", std::string_view("C"));
+    EXPECT_EQ(result.status, relay_status::relayed);
+    EXPECT_EQ(result.receivers, 1U);
+    EXPECT_EQ(b.received, events{"joined r C"});
+    EXPECT_EQ(c.received, events{relay_frame("for C")});
+    EXPECT_EQ(a.received, (events{"joined r B", "joined r C"}));
+    // `to` a member that joined before the sender works the same.
+    EXPECT_EQ(registry.relay("r", c, "for A", std::string_view("A")).receivers, 1U);
+    EXPECT_EQ(a.received.back(), relay_frame("for A"));
+    EXPECT_EQ(b.received, events{"joined r C"});
+}
+
+TEST(local_room_registry, RelayToSelfOrUnknownIdIsNoSuchPeerAndDeliversNothing) {
+    local_room_registry registry(3, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member elsewhere("E");
+    join(registry, "r", a);
+    join(registry, "r", b);
+    join(registry, "s", elsewhere);
+    auto const to_self = registry.relay("r", a, "x", std::string_view("A"));
+    EXPECT_EQ(to_self.status, relay_status::no_such_peer);
+    EXPECT_EQ(to_self.receivers, 0U);
+    EXPECT_EQ(registry.relay("r", a, "x", std::string_view("nobody")).status, relay_status::no_such_peer);
+    EXPECT_EQ(registry.relay("r", a, "x", std::string_view("")).status, relay_status::no_such_peer);
+    // A member of another room is no member of this one.
+    EXPECT_EQ(registry.relay("r", a, "x", std::string_view("E")).status, relay_status::no_such_peer);
+    // Nor is one that left.
+    registry.leave("r", b);
+    EXPECT_EQ(registry.relay("r", a, "x", std::string_view("B")).status, relay_status::no_such_peer);
+    EXPECT_EQ(a.received, (events{"joined r B", "left r B"}));
+    EXPECT_EQ(b.received, events{});
+    EXPECT_EQ(elsewhere.received, events{});
+}
+
+/// The event loop of the real daemon, reduced to a queue the test drains: a member
+/// that must leave (a receiver closed as a slow consumer) does so from a later handler,
+/// never from inside the registry's call.
+using handler_queue = std::deque<std::function<void()>>;
+
+void drain(handler_queue& queue) {
+    while (!queue.empty()) {
+        auto next = std::move(queue.front());
+        queue.pop_front();
+        next();
+    }
+}
+
+/// A member that records, and on its first event asks (through `later`) to leave.
+class quitting_member final : public recording_member {
+public:
+    quitting_member(std::string id, room_registry& registry, handler_queue& later)
+        : recording_member(std::move(id)), registry_(registry), later_(later) {}
+
+    std::string room = "r";
+
+private:
+    void record(std::string event) override {
+        recording_member::record(std::move(event));
+        if (!asked_) {
+            asked_ = true;
+            later_.push_back([this] { registry_.leave(room, *this); });
+        }
+    }
+
+    room_registry& registry_;
+    handler_queue& later_;
+    bool asked_ = false;
+};
+
+TEST(local_room_registry, EveryReceiverGetsARelayWhenOneOfThemLeavesAfterIt) {
+    handler_queue later;
+    local_room_registry registry(4, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member d("D");
+    join(registry, "r", a);
+    join(registry, "r", b);
+    quitting_member q("Q", registry, later);
+    join(registry, "r", q);
+    drain(later);  // Q heard nothing yet: it stays
+    join(registry, "r", d);  // Q hears D's arrival and asks to leave
+    EXPECT_EQ(registry.member_count(), 4U);
+    // The relay goes to everyone in the room when it is made, Q included.
+    auto const result = registry.relay("r", a, "m1", std::nullopt);
+    EXPECT_EQ(result.receivers, 3U);
+    drain(later);
+    EXPECT_EQ(registry.member_count(), 3U);
+    EXPECT_EQ(q.received, (events{"joined r D", relay_frame("m1")}));
+    EXPECT_EQ(b.received, (events{"joined r Q", "joined r D", relay_frame("m1"), "left r Q"}));
+    EXPECT_EQ(d.received, (events{relay_frame("m1"), "left r Q"}));
+    // After it left, the receivers are the rest.
+    EXPECT_EQ(registry.relay("r", a, "m2", std::nullopt).receivers, 2U);
+    EXPECT_EQ(q.received.back(), relay_frame("m1"));
+    EXPECT_EQ(d.received.back(), relay_frame("m2"));
+}
+
+TEST(local_room_registry, EveryoneHearsAByeWhenAReceiverOfItLeavesAfterIt) {
+    handler_queue later;
+    local_room_registry registry(4, many_rooms);
+    recording_member a("A");
+    recording_member c("C");
+    quitting_member q("Q", registry, later);
+    recording_member b("B");
+    join(registry, "r", a);
+    join(registry, "r", q);
+    drain(later);
+    join(registry, "r", b);  // Q hears it and asks to leave
+    join(registry, "r", c);  // Q, still a member, hears this one too
+    // A leaves: B, C and Q are told, though Q asked to leave before.
+    registry.leave("r", a);
+    EXPECT_EQ(q.received, (events{"joined r B", "joined r C", "left r A"}));
+    EXPECT_EQ(b.received, (events{"joined r C", "left r A"}));
+    EXPECT_EQ(c.received, events{"left r A"});
+    drain(later);
+    EXPECT_EQ(b.received, (events{"joined r C", "left r A", "left r Q"}));
+    EXPECT_EQ(c.received, (events{"left r A", "left r Q"}));
+    EXPECT_EQ(registry.member_count(), 2U);
+}
+
+TEST(local_room_registry, MemberCountAcrossRooms) {
+    local_room_registry registry(2, many_rooms);
+    std::vector<std::unique_ptr<recording_member>> members;
+    for (int i = 0; i < 7; ++i) {
+        members.push_back(std::make_unique<recording_member>("p" + std::to_string(i)));
+        join(registry, "room" + std::to_string(i / 2), *members.back());
+    }
+    EXPECT_EQ(registry.member_count(), 7U);
+    EXPECT_EQ(registry.room_count(), 4U);
+    recording_member extra("extra");
+    EXPECT_EQ(join(registry, "room0", extra).status, join_status::full);  // counts nothing
+    EXPECT_EQ(registry.member_count(), 7U);
+    registry.leave("room3", *members[6]);
+    EXPECT_EQ(registry.member_count(), 6U);
+    EXPECT_EQ(registry.room_count(), 3U);
+    for (int i = 0; i < 6; ++i) {
+        registry.leave("room" + std::to_string(i / 2), *members[static_cast<std::size_t>(i)]);
+    }
+    EXPECT_EQ(registry.member_count(), 0U);
+    EXPECT_EQ(registry.room_count(), 0U);
+}
+
+TEST(local_room_registry, AMemberMayBeInSeveralRoomsAsFarAsTheRegistryCares) {
+    // Rule 2 (one room per connection) is the caller's check, not the registry's.
+    local_room_registry registry(2, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member c("C");
+    join(registry, "r", a);
+    join(registry, "s", a);
+    join(registry, "r", b);
+    join(registry, "s", c);
+    EXPECT_EQ(a.received, (events{"joined r B", "joined s C"}));
+    registry.leave("r", a);
+    EXPECT_EQ(b.received, events{"left r A"});
+    EXPECT_EQ(c.received, events{});
+    EXPECT_EQ(registry.relay("s", a, "x", std::nullopt).receivers, 1U);
+    EXPECT_EQ(c.received, events{relay_frame("x")});
+}
+
+}  // namespace
+}  // namespace duet::rooms

@@ -1,0 +1,901 @@
+// signaling::connection: the protocol rules (docs/protocol.md) with no socket. Each
+// client is a connection over a recording fake transport; the rooms are a real
+// local_room_registry. Requests go in as JSON text through on_text (the public parse),
+// and every frame that comes out is checked exactly.
+#include <duet/signaling/connection.hpp>
+
+#include <duet/config/settings.hpp>
+#include <duet/metrics/counters.hpp>
+#include <duet/protocol/close_code.hpp>
+#include <duet/protocol/error_code.hpp>
+#include <duet/protocol/identifiers.hpp>
+#include <duet/rooms/local_room_registry.hpp>
+#include <duet/signaling/context.hpp>
+#include <duet/signaling/transport.hpp>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace duet::signaling {
+namespace {
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+using frames = std::vector<std::string>;
+using protocol::error_code;
+using clock_type = connection::clock;
+
+// A fixed clock: the rate limiter takes the time it is given, so no test reads a clock.
+clock_type::time_point const t0{std::chrono::hours(1000)};
+
+/// One close() call, and how many frames had been sent before it.
+struct close_call {
+    protocol::close_code code;
+    std::string reason;
+    metrics::close_reason why;
+    std::size_t frames_before;
+};
+
+/// A transport that records what the rules send and how they close. send() takes every
+/// frame unless a byte budget is set, past which it refuses (a slow consumer). close()
+/// only records: it never calls back into the connection.
+class recording_transport final : public transport {
+public:
+    bool send(std::string_view frame) override {
+        ++send_calls;
+        EXPECT_TRUE(closes.empty()) << "sent after close: " << frame;
+        if (budget && sent_bytes + frame.size() > *budget) {
+            ++refused;
+            return false;
+        }
+        sent_bytes += frame.size();
+        sent.emplace_back(frame);
+        return true;
+    }
+
+    void close(protocol::close_code code, std::string_view reason, metrics::close_reason why) override {
+        EXPECT_TRUE(closes.empty()) << "closed twice";
+        closes.push_back({code, std::string(reason), why, sent.size()});
+    }
+
+    /// The frames sent since the last call.
+    frames fresh() {
+        frames out(sent.begin() + static_cast<std::ptrdiff_t>(seen), sent.end());
+        seen = sent.size();
+        return out;
+    }
+
+    /// Refuses any frame that would take the bytes sent past `more` from now.
+    void refuse_beyond(std::size_t more) { budget = sent_bytes + more; }
+
+    frames sent;
+    std::size_t seen = 0;
+    std::size_t sent_bytes = 0;
+    std::size_t send_calls = 0;
+    std::size_t refused = 0;
+    std::optional<std::size_t> budget;
+    std::vector<close_call> closes;
+};
+
+/// A client: a connection over its own recording transport (which outlives it).
+struct client {
+    explicit client(context const& ctx) { conn.emplace(ctx, out, t0); }
+
+    void send(std::string_view text, clock_type::time_point now = t0) { conn->on_text(text, now); }
+    frames fresh() { return out.fresh(); }
+
+    recording_transport out;
+    std::optional<connection> conn;
+    std::string id;  // as read from its `joined`
+};
+
+config::settings default_settings() {
+    config::settings s;
+    s.stun_urls = {"stun:stun.example.org:3478"};
+    return s;
+}
+
+/// What every connection shares: settings, rooms and counters. Declared before the
+/// clients of a test, so it outlives them.
+struct world {
+    explicit world(config::settings s = default_settings())
+        : settings(std::move(s)), registry(settings.room_capacity, settings.max_rooms) {}
+
+    std::unique_ptr<client> connect() { return std::make_unique<client>(ctx); }
+
+    std::uint64_t errors(error_code code) const {
+        return metrics::counters::read(counters.errors_total[static_cast<std::size_t>(code)]);
+    }
+    std::uint64_t total_errors() const {
+        std::uint64_t n = 0;
+        for (auto const& c : counters.errors_total) {
+            n += metrics::counters::read(c);
+        }
+        return n;
+    }
+
+    config::settings settings;
+    rooms::local_room_registry registry;
+    metrics::counters counters;
+    context ctx{settings, registry, counters};
+};
+
+std::uint64_t read(metrics::counters::counter const& c) {
+    return metrics::counters::read(c);
+}
+
+// The exact frames of docs/protocol.md ("type" first, as the server writes them).
+std::string otherjoin(std::string const& room, std::string const& id) {
+    return R"({"type":"otherjoin","room":")" + room + R"(","id":")" + id + R"("})";
+}
+std::string bye(std::string const& room, std::string const& id) {
+    return R"({"type":"bye","room":")" + room + R"(","id":")" + id + R"("})";
+}
+std::string leaved(std::string const& room, std::string const& id) {
+    return R"({"type":"leaved","room":")" + room + R"(","id":")" + id + R"("})";
+}
+std::string full(std::string const& room) {
+    return R"({"type":"full","room":")" + room + R"("})";
+}
+std::string relayed(std::string const& room, std::string const& from, std::string const& data) {
+    return R"({"type":"message","room":")" + room + R"(","from":")" + from + R"(","data":)" + data + "}";
+}
+std::string const pong = R"({"type":"pong"})";
+
+std::string join_request(std::string const& room) {
+    return R"({"type":"join","room":")" + room + R"("})";
+}
+std::string leave_request(std::string const& room) {
+    return R"({"type":"leave","room":")" + room + R"("})";
+}
+std::string message_request(std::string const& room, std::string const& data) {
+    return R"({"type":"message","room":")" + room + R"(","data":)" + data + "}";
+}
+std::string message_to(std::string const& room, std::string const& to, std::string const& data) {
+    return R"({"type":"message","room":")" + room + R"(","to":")" + to + R"(","data":)" + data + "}";
+}
+std::string const ping_request = R"({"type":"ping"})";
+
+/// Parses one frame: a JSON object whose first member is `type`.
+json parse(std::string const& frame, std::string const& type) {
+    EXPECT_EQ(frame.rfind(R"({"type":")" + type + '"', 0), 0U) << frame;
+    auto parsed = json::parse(frame, nullptr, false);
+    EXPECT_TRUE(parsed.is_object()) << frame;
+    return parsed.is_object() ? parsed : json::object();
+}
+
+/// Checks that `frames_sent` is exactly one `error` with `code` and `ref` (none if
+/// empty) and a human message.
+void expect_error(frames const& frames_sent, std::string const& code, std::string const& ref) {
+    ASSERT_EQ(frames_sent.size(), 1U) << ::testing::PrintToString(frames_sent);
+    auto const j = parse(frames_sent.front(), "error");
+    EXPECT_EQ(j.value("code", ""), code) << frames_sent.front();
+    ASSERT_TRUE(j.contains("message") && j["message"].is_string()) << frames_sent.front();
+    EXPECT_FALSE(j["message"].get<std::string>().empty());
+    if (ref.empty()) {
+        EXPECT_FALSE(j.contains("ref")) << frames_sent.front();
+        EXPECT_EQ(j.size(), 3U) << frames_sent.front();
+    } else {
+        EXPECT_EQ(j.value("ref", ""), ref) << frames_sent.front();
+        EXPECT_EQ(j.size(), 4U) << frames_sent.front();
+    }
+}
+
+/// Sends a join and checks that the answer is exactly one `joined` for `room` with
+/// `peers`; returns (and keeps) the id it carries.
+std::string join(client& c, std::string const& room, std::size_t peers) {
+    c.send(join_request(room));
+    auto const answer = c.fresh();
+    EXPECT_EQ(answer.size(), 1U) << ::testing::PrintToString(answer);
+    if (answer.empty()) {
+        return {};
+    }
+    auto const j = parse(answer.front(), "joined");
+    EXPECT_EQ(j.value("room", ""), room);
+    EXPECT_EQ(j.value("peers", 0U), peers);
+    EXPECT_TRUE(j.contains("iceServers") && j["iceServers"].is_array()) << answer.front();
+    c.id = j.value("id", "");
+    return c.id;
+}
+
+// Rule 3: joined, with the joiner's id, its occupancy and the ICE servers.
+TEST(connection, JoinIsAnsweredWithJoined) {
+    world w;
+    auto a = w.connect();
+    a->send(join_request("demo"));
+    auto const answer = a->fresh();
+    ASSERT_EQ(answer.size(), 1U);
+    auto const j = parse(answer.front(), "joined");
+    EXPECT_EQ(j["room"], "demo");
+    ASSERT_TRUE(j["id"].is_string());
+    auto const id = j["id"].get<std::string>();
+    EXPECT_TRUE(protocol::is_valid_peer_id(id)) << id;
+    EXPECT_GE(id.size(), 16U);  // at least 96 random bits
+    EXPECT_EQ(id, a->conn->id());
+    EXPECT_EQ(j["peers"], 1);
+    EXPECT_EQ(j["iceServers"], json::parse(R"([{"urls":["stun:stun.example.org:3478"]}])"));
+    EXPECT_EQ(a->conn->room(), "demo");
+    EXPECT_EQ(w.registry.member_count(), 1U);
+    EXPECT_TRUE(a->out.closes.empty());
+}
+
+TEST(connection, PeerIdsDiffer) {
+    world w;
+    auto a = w.connect();
+    auto b = w.connect();
+    EXPECT_NE(join(*a, "r1", 1), join(*b, "r2", 1));
+}
+
+// Rule 3: the member already there gets otherjoin with the joiner's id; the joiner
+// gets its joined and nothing else.
+TEST(connection, TheMemberPresentGetsOtherjoin) {
+    world w;
+    auto a = w.connect();
+    auto b = w.connect();
+    auto const id_a = join(*a, "demo", 1);
+    auto const id_b = join(*b, "demo", 2);
+    EXPECT_NE(id_a, id_b);
+    EXPECT_EQ(a->fresh(), frames{otherjoin("demo", id_b)});
+    EXPECT_EQ(b->fresh(), frames{});
+}
+
+// Rule 1: a room holds room_capacity members (2 by default); the next gets `full`
+// and nothing changes.
+TEST(connection, TheThirdGetsFull) {
+    world w;
+    auto a = w.connect();
+    auto b = w.connect();
+    auto c = w.connect();
+    join(*a, "demo", 1);
+    join(*b, "demo", 2);
+    a->fresh();
+    c->send(join_request("demo"));
+    EXPECT_EQ(c->fresh(), frames{full("demo")});
+    EXPECT_EQ(a->fresh(), frames{});
+    EXPECT_EQ(b->fresh(), frames{});
+    EXPECT_EQ(w.registry.member_count(), 2U);
+    EXPECT_EQ(c->conn->room(), "");
+    EXPECT_EQ(w.total_errors(), 0U);
+    // C is in no room: it cannot relay there, and may join another room.
+    c->send(message_request("demo", "1"));
+    expect_error(c->fresh(), "not_in_room", "message");
+    EXPECT_EQ(a->fresh(), frames{});
+    join(*c, "other", 1);
+}
+
+TEST(connection, CapacityIsConfigurable) {
+    auto settings = default_settings();
+    settings.room_capacity = 3;
+    world w(settings);
+    auto a = w.connect();
+    auto b = w.connect();
+    auto c = w.connect();
+    auto d = w.connect();
+    join(*a, "r", 1);
+    auto const id_b = join(*b, "r", 2);
+    auto const id_c = join(*c, "r", 3);
+    EXPECT_EQ(a->fresh(), (frames{otherjoin("r", id_b), otherjoin("r", id_c)}));
+    EXPECT_EQ(b->fresh(), frames{otherjoin("r", id_c)});
+    d->send(join_request("r"));
+    EXPECT_EQ(d->fresh(), frames{full("r")});
+    EXPECT_EQ(a->fresh(), frames{});
+}
+
+// Rule 9: room_limit when the daemon holds max_rooms; the joiner stays outside.
+TEST(connection, RoomLimit) {
+    auto settings = default_settings();
+    settings.max_rooms = 1;
+    world w(settings);
+    auto a = w.connect();
+    auto b = w.connect();
+    join(*a, "r", 1);
+    b->send(join_request("s"));
+    expect_error(b->fresh(), "room_limit", "join");
+    EXPECT_EQ(w.errors(error_code::room_limit), 1U);
+    EXPECT_EQ(w.registry.room_count(), 1U);
+    EXPECT_EQ(b->conn->room(), "");
+    // An existing room can still be joined.
+    join(*b, "r", 2);
+}
+
+// Rule 2: one room per connection.
+TEST(connection, JoinWhileInARoomIsAlreadyInRoom) {
+    world w;
+    auto a = w.connect();
+    auto b = w.connect();
+    auto const id_a = join(*a, "demo", 1);
+    join(*b, "demo", 2);
+    a->fresh();
+    a->send(join_request("demo"));
+    expect_error(a->fresh(), "already_in_room", "join");
+    a->send(join_request("other"));
+    expect_error(a->fresh(), "already_in_room", "join");
+    EXPECT_EQ(w.errors(error_code::already_in_room), 2U);
+    EXPECT_EQ(b->fresh(), frames{});
+    EXPECT_EQ(w.registry.room_count(), 1U);
+    EXPECT_EQ(a->conn->room(), "demo");
+    // Still in: it relays as before.
+    a->send(message_request("demo", "1"));
+    EXPECT_EQ(b->fresh(), frames{relayed("demo", id_a, "1")});
+}
+
+// Rule 6: leave -> leaved to the leaver, bye to the others.
+TEST(connection, LeaveIsAnsweredWithLeavedAndTheOthersGetBye) {
+    world w;
+    auto a = w.connect();
+    auto b = w.connect();
+    auto const id_a = join(*a, "demo", 1);
+    auto const id_b = join(*b, "demo", 2);
+    a->fresh();
+    b->send(leave_request("demo"));
+    EXPECT_EQ(b->fresh(), frames{leaved("demo", id_b)});
+    EXPECT_EQ(a->fresh(), frames{bye("demo", id_b)});
+    EXPECT_EQ(b->conn->room(), "");
+    EXPECT_EQ(w.registry.member_count(), 1U);
+    // A is alone: its message reaches nobody, B is not told.
+    a->send(message_request("demo", "1"));
+    EXPECT_EQ(a->fresh(), frames{});
+    EXPECT_EQ(b->fresh(), frames{});
+    // B may come back, with the same id.
+    EXPECT_EQ(join(*b, "demo", 2), id_b);
+    EXPECT_EQ(a->fresh(), frames{otherjoin("demo", id_b)});
+    // The last one out: an empty room ceases to exist.
+    a->send(leave_request("demo"));
+    EXPECT_EQ(a->fresh(), frames{leaved("demo", id_a)});
+    EXPECT_EQ(b->fresh(), frames{bye("demo", id_a)});
+    b->send(leave_request("demo"));
+    EXPECT_EQ(b->fresh(), frames{leaved("demo", id_b)});
+    EXPECT_EQ(a->fresh(), frames{});
+    EXPECT_EQ(w.registry.room_count(), 0U);
+}
+
+TEST(connection, LeaveOfAnotherRoomIsNotInRoom) {
+    world w;
+    auto a = w.connect();
+    auto b = w.connect();
+    auto c = w.connect();
+    auto const id_a = join(*a, "demo", 1);
+    join(*b, "demo", 2);
+    join(*c, "other", 1);
+    a->fresh();
+    a->send(leave_request("other"));
+    expect_error(a->fresh(), "not_in_room", "leave");
+    EXPECT_EQ(b->fresh(), frames{});
+    EXPECT_EQ(c->fresh(), frames{});
+    EXPECT_EQ(a->conn->room(), "demo");
+    EXPECT_EQ(w.registry.member_count(), 3U);
+    // Outside every room too.
+    auto d = w.connect();
+    d->send(leave_request("demo"));
+    expect_error(d->fresh(), "not_in_room", "leave");
+    EXPECT_EQ(w.errors(error_code::not_in_room), 2U);
+    EXPECT_EQ(read(w.counters.leaves_total), 0U);
+    // A is still in demo.
+    a->send(message_request("demo", "2"));
+    EXPECT_EQ(b->fresh(), frames{relayed("demo", id_a, "2")});
+}
+
+// Rule 5: `data` arrives as the sender wrote it (member order, number spelling, escapes,
+// white space), with `from`; rule 4: never back to the sender.
+TEST(connection, MessageIsRelayedWithTheExactDataAndFrom) {
+    world w;
+    auto a = w.connect();
+    auto b = w.connect();
+    auto const id_a = join(*a, "demo", 1);
+    auto const id_b = join(*b, "demo", 2);
+    a->fresh();
+    std::vector<std::string> const data{
+        R"({"type":"offer","sdp":"v=0\r\no=- 4611 2 IN IP4 127.0.0.1\r\n"})",
+        R"({"z":1,"a":[1.0,1e2,1E+2,-0,0.10,12345678901234567890],"m":{"y":2,"b":1}})",
+        R"({ "spaced" : [ 1 , 2 ] , "x" : { } })",
+        R"("\u00e9\u00E9 \"quoted\" \/ \\ \t \ud83d\ude00 é")",
+        R"([null,true,false,"",[],{}])",
+        R"(-1.5e-7)",
+        R"(null)",
+    };
+    for (auto const& d : data) {
+        a->send(message_request("demo", d));
+        EXPECT_EQ(b->fresh(), frames{relayed("demo", id_a, d)});
+        EXPECT_EQ(a->fresh(), frames{});
+    }
+    // Either way round, and in the order sent.
+    b->send(message_request("demo", "1"));
+    b->send(message_request("demo", "2"));
+    b->send(message_request("demo", "3"));
+    EXPECT_EQ(a->fresh(), (frames{relayed("demo", id_b, "1"), relayed("demo", id_b, "2"), relayed("demo", id_b, "3")}));
+    EXPECT_EQ(b->fresh(), frames{});
+    EXPECT_EQ(w.total_errors(), 0U);
+}
+
+TEST(connection, MembersOfTheRequestInAnyOrderAndUnknownOnesIgnored) {
+    world w;
+    auto a = w.connect();
+    auto b = w.connect();
+    auto const id_a = join(*a, "demo", 1);
+    join(*b, "demo", 2);
+    a->fresh();
+    a->send(R"({"data":{"k":"v"},"extra":[1,2],"room":"demo","type":"message"})");
+    EXPECT_EQ(b->fresh(), frames{relayed("demo", id_a, R"({"k":"v"})")});
+    a->send(R"({"type":"ping","room":"ignored","data":1})");
+    EXPECT_EQ(a->fresh(), frames{pong});
+}
+
+// Rule 4: a message into a room the sender is not in is refused and goes nowhere.
+TEST(connection, MessageToARoomNotJoinedIsNotInRoom) {
+    world w;
+    auto a = w.connect();
+    auto b = w.connect();
+    auto c = w.connect();
+    auto d = w.connect();
+    join(*a, "demo", 1);
+    join(*b, "demo", 2);
+    join(*c, "other", 1);
+    join(*d, "other", 2);
+    a->fresh();
+    c->fresh();
+    a->send(message_request("other", R"({"sdp":"x"})"));
+    expect_error(a->fresh(), "not_in_room", "message");
+    auto outsider = w.connect();
+    outsider->send(message_request("demo", "1"));
+    expect_error(outsider->fresh(), "not_in_room", "message");
+    outsider->send(message_to("demo", b->id, "1"));
+    expect_error(outsider->fresh(), "not_in_room", "message");
+    EXPECT_EQ(b->fresh(), frames{});
+    EXPECT_EQ(c->fresh(), frames{});
+    EXPECT_EQ(d->fresh(), frames{});
+    EXPECT_EQ(w.errors(error_code::not_in_room), 3U);
+    EXPECT_EQ(read(w.counters.relay_requests_total), 0U);
+    EXPECT_EQ(read(w.counters.messages_relayed_total), 0U);
+}
+
+// Rule 4: `to` names the one receiver.
+TEST(connection, ToTargetsOneMember) {
+    auto settings = default_settings();
+    settings.room_capacity = 3;
+    world w(settings);
+    auto a = w.connect();
+    auto b = w.connect();
+    auto c = w.connect();
+    auto const id_a = join(*a, "r", 1);
+    auto const id_b = join(*b, "r", 2);
+    auto const id_c = join(*c, "r", 3);
+    a->fresh();
+    b->fresh();
+    a->send(message_to("r", id_c, R"({"for":"C"})"));
+    EXPECT_EQ(c->fresh(), frames{relayed("r", id_a, R"({"for":"C"})")});
+    EXPECT_EQ(b->fresh(), frames{});
+    EXPECT_EQ(a->fresh(), frames{});
+    c->send(message_to("r", id_b, "2"));
+    EXPECT_EQ(b->fresh(), frames{relayed("r", id_c, "2")});
+    EXPECT_EQ(a->fresh(), frames{});
+    // Without `to`, both others.
+    b->send(message_request("r", "3"));
+    EXPECT_EQ(a->fresh(), frames{relayed("r", id_b, "3")});
+    EXPECT_EQ(c->fresh(), frames{relayed("r", id_b, "3")});
+}
+
+TEST(connection, ToSelfOrUnknownIsNoSuchPeer) {
+    world w;
+    auto a = w.connect();
+    auto b = w.connect();
+    auto e = w.connect();
+    auto const id_a = join(*a, "demo", 1);
+    join(*b, "demo", 2);
+    auto const id_e = join(*e, "elsewhere", 1);
+    a->fresh();
+    for (auto const& to : {id_a, std::string("nobody"), std::string(""), id_e}) {
+        a->send(message_to("demo", to, "1"));
+        expect_error(a->fresh(), "no_such_peer", "message");
+    }
+    EXPECT_EQ(b->fresh(), frames{});
+    EXPECT_EQ(e->fresh(), frames{});
+    EXPECT_EQ(w.errors(error_code::no_such_peer), 4U);
+    EXPECT_EQ(read(w.counters.relay_requests_total), 0U);
+}
+
+TEST(connection, PingIsAnsweredWithPong) {
+    world w;
+    auto a = w.connect();
+    auto b = w.connect();
+    a->send(ping_request);
+    EXPECT_EQ(a->fresh(), frames{pong});
+    join(*a, "demo", 1);
+    join(*b, "demo", 2);
+    a->fresh();
+    a->send(ping_request);
+    EXPECT_EQ(a->fresh(), frames{pong});
+    EXPECT_EQ(b->fresh(), frames{});
+}
+
+/// One malformed request, the error it gets and its `ref`.
+struct malformed {
+    std::string name;
+    std::string text;
+    error_code code;
+    std::string wire;
+    std::string ref;
+};
+
+std::ostream& operator<<(std::ostream& os, malformed const& m) {
+    return os << m.name << ": " << m.text;
+}
+
+class connection_malformed : public ::testing::TestWithParam<malformed> {};
+
+// Rule 9: the error and its ref; the connection stays open and keeps working.
+TEST_P(connection_malformed, IsRefusedWithTheRightCodeAndStaysOpen) {
+    auto const& row = GetParam();
+    world w;
+    auto a = w.connect();
+    auto b = w.connect();
+    auto const id_a = join(*a, "demo", 1);
+    join(*b, "demo", 2);
+    a->fresh();
+    a->send(row.text);
+    expect_error(a->fresh(), row.wire, row.ref);
+    EXPECT_EQ(w.errors(row.code), 1U);
+    EXPECT_EQ(w.total_errors(), 1U);
+    EXPECT_EQ(b->fresh(), frames{});
+    EXPECT_TRUE(a->out.closes.empty());
+    EXPECT_EQ(a->conn->room(), "demo");
+    a->send(ping_request);
+    EXPECT_EQ(a->fresh(), frames{pong});
+    a->send(message_request("demo", "1"));
+    EXPECT_EQ(b->fresh(), frames{relayed("demo", id_a, "1")});
+}
+
+std::string const long_room(65, 'r');
+
+INSTANTIATE_TEST_SUITE_P(
+    rules, connection_malformed,
+    ::testing::Values(
+        malformed{"not_json", "hello", error_code::bad_json, "bad_json", ""},
+        malformed{"empty", "", error_code::bad_json, "bad_json", ""},
+        malformed{"truncated", R"({"type":"ping")", error_code::bad_json, "bad_json", ""},
+        malformed{"array", R"([{"type":"ping"}])", error_code::bad_json, "bad_json", ""},
+        malformed{"string", R"("ping")", error_code::bad_json, "bad_json", ""},
+        malformed{"no_type", R"({"room":"demo"})", error_code::bad_json, "bad_json", ""},
+        malformed{"type_not_string", R"({"type":1,"room":"demo"})", error_code::bad_json, "bad_json", ""},
+        malformed{"unknown_type", R"({"type":"dance"})", error_code::unknown_type, "unknown_type", "dance"},
+        malformed{"unknown_type_case", R"({"type":"JOIN","room":"demo"})", error_code::unknown_type, "unknown_type",
+                  "JOIN"},
+        malformed{"unknown_before_invalid_room", R"({"type":"dance","room":"bad room"})", error_code::unknown_type,
+                  "unknown_type", "dance"},
+        malformed{"join_no_room", R"({"type":"join"})", error_code::bad_request, "bad_request", "join"},
+        malformed{"join_room_number", R"({"type":"join","room":5})", error_code::bad_request, "bad_request", "join"},
+        malformed{"leave_no_room", R"({"type":"leave"})", error_code::bad_request, "bad_request", "leave"},
+        malformed{"message_no_data", R"({"type":"message","room":"demo"})", error_code::bad_request, "bad_request",
+                  "message"},
+        malformed{"message_no_room", R"({"type":"message","data":1})", error_code::bad_request, "bad_request",
+                  "message"},
+        malformed{"message_to_number", R"({"type":"message","room":"demo","data":1,"to":5})",
+                  error_code::bad_request, "bad_request", "message"},
+        malformed{"bad_request_before_invalid_room", R"({"type":"message","room":"bad room"})",
+                  error_code::bad_request, "bad_request", "message"},
+        malformed{"join_empty_room", R"({"type":"join","room":""})", error_code::invalid_room, "invalid_room",
+                  "join"},
+        malformed{"join_room_space", R"({"type":"join","room":"a b"})", error_code::invalid_room, "invalid_room",
+                  "join"},
+        malformed{"join_room_slash", R"({"type":"join","room":"a/b"})", error_code::invalid_room, "invalid_room",
+                  "join"},
+        malformed{"join_room_65", R"({"type":"join","room":")" + long_room + R"("})", error_code::invalid_room,
+                  "invalid_room", "join"},
+        malformed{"leave_room_bang", R"({"type":"leave","room":"!"})", error_code::invalid_room, "invalid_room",
+                  "leave"},
+        malformed{"message_room_accent", R"({"type":"message","room":"caf\u00e9","data":1})",
+                  error_code::invalid_room, "invalid_room", "message"}),
+    [](::testing::TestParamInfo<malformed> const& row) { return row.param.name; });
+
+TEST(connection, ARoomNameOf64AllowedCharactersIsValid) {
+    world w;
+    auto a = w.connect();
+    std::string const room = "Az09_.~-" + std::string(56, 'x');
+    ASSERT_EQ(room.size(), 64U);
+    join(*a, room, 1);
+    EXPECT_EQ(w.total_errors(), 0U);
+}
+
+// Rule 8: a token bucket over the time given to on_text: burst, then refill.
+TEST(connection, RateLimitedPastTheBurstUntilRefilled) {
+    auto settings = default_settings();
+    settings.rate_limit_per_second = 2.0;
+    settings.rate_limit_burst = 3.0;
+    world w(settings);
+    auto a = w.connect();
+    for (int i = 0; i < 3; ++i) {
+        a->send(ping_request, t0);
+        EXPECT_EQ(a->fresh(), frames{pong}) << i;
+    }
+    a->send(ping_request, t0);
+    expect_error(a->fresh(), "rate_limited", "");
+    // Refused before parsing: a malformed or valid request over the limit alike.
+    // (Times are binary fractions of a second: the bucket's sums are exact.)
+    a->send("not json", t0 + 250ms);
+    expect_error(a->fresh(), "rate_limited", "");
+    a->send(join_request("demo"), t0 + 250ms);
+    expect_error(a->fresh(), "rate_limited", "");
+    EXPECT_EQ(w.registry.member_count(), 0U);  // dropped, not joined
+    // 2 per second: one token after 500 ms.
+    a->send(ping_request, t0 + 500ms);
+    EXPECT_EQ(a->fresh(), frames{pong});
+    a->send(ping_request, t0 + 500ms);
+    expect_error(a->fresh(), "rate_limited", "");
+    // A long pause refills the burst, no more.
+    auto const later = t0 + 60s;
+    for (int i = 0; i < 3; ++i) {
+        a->send(ping_request, later);
+        EXPECT_EQ(a->fresh(), frames{pong}) << i;
+    }
+    a->send(ping_request, later);
+    expect_error(a->fresh(), "rate_limited", "");
+    EXPECT_EQ(w.errors(error_code::rate_limited), 5U);
+    EXPECT_EQ(w.errors(error_code::bad_json), 0U);
+    EXPECT_TRUE(a->out.closes.empty());
+}
+
+// Rule 8: max_violations refused requests close the connection (1008) after the last
+// error reply; the room hears `bye` once the transport reports the end.
+TEST(connection, TooManyRefusedRequestsClose) {
+    auto settings = default_settings();
+    settings.max_violations = 3;
+    world w(settings);
+    auto a = w.connect();
+    auto b = w.connect();
+    join(*a, "demo", 1);
+    auto const id_b = join(*b, "demo", 2);
+    a->fresh();
+    b->send("nope");
+    expect_error(b->fresh(), "bad_json", "");
+    b->send(R"({"type":"dance"})");
+    expect_error(b->fresh(), "unknown_type", "dance");
+    EXPECT_TRUE(b->out.closes.empty());
+    b->send(leave_request("other"));
+    expect_error(b->fresh(), "not_in_room", "leave");
+    ASSERT_EQ(b->out.closes.size(), 1U);
+    auto const& closed = b->out.closes.front();
+    EXPECT_EQ(closed.code, protocol::close_code::policy_violation);
+    EXPECT_EQ(static_cast<int>(closed.code), 1008);
+    EXPECT_EQ(closed.reason, "too many refused requests");
+    EXPECT_EQ(closed.why, metrics::close_reason::violations);
+    EXPECT_EQ(closed.frames_before, b->out.sent.size());  // after the third error frame
+    // Closing: nothing more is handled or sent.
+    auto const calls = b->out.send_calls;
+    b->send(ping_request);
+    b->send(message_request("demo", "1"));
+    EXPECT_EQ(b->out.send_calls, calls);
+    EXPECT_EQ(a->fresh(), frames{});
+    // Still a member until the transport reports the end.
+    EXPECT_EQ(w.registry.member_count(), 2U);
+    b->conn->on_closed();
+    EXPECT_EQ(a->fresh(), frames{bye("demo", id_b)});
+    EXPECT_EQ(w.registry.member_count(), 1U);
+}
+
+// Rule 5: a receiver whose transport refuses a frame is closed (1008, slow consumer)
+// and receives nothing more; its room hears `bye` when on_closed() comes.
+TEST(connection, ASlowConsumerIsClosedAndItsRoomToldOnClosed) {
+    world w;
+    auto a = w.connect();
+    auto b = w.connect();
+    auto const id_a = join(*a, "demo", 1);
+    auto const id_b = join(*b, "demo", 2);
+    a->fresh();
+    a->send(message_request("demo", "1"));
+    EXPECT_EQ(b->fresh(), frames{relayed("demo", id_a, "1")});
+    b->out.refuse_beyond(100);
+    std::string const big = '"' + std::string(200, 'x') + '"';
+    a->send(message_request("demo", big));
+    EXPECT_EQ(b->out.refused, 1U);
+    EXPECT_EQ(b->fresh(), frames{});
+    ASSERT_EQ(b->out.closes.size(), 1U);
+    EXPECT_EQ(b->out.closes.front().code, protocol::close_code::policy_violation);
+    EXPECT_EQ(b->out.closes.front().reason, "slow consumer");
+    EXPECT_EQ(b->out.closes.front().why, metrics::close_reason::slow_consumer);
+    // The sender is not refused, and the room is not told yet.
+    EXPECT_EQ(a->fresh(), frames{});
+    EXPECT_TRUE(a->out.closes.empty());
+    // B receives nothing more: its transport is not even asked.
+    auto const calls = b->out.send_calls;
+    a->send(message_request("demo", "2"));
+    a->send(ping_request);
+    EXPECT_EQ(a->fresh(), frames{pong});
+    EXPECT_EQ(b->out.send_calls, calls);
+    EXPECT_EQ(w.registry.member_count(), 2U);
+    // The transport reports the end later: now A hears bye.
+    b->conn->on_closed();
+    EXPECT_EQ(a->fresh(), frames{bye("demo", id_b)});
+    EXPECT_EQ(b->out.send_calls, calls);
+    EXPECT_EQ(w.registry.member_count(), 1U);
+}
+
+TEST(connection, AReceiverRefusingAnOtherjoinIsClosedWhileTheRoomIsWalked) {
+    auto settings = default_settings();
+    settings.room_capacity = 3;
+    world w(settings);
+    auto a = w.connect();
+    auto b = w.connect();
+    auto c = w.connect();
+    join(*a, "r", 1);
+    auto const id_b = join(*b, "r", 2);
+    a->fresh();
+    b->out.refuse_beyond(0);
+    auto const id_c = join(*c, "r", 3);
+    EXPECT_EQ(a->fresh(), frames{otherjoin("r", id_c)});
+    ASSERT_EQ(b->out.closes.size(), 1U);
+    EXPECT_EQ(b->out.closes.front().why, metrics::close_reason::slow_consumer);
+    b->conn->on_closed();
+    EXPECT_EQ(a->fresh(), frames{bye("r", id_b)});
+    EXPECT_EQ(c->fresh(), frames{bye("r", id_b)});
+}
+
+TEST(connection, ARefusedReplyClosesTheSenderAsASlowConsumer) {
+    world w;
+    auto a = w.connect();
+    a->out.refuse_beyond(0);
+    a->send(ping_request);
+    ASSERT_EQ(a->out.closes.size(), 1U);
+    EXPECT_EQ(a->out.closes.front().reason, "slow consumer");
+    EXPECT_EQ(a->out.closes.front().why, metrics::close_reason::slow_consumer);
+    a->send(ping_request);
+    EXPECT_EQ(a->out.send_calls, 1U);
+}
+
+// Rule 6: a connection that ends leaves its room; on_closed is idempotent.
+TEST(connection, OnClosedSaysByeToTheOthersOnce) {
+    world w;
+    auto a = w.connect();
+    auto b = w.connect();
+    join(*a, "demo", 1);
+    auto const id_b = join(*b, "demo", 2);
+    a->fresh();
+    b->conn->on_closed();
+    EXPECT_EQ(a->fresh(), frames{bye("demo", id_b)});
+    EXPECT_EQ(b->fresh(), frames{});
+    EXPECT_TRUE(b->out.closes.empty());  // the transport reported the end: no close back
+    EXPECT_EQ(b->conn->room(), "");
+    EXPECT_EQ(w.registry.member_count(), 1U);
+    b->conn->on_closed();
+    EXPECT_EQ(a->fresh(), frames{});
+    // Nothing is handled after it.
+    b->send(join_request("demo"));
+    b->send(ping_request);
+    EXPECT_EQ(b->out.send_calls, 1U);  // its joined only
+    EXPECT_EQ(w.registry.member_count(), 1U);
+    // Nor when it is destroyed.
+    b->conn.reset();
+    EXPECT_EQ(a->fresh(), frames{});
+    EXPECT_EQ(read(w.counters.leaves_total), 0U);  // not a leave request
+}
+
+TEST(connection, OnClosedOutsideARoomTellsNobody) {
+    world w;
+    auto a = w.connect();
+    auto b = w.connect();
+    join(*a, "demo", 1);
+    b->conn->on_closed();
+    b->conn.reset();
+    EXPECT_EQ(a->fresh(), frames{});
+    EXPECT_EQ(w.registry.member_count(), 1U);
+}
+
+TEST(connection, DestroyingAConnectionInARoomSaysByeToTheOthers) {
+    auto settings = default_settings();
+    settings.room_capacity = 3;
+    world w(settings);
+    auto a = w.connect();
+    auto b = w.connect();
+    auto c = w.connect();
+    auto const id_a = join(*a, "r", 1);
+    auto const id_b = join(*b, "r", 2);
+    join(*c, "r", 3);
+    a->fresh();
+    b->fresh();
+    b->conn.reset();
+    EXPECT_EQ(a->fresh(), frames{bye("r", id_b)});
+    EXPECT_EQ(c->fresh(), frames{bye("r", id_b)});
+    EXPECT_EQ(w.registry.member_count(), 2U);
+    a.reset();  // the whole client, transport after connection
+    EXPECT_EQ(c->fresh(), frames{bye("r", id_a)});
+    c.reset();
+    EXPECT_EQ(w.registry.room_count(), 0U);
+}
+
+TEST(connection, DestroyingAClosingConnectionSaysBye) {
+    world w;
+    auto a = w.connect();
+    auto b = w.connect();
+    join(*a, "demo", 1);
+    auto const id_b = join(*b, "demo", 2);
+    a->fresh();
+    b->out.refuse_beyond(0);
+    a->send(message_request("demo", "1"));
+    ASSERT_EQ(b->out.closes.size(), 1U);
+    EXPECT_EQ(a->fresh(), frames{});
+    b->conn.reset();  // no on_closed: the destructor leaves the room
+    EXPECT_EQ(a->fresh(), frames{bye("demo", id_b)});
+    EXPECT_EQ(w.registry.member_count(), 1U);
+}
+
+// The counters as the rules count them.
+TEST(connection, Counters) {
+    auto settings = default_settings();
+    settings.room_capacity = 3;
+    world w(settings);
+    auto a = w.connect();
+    auto b = w.connect();
+    auto c = w.connect();
+    auto d = w.connect();
+    auto const id_a = join(*a, "r", 1);
+    join(*b, "r", 2);
+    EXPECT_EQ(read(w.counters.joins_total), 2U);
+    // A message to one other member.
+    a->send(message_request("r", R"({"n":1})"));
+    auto const to_b = relayed("r", id_a, R"({"n":1})");
+    EXPECT_EQ(b->fresh(), frames{to_b});
+    EXPECT_EQ(read(w.counters.relay_requests_total), 1U);
+    EXPECT_EQ(read(w.counters.messages_relayed_total), 1U);
+    EXPECT_EQ(read(w.counters.bytes_relayed_total), to_b.size());
+    // To two: one request, two messages, twice the bytes.
+    join(*c, "r", 3);
+    a->send(message_request("r", "[1,2,3]"));
+    auto const to_both = relayed("r", id_a, "[1,2,3]");
+    EXPECT_EQ(read(w.counters.relay_requests_total), 2U);
+    EXPECT_EQ(read(w.counters.messages_relayed_total), 3U);
+    EXPECT_EQ(read(w.counters.bytes_relayed_total), to_b.size() + 2 * to_both.size());
+    // `to` one of them.
+    a->send(message_to("r", c->id, "7"));
+    auto const to_c = relayed("r", id_a, "7");
+    EXPECT_EQ(read(w.counters.relay_requests_total), 3U);
+    EXPECT_EQ(read(w.counters.messages_relayed_total), 4U);
+    EXPECT_EQ(read(w.counters.bytes_relayed_total), to_b.size() + 2 * to_both.size() + to_c.size());
+    // Full, refused requests: no join, no relay counted.
+    d->send(join_request("r"));
+    EXPECT_EQ(d->fresh(), frames{full("r")});
+    EXPECT_EQ(read(w.counters.fulls_total), 1U);
+    EXPECT_EQ(read(w.counters.joins_total), 3U);
+    a->send(message_to("r", "nobody", "1"));
+    d->send(message_request("r", "1"));
+    d->send(ping_request);
+    EXPECT_EQ(read(w.counters.relay_requests_total), 3U);
+    EXPECT_EQ(read(w.counters.messages_relayed_total), 4U);
+    // Leaves: only successful leave requests.
+    b->send(leave_request("r"));
+    d->send(leave_request("r"));
+    c->conn->on_closed();
+    EXPECT_EQ(read(w.counters.leaves_total), 1U);
+    // A relay alone in the room is a request relayed to nobody.
+    a->send(message_request("r", "0"));
+    EXPECT_EQ(read(w.counters.relay_requests_total), 4U);
+    EXPECT_EQ(read(w.counters.messages_relayed_total), 4U);
+    // Errors by code.
+    a->send("{");
+    a->send(R"({"type":"x"})");
+    a->send(R"({"type":"join"})");
+    a->send(join_request("!"));
+    EXPECT_EQ(w.errors(error_code::no_such_peer), 1U);
+    EXPECT_EQ(w.errors(error_code::not_in_room), 2U);
+    EXPECT_EQ(w.errors(error_code::bad_json), 1U);
+    EXPECT_EQ(w.errors(error_code::unknown_type), 1U);
+    EXPECT_EQ(w.errors(error_code::bad_request), 1U);
+    EXPECT_EQ(w.errors(error_code::invalid_room), 1U);
+    EXPECT_EQ(w.errors(error_code::already_in_room), 0U);
+    EXPECT_EQ(w.errors(error_code::rate_limited), 0U);
+    EXPECT_EQ(w.errors(error_code::room_limit), 0U);
+    EXPECT_EQ(w.total_errors(), 7U);
+    EXPECT_EQ(read(w.counters.fulls_total), 1U);
+    EXPECT_EQ(read(w.counters.joins_total), 3U);
+}
+
+}  // namespace
+}  // namespace duet::signaling
