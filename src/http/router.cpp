@@ -1,7 +1,5 @@
 #include <duet/http/router.hpp>
 
-#include <duet/metrics/prometheus.hpp>
-
 #include <nlohmann/json.hpp>
 
 namespace duet::http {
@@ -9,24 +7,20 @@ namespace {
 
 constexpr std::string_view text_plain = "text/plain; charset=utf-8";
 
-double uptime_seconds(runtime::daemon_state const& state) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - state.started).count();
-}
-
-string_response healthz(request const& req, runtime::daemon_state& state) {
+string_response healthz(request const& req, site const& s) {
+    auto const g = s.gauges();
     nlohmann::json body{
         {"status", "ok"},
-        {"connections", metrics::counters::read(state.counters.ws_open)},
-        {"rooms", state.registry.room_count()},
-        {"uptime_seconds", static_cast<std::uint64_t>(uptime_seconds(state))},
+        {"connections", g.ws_connections},
+        {"rooms", g.rooms},
+        {"uptime_seconds", static_cast<std::uint64_t>(g.uptime_seconds)},
     };
     return make_text(req, bhttp::status::ok, "application/json", body.dump() + "\n");
 }
 
-string_response metrics_page(request const& req, runtime::daemon_state& state) {
-    metrics::gauges const g{state.registry.room_count(), state.registry.member_count(), uptime_seconds(state)};
+string_response metrics_page(request const& req, site const& s) {
     return make_text(req, bhttp::status::ok, "text/plain; version=0.0.4; charset=utf-8",
-                     metrics::render_prometheus(state.counters, g));
+                     metrics::render_prometheus(s.counters, s.gauges()));
 }
 
 }  // namespace
@@ -35,7 +29,7 @@ std::string_view target_path(std::string_view target) noexcept {
     return target.substr(0, target.find_first_of("?#"));
 }
 
-response route(request const& req, runtime::daemon_state& state) {
+response route(request const& req, site const& s) {
     if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
         auto res = make_text(req, bhttp::status::method_not_allowed, text_plain, "method not allowed\n");
         res.set(bhttp::field::allow, "GET, HEAD");
@@ -43,10 +37,10 @@ response route(request const& req, runtime::daemon_state& state) {
     }
     auto const path = target_path(req.target());
     if (path == "/healthz") {
-        return healthz(req, state);
+        return healthz(req, s);
     }
     if (path == "/metrics") {
-        return metrics_page(req, state);
+        return metrics_page(req, s);
     }
     if (path == "/ws") {
         auto res = make_text(req, bhttp::status::upgrade_required, text_plain,
@@ -55,7 +49,7 @@ response route(request const& req, runtime::daemon_state& state) {
         res.set(bhttp::field::connection, "Upgrade");
         return res;
     }
-    if (auto file = state.files.resolve(req.target())) {
+    if (auto file = s.files.resolve(req.target())) {
         return make_file(req, *file);
     }
     return make_text(req, bhttp::status::not_found, text_plain, "not found\n");

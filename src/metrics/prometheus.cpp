@@ -45,9 +45,12 @@ private:
 std::string render_prometheus(counters const& c, gauges const& g) {
     auto const read = [](counters::counter const& x) { return counters::read(x); };
     exposition e;
-    e.single("duet_ws_connections", "gauge", "Open WebSocket connections.", read(c.ws_open));
+    e.single("duet_ws_connections", "gauge", "Open WebSocket connections.", g.ws_connections);
     e.single("duet_ws_connections_accepted_total", "counter", "WebSocket handshakes accepted.",
              read(c.ws_accepted_total));
+    e.single("duet_ws_handshake_failures_total", "counter",
+             "WebSocket upgrades that failed before the connection opened (not counted as closes).",
+             read(c.ws_handshake_failures_total));
     e.header("duet_ws_handshakes_refused_total", "counter", "WebSocket handshakes refused, by reason.");
     e.labelled("duet_ws_handshakes_refused_total", "reason", "origin", read(c.ws_refused_origin_total));
     e.labelled("duet_ws_handshakes_refused_total", "reason", "capacity", read(c.ws_refused_capacity_total));
@@ -56,7 +59,7 @@ std::string render_prometheus(counters const& c, gauges const& g) {
         e.labelled("duet_ws_closes_total", "reason", label(static_cast<close_reason>(i)), read(c.closes_total[i]));
     }
     e.single("duet_http_connections", "gauge", "Open HTTP connections not upgraded to WebSocket.",
-             read(c.http_open));
+             g.http_connections);
     e.single("duet_http_requests_total", "counter", "HTTP requests answered.", read(c.http_requests_total));
     e.single("duet_http_connections_refused_total", "counter", "HTTP connections closed at once: too many open.",
              read(c.http_refused_total));

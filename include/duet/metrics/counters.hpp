@@ -25,16 +25,17 @@ inline constexpr std::size_t close_reason_count = 8;
 
 std::string_view label(close_reason reason) noexcept;
 
-/// The daemon's counters. Owned by the server, updated from every thread with relaxed
-/// atomics (each is an independent count; nothing is inferred from their order).
+/// The daemon's counters: what happened, never what is allowed (admission limits are
+/// net::admission's). Owned by the server and updated on its event loop; relaxed atomics,
+/// so a test or scrape on another thread may read them (each is an independent count;
+/// nothing is inferred from their order).
 struct counters {
     using counter = std::atomic<std::uint64_t>;
 
-    counter ws_open{0};
     counter ws_accepted_total{0};
+    counter ws_handshake_failures_total{0};  // upgrades that never became a WebSocket
     counter ws_refused_origin_total{0};
     counter ws_refused_capacity_total{0};
-    counter http_open{0};
     counter http_requests_total{0};
     counter http_refused_total{0};
     counter joins_total{0};

@@ -45,11 +45,10 @@ std::array<close_reason, close_reason_count> const all_close_reasons{
 class prometheus_test : public ::testing::Test {
 protected:
     prometheus_test() {
-        counters::add(c_.ws_open, 3);
         counters::add(c_.ws_accepted_total, 41);
         counters::add(c_.ws_refused_origin_total, 5);
         counters::add(c_.ws_refused_capacity_total, 6);
-        counters::add(c_.http_open, 2);
+        counters::add(c_.ws_handshake_failures_total, 7);
         counters::add(c_.http_requests_total, 1234);
         counters::add(c_.http_refused_total, 8);
         counters::add(c_.joins_total, 17);
@@ -64,6 +63,8 @@ protected:
         for (std::size_t i = 0; i < close_reason_count; ++i) {
             counters::add(c_.closes_total[i], 200 + i);
         }
+        g_.ws_connections = 3;
+        g_.http_connections = 2;
         g_.rooms = 5;
         g_.room_members = 9;
         g_.uptime_seconds = 12.5;
@@ -78,6 +79,7 @@ TEST_F(prometheus_test, CountersAndGaugesAreRendered) {
     for (auto const* line : {
              "duet_ws_connections 3",
              "duet_ws_connections_accepted_total 41",
+             "duet_ws_handshake_failures_total 7",
              "duet_ws_handshakes_refused_total{reason=\"origin\"} 5",
              "duet_ws_handshakes_refused_total{reason=\"capacity\"} 6",
              "duet_http_connections 2",
