@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls exactly this): installs what is
-# missing, then builds and tests three times:
+# missing, then builds and tests four times:
 #   main   warnings as errors; unit, integration, smoke, real-browser, nginx and bench tests
 #   asan   AddressSanitizer + UndefinedBehaviorSanitizer; unit, integration, smoke
 #   tsan   ThreadSanitizer; unit, integration, smoke (the daemon's loop thread beside the
 #          tests' client threads, and the calls that cross between them: stop(), gauges())
+#   fuzz   the libFuzzer targets of fuzz/ (clang), 30 s each: scripts/fuzz.sh all 30
 # Name suites to run only those:  scripts/test.sh main
 # The last line is "N passed, M failed" over every test of every suite run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(main asan tsan)
+[ ${#suites[@]} -eq 0 ] && suites=(main asan tsan fuzz)
 
 scripts/install-deps.sh --test || { echo "install-deps failed"; echo "0 passed, 1 failed"; exit 1; }
 
@@ -53,6 +54,24 @@ run_suite() {
     echo "=== suite $name: $passed passed, $failed failed"
 }
 
+# The fuzz targets count one test each, from fuzz.sh's closing "N passed, M failed".
+run_fuzz_suite() {
+    echo "=== suite fuzz: scripts/fuzz.sh all 30"
+    bash scripts/fuzz.sh all 30 2>&1 | tee "$logs/fuzz.log"
+    local summary passed failed
+    summary=$(grep -E "^[0-9]+ passed, [0-9]+ failed$" "$logs/fuzz.log" | tail -1)
+    if [ -z "$summary" ]; then
+        echo "=== suite fuzz: fuzz.sh printed no summary"
+        total_failed=$((total_failed + 1)); status=1; return
+    fi
+    passed=${summary%% passed*}
+    failed=$(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$summary")
+    total_passed=$((total_passed + passed))
+    total_failed=$((total_failed + failed))
+    [ "$failed" -eq 0 ] || status=1
+    echo "=== suite fuzz: $passed passed, $failed failed"
+}
+
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
@@ -66,7 +85,8 @@ for suite in "${suites[@]}"; do
         main) run_suite main build-test "unit|integration|smoke|browser|nginx|bench" -DDUET_SYSTEM_TESTS=ON ;;
         asan) run_suite asan build-asan "unit|integration|smoke" "-DDUET_SANITIZERS=address;undefined" "${sanitizer_build[@]}" ;;
         tsan) run_suite tsan build-tsan "unit|integration|smoke" -DDUET_SANITIZERS=thread "${sanitizer_build[@]}" ;;
-        *) echo "unknown suite '$suite' (main, asan, tsan)"; status=2 ;;
+        fuzz) run_fuzz_suite ;;
+        *) echo "unknown suite '$suite' (main, asan, tsan, fuzz)"; status=2 ;;
     esac
 done
 
