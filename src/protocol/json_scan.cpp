@@ -2,11 +2,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <system_error>
 
 namespace duet::protocol {
 namespace {
+
+// A number from 10^308 up is at or past DBL_MAX (1.797...e308); below that it is finite.
+constexpr std::int64_t max_finite_magnitude = 308;
+// Exponent digits past this change nothing: the number is infinite or zero either way.
+constexpr std::int64_t exponent_cap = 1'000'000'000'000;
 
 /// A cursor over the frame; every scan_* returns false on malformed input.
 class scanner {
@@ -252,34 +259,78 @@ private:
         return false;
     }
 
+    /// A number, which must also be finite as a double: nlohmann refuses 1e999 and a
+    /// 400-digit integer ("number overflow"), so a receiver parsing with it would
+    /// refuse what we relayed. Underflow (1e-999) is accepted, as nlohmann does.
+    /// Finiteness follows from the decimal exponent of the first significant digit
+    /// (the number lies in [10^m, 10^(m+1))), which the scan computes on its way; only
+    /// m == 308, around DBL_MAX, needs a correctly rounded conversion. So an ordinary
+    /// number costs no conversion at all.
     bool scan_number() {
+        std::size_t const start = i_;
         eat('-');
-        if (eat('0')) {
-            // no leading zeros
-        } else if (!digits()) {
-            return false;
+        std::int64_t magnitude = 0;
+        bool nonzero = false;
+        if (!eat('0')) {
+            std::size_t const integer_digits = digits();
+            if (integer_digits == 0) {
+                return false;
+            }
+            magnitude = static_cast<std::int64_t>(integer_digits) - 1;
+            nonzero = true;
         }
-        if (eat('.') && !digits()) {
-            return false;
+        if (eat('.')) {
+            std::size_t const fraction_start = i_;
+            if (digits() == 0) {
+                return false;
+            }
+            if (!nonzero) {
+                // 0.00123: the first significant digit is the third after the point.
+                std::size_t const first = text_.find_first_not_of('0', fraction_start);
+                if (first < i_) {
+                    nonzero = true;
+                    magnitude = -static_cast<std::int64_t>(first - fraction_start + 1);
+                }
+            }
         }
         if (i_ < text_.size() && (text_[i_] == 'e' || text_[i_] == 'E')) {
             ++i_;
+            bool negative = false;
             if (!eat('+')) {
-                eat('-');
+                negative = eat('-');
             }
-            if (!digits()) {
+            std::size_t const exponent_start = i_;
+            std::int64_t exponent = 0;
+            while (i_ < text_.size() && text_[i_] >= '0' && text_[i_] <= '9') {
+                if (exponent < exponent_cap) {
+                    exponent = exponent * 10 + (text_[i_] - '0');
+                }
+                ++i_;
+            }
+            if (i_ == exponent_start) {
                 return false;
             }
+            magnitude += negative ? -exponent : exponent;
         }
-        return true;
+        if (!nonzero || magnitude < max_finite_magnitude) {
+            return true;
+        }
+        if (magnitude > max_finite_magnitude) {
+            return false;
+        }
+        // Between 1e308 and 1e309: finite up to DBL_MAX (and what rounds to it). Like
+        // strtod, from_chars rounds correctly, and reports overflow as out of range.
+        double value = 0;
+        auto const [end, ec] = std::from_chars(text_.data() + start, text_.data() + i_, value);
+        return ec == std::errc{} && end == text_.data() + i_;
     }
 
-    bool digits() {
+    std::size_t digits() {
         std::size_t const start = i_;
         while (i_ < text_.size() && text_[i_] >= '0' && text_[i_] <= '9') {
             ++i_;
         }
-        return i_ > start;
+        return i_ - start;
     }
 
     bool scan_literal() {

@@ -18,16 +18,18 @@ struct raw_member_span {
 
 /// The outcome of scanning one frame.
 struct scanned_frame {
-    bool valid = false;           // well-formed JSON (RFC 8259, UTF-8 checked)
+    bool valid = false;           // well-formed JSON (RFC 8259, UTF-8 checked, numbers finite)
     bool is_object = false;       // ... whose top-level value is an object
     std::vector<raw_member_span> members;  // the object's members, in order
 };
 
 /// Validates `text` as JSON in one pass, without building a tree or copying strings,
 /// and returns the spans of the top-level object's members. Pure. Accepts what
-/// nlohmann::json::parse accepts (a leading UTF-8 byte order mark included), so the
-/// codec refuses the same frames as before; it is only much cheaper, since a relayed
-/// `data` (an SDP, say) is checked once and never decoded.
+/// nlohmann::json::parse accepts (a leading UTF-8 byte order mark included, and
+/// numbers only when finite as a double: 1e999 is refused, 1e-999 underflows and is
+/// accepted), so the codec refuses the frames a receiver parsing with nlohmann would;
+/// it is only much cheaper, since a relayed `data` (an SDP, say) is checked once and
+/// never decoded.
 scanned_frame scan_json(std::string_view text);
 
 /// The value of a string token from a valid scan (quotes included), escapes decoded.
