@@ -140,7 +140,7 @@ void websocket_session::handle(protocol::join_request const& request) {
     if (room_) {
         return refuse({wire_error::already_in_room, "leave room '" + *room_ + "' first", "join"});
     }
-    auto const result = state_.registry.join(request.room, shared_from_this());
+    auto const result = state_.registry.join(std::string(request.room), shared_from_this());
     switch (result.status) {
     case rooms::room_registry::join_status::full:
         metrics::counters::add(state_.counters.fulls_total);
@@ -165,7 +165,7 @@ void websocket_session::handle(protocol::join_request const& request) {
 
 void websocket_session::handle(protocol::leave_request const& request) {
     if (room_ != request.room) {
-        return refuse({wire_error::not_in_room, "you are not in room '" + request.room + "'", "leave"});
+        return refuse({wire_error::not_in_room, "you are not in room '" + std::string(request.room) + "'", "leave"});
     }
     leave_room();
     metrics::counters::add(state_.counters.leaves_total);
@@ -175,13 +175,13 @@ void websocket_session::handle(protocol::leave_request const& request) {
 void websocket_session::handle(protocol::relay_request const& request) {
     // Rule 4: only a member may relay, and only into its own room.
     if (room_ != request.room) {
-        return refuse({wire_error::not_in_room, "you are not in room '" + request.room + "'", "message"});
+        return refuse({wire_error::not_in_room, "you are not in room '" + std::string(request.room) + "'", "message"});
     }
     auto const frame = std::make_shared<std::string const>(protocol::encode_relay(request.room, id_, request.data));
-    auto const result = state_.registry.relay(request.room, *this, frame, request.to);
+    auto const result = state_.registry.relay(std::string(request.room), *this, frame, request.to);
     switch (result.status) {
     case rooms::room_registry::relay_status::not_in_room:
-        return refuse({wire_error::not_in_room, "you are not in room '" + request.room + "'", "message"});
+        return refuse({wire_error::not_in_room, "you are not in room '" + std::string(request.room) + "'", "message"});
     case rooms::room_registry::relay_status::no_such_peer:
         return refuse({wire_error::no_such_peer, "'to' names no other member of the room", "message"});
     case rooms::room_registry::relay_status::relayed:

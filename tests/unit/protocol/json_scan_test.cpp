@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstddef>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace duet::protocol {
@@ -17,7 +19,8 @@ bool nlohmann_accepts(std::string const& text) {
 }
 
 // The scanner must accept exactly what nlohmann::json::parse accepts: the codec's
-// bad_json answers must not change with the faster path. Each input is checked against
+// bad_json answers must not change with the faster path, and a relayed frame must be
+// one a receiver parsing with nlohmann accepts. Each input is checked against
 // nlohmann itself, so the expectation cannot drift from the reference.
 std::vector<std::string> const corpus{
     "{}", "[]", "\"x\"", "0", "-0", "1.5e3", "-1E-2", "true", "false", "null", " {} ", "\xEF\xBB\xBF{}",
@@ -33,14 +36,14 @@ std::vector<std::string> const corpus{
     "\"unterminated", "\"bad \\x escape\"", "\"\\u12\"", "\"\\u12G4\"", "\"\\ud83d\"", "\"\\ude00\"",
     "\"\\ud83d\\u0041\"", "\"tab\tinside\"", "\"nl\ninside\"", "\"\xff\"", "\"\xc3\"", "\"\xc0\xaf\"",
     "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"", "\"\xe0\x80\xaf\"", "{\"a\":[}", "{\"a\":{]}", "[{]}", "[\"a\",]",
-    "{\"a\":1}}", "[[]", "[]]", "\xEF\xBB{}", "{\"a\":1,\"b\"}", "{\"\":1}", "[\"\\/\"]", "[-]", "[1e]", "[--1]",
-    "[1.e5]", "[-01]"};
+    "{\"a\":1}}", "[[]", "[]]", "\xEF\xBB{}", "{\"a\":1,\"b\"}", "{\"\":1}", "[\"\\/\"]", "{\"\\/\":1}",
+    "{\"\\u0074ype\":1,}", "{\"\\x\":1}", "{\"type\":\"\\u12\"}", "[-]", "[1e]", "[--1]", "[1.e5]", "[-01]"};
 
 class scan_vs_nlohmann : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(scan_vs_nlohmann, AgreesOnValidity) {
     auto const& text = GetParam();
-    bool const reference = !nlohmann::json::parse(text, nullptr, false).is_discarded();
+    bool const reference = nlohmann_accepts(text);
     auto const scanned = scan_json(text);
     EXPECT_EQ(scanned.valid, reference) << "input: " << text;
     if (reference) {
@@ -64,7 +67,7 @@ TEST(scan_json, SpecialBytesAtEveryOffsetOfALongString) {
             for (auto const& special : specials) {
                 std::string const inner = std::string(at, 'a') + special + std::string(length - at, 'b');
                 std::string const text = "{\"d\":\"" + inner + "\",\"n\":1}";
-                bool const reference = !nlohmann::json::parse(text, nullptr, false).is_discarded();
+                bool const reference = nlohmann_accepts(text);
                 ASSERT_EQ(scan_json(text).valid, reference) << "input: " << text;
                 ++checked;
             }
@@ -74,41 +77,171 @@ TEST(scan_json, SpecialBytesAtEveryOffsetOfALongString) {
 }
 
 TEST(scan_json, MembersKeepTheirExactText) {
-    std::string const text = R"({ "type" : "message", "data" : { "z" : 1e2 , "s":"a}\"b" } ,"n":-0.0,"l":[1, {"x":"]"}]})";
+    std::string const text =
+        R"({ "type" : "message", "data" : { "z" : 1e2 , "s":"a}\"b" } ,"room":-0.0,"to":[1, {"x":"]"}],)"
+        R"("token":"a\u00e9","resume":true,"other":"x"})";
     auto const frame = scan_json(text);
     ASSERT_TRUE(frame.valid);
     ASSERT_TRUE(frame.is_object);
-    ASSERT_EQ(frame.members.size(), 4u);
-    EXPECT_EQ(frame.members[0].key, R"("type")");
-    EXPECT_EQ(frame.members[0].value, R"("message")");
-    EXPECT_EQ(frame.members[0].kind, json_kind::string);
-    EXPECT_EQ(frame.members[1].value, R"({ "z" : 1e2 , "s":"a}\"b" })");
-    EXPECT_EQ(frame.members[1].kind, json_kind::object);
-    EXPECT_EQ(frame.members[2].value, "-0.0");
-    EXPECT_EQ(frame.members[2].kind, json_kind::number);
-    EXPECT_EQ(frame.members[3].value, R"([1, {"x":"]"}])");
-    EXPECT_EQ(frame.members[3].kind, json_kind::array);
-}
-
-TEST(scan_json, FindMemberTakesTheLastDuplicateAndDecodesEscapedKeys) {
-    auto const frame = scan_json(R"({"data":1,"d\u0061ta":2,"type":"x"})");
-    ASSERT_TRUE(frame.valid);
-    auto const* data = find_member(frame, "data");
+    auto const* type = frame.find(member_key::type);
+    ASSERT_NE(type, nullptr);
+    EXPECT_EQ(type->value, R"("message")");
+    EXPECT_EQ(type->kind, json_kind::string);
+    EXPECT_FALSE(type->escaped);
+    auto const* data = frame.find(member_key::data);
     ASSERT_NE(data, nullptr);
-    EXPECT_EQ(data->value, "2");
-    EXPECT_EQ(find_member(frame, "missing"), nullptr);
+    EXPECT_EQ(data->value, R"({ "z" : 1e2 , "s":"a}\"b" })");
+    EXPECT_EQ(data->kind, json_kind::object);
+    auto const* room = frame.find(member_key::room);
+    ASSERT_NE(room, nullptr);
+    EXPECT_EQ(room->value, "-0.0");
+    EXPECT_EQ(room->kind, json_kind::number);
+    auto const* to = frame.find(member_key::to);
+    ASSERT_NE(to, nullptr);
+    EXPECT_EQ(to->value, R"([1, {"x":"]"}])");
+    EXPECT_EQ(to->kind, json_kind::array);
+    auto const* token = frame.find(member_key::token);
+    ASSERT_NE(token, nullptr);
+    EXPECT_EQ(token->value, R"("a\u00e9")");
+    EXPECT_TRUE(token->escaped);
+    auto const* resume = frame.find(member_key::resume);
+    ASSERT_NE(resume, nullptr);
+    EXPECT_EQ(resume->value, "true");
+    EXPECT_EQ(resume->kind, json_kind::literal);
+    // Points into the frame: no copy was made.
+    EXPECT_GE(data->value.data(), text.data());
+    EXPECT_LE(data->value.data() + data->value.size(), text.data() + text.size());
 }
 
-TEST(scan_json, DecodeStringToken) {
-    EXPECT_EQ(decode_string_token(R"("plain")"), "plain");
-    EXPECT_EQ(decode_string_token(R"("a\"b\u00e9")"), "a\"b\xc3\xa9");
-    EXPECT_EQ(decode_string_token(R"("")"), "");
+TEST(scan_json, NestedKeysAreNotTopLevelMembers) {
+    auto const frame = scan_json(R"({"data":{"type":"x","room":"y"},"list":[{"to":1}]})");
+    ASSERT_TRUE(frame.valid);
+    EXPECT_EQ(frame.find(member_key::type), nullptr);
+    EXPECT_EQ(frame.find(member_key::room), nullptr);
+    EXPECT_EQ(frame.find(member_key::to), nullptr);
+    ASSERT_NE(frame.find(member_key::data), nullptr);
+}
+
+TEST(scan_json, NoMembersUnlessAValidObject) {
+    auto const invalid = scan_json(R"({"type":"join","room":"r",})");
+    EXPECT_FALSE(invalid.valid);
+    EXPECT_EQ(invalid.find(member_key::type), nullptr);
+    auto const trailing = scan_json(R"({"type":"join"} x)");
+    EXPECT_FALSE(trailing.valid);
+    EXPECT_EQ(trailing.find(member_key::type), nullptr);
+    auto const overflow = scan_json(R"({"type":"join","n":1e999})");
+    EXPECT_FALSE(overflow.valid);
+    EXPECT_EQ(overflow.find(member_key::type), nullptr);
 }
 
 TEST(scan_json, DeepNestingNeitherCrashesNorFails) {
     std::string const deep = std::string(100000, '[') + std::string(100000, ']');
     EXPECT_TRUE(scan_json(deep).valid);
     EXPECT_FALSE(scan_json(std::string(100000, '[')).valid);
+    // Past the inline levels, the kinds of the open containers must still be right.
+    std::string objects;
+    for (int k = 0; k < 3000; ++k) {
+        objects += k % 3 == 0 ? "{\"k\":" : "[";
+    }
+    objects += "1";
+    for (int k = 2999; k >= 0; --k) {
+        objects += k % 3 == 0 ? "}" : "]";
+    }
+    EXPECT_TRUE(scan_json(objects).valid);
+    EXPECT_TRUE(nlohmann_accepts(objects));
+    std::string swapped = objects;
+    swapped[swapped.size() - 2] = swapped[swapped.size() - 2] == '}' ? ']' : '}';
+    EXPECT_FALSE(scan_json(swapped).valid);
+    EXPECT_FALSE(nlohmann_accepts(swapped));
+}
+
+// ---------------------------------------------------------------------------------------
+// Wanted members against nlohmann: whatever the spelling of the keys (escaped, plain,
+// duplicated), the scanner's member for each wanted key is nlohmann's `j[key]`.
+
+std::array<std::string_view, member_key_count> const key_names{"type", "room", "to", "data", "token", "resume"};
+
+/// Checks every wanted member of `text` against nlohmann's reading of it.
+void expect_members_match_nlohmann(std::string const& text) {
+    auto const reference = nlohmann::json::parse(text, nullptr, false);
+    auto const frame = scan_json(text);
+    ASSERT_EQ(frame.valid, !reference.is_discarded()) << "input: " << text;
+    if (!reference.is_object()) {
+        return;
+    }
+    EXPECT_LE(frame.key_bytes_decoded, text.size());
+    for (std::size_t k = 0; k < member_key_count; ++k) {
+        auto const* member = frame.find(static_cast<member_key>(k));
+        auto const it = reference.find(std::string(key_names[k]));
+        if (it == reference.end()) {
+            EXPECT_EQ(member, nullptr) << key_names[k] << " in " << text;
+            continue;
+        }
+        ASSERT_NE(member, nullptr) << key_names[k] << " in " << text;
+        EXPECT_EQ(nlohmann::json::parse(member->value), *it) << key_names[k] << " in " << text;
+        EXPECT_EQ(member->kind == json_kind::string, it->is_string());
+        EXPECT_EQ(member->escaped, it->is_string() && member->value.find('\\') != std::string_view::npos);
+    }
+}
+
+// Keys that name a wanted member, in plain and escaped spellings, and keys that
+// nearly do: different case, one byte more or less, a NUL, an escape that decodes to
+// something else, keys longer than any wanted one (escaped ones stop decoding early),
+// and surrogate pairs that cut the bound in the middle of a character.
+std::vector<std::string> const key_spellings{
+    "type", "typ\\u0065", "\\u0074ype", "\\u0074\\u0079\\u0070\\u0065", "t\\u0079pe", "\\u0054ype", "Type",
+    "room", "r\\u006fom", "\\u0072\\u006F\\u006F\\u006D", "ro\\u006Dm", "to", "\\u0074o", "t\\u006f", "\\u0074\\u006F",
+    "data", "d\\u0061ta", "\\u0064\\u0061\\u0074\\u0061", "token", "tok\\u0065n", "resume", "\\u0072esume",
+    "resum\\u0065", "typ", "types", "type\\u0000", "\\u0000type", "ty pe", "to\\/", "\\/to", "\\/", "\\\\",
+    "\\\"", "resumes", "\\u0072esumeX", "tokens", "", "t", "dat", "datas", "room\\n", "\\troom",
+    "\\/\\/\\/\\/\\/\\/\\/\\/\\/\\/\\/\\/\\/\\/\\/\\/\\/\\/\\/\\/", "\\u0074ype\\/\\/\\/\\/\\/\\/\\/\\/",
+    "\\ud83d\\ude00", "ty\\ud83d\\ude00pe", "resum\\ud83d\\ude00", "ab\\ud83d\\ude00", "abc\\ud83d\\ude00",
+    "\\u00e9\\u00e9\\u00e9", "\\u00e9\\u00e9\\u00e9\\u00e9", "r\xc3\xa9sum\xc3\xa9", "\\u00e9t\\u00e9", "\\b\\f\\n\\r\\t",
+    "typ\\u00e9", "\\uD83D\\uDE00\\uD83D\\uDE00"};
+
+std::vector<std::string> const values{
+    "1", "\"s\"", "\"\\u0061b\"", "null", "true", "[1,{\"type\":2}]", "{\"room\":\"x\"}", "-0.5e3", "\"demo\"",
+    "{}", "[]", "\"\\ud83d\\ude00\"", "\"\"", "\"\\\"\"", "12345678901234567890123"};
+
+TEST(scan_json, WantedMembersMatchNlohmannForEveryKeySpelling) {
+    for (auto const& key : key_spellings) {
+        for (auto const& value : values) {
+            expect_members_match_nlohmann("{\"" + key + "\":" + value + "}");
+            expect_members_match_nlohmann("{\"x\":0,\"" + key + "\":" + value + ",\"y\":[]}");
+        }
+    }
+}
+
+TEST(scan_json, DuplicatesTheLastWinsAcrossSpellings) {
+    std::vector<std::string> const frames{
+        R"({"data":1,"d\u0061ta":2,"type":"x"})", R"({"d\u0061ta":1,"data":2})",
+        R"({"type":"a","\u0074ype":"b","typ\u0065":"c"})", R"({"\u0074\u0079\u0070\u0065":"a","type":"b"})",
+        R"({"to":"a","t\u006f":{"x":1},"to":"c"})", R"({"room":"a","r\u006Fom":"b","room\/":"c"})",
+        R"({"resume":1,"\u0072esume":2,"resume\u0000":3})", R"({"token":1,"tok\u0065n":2,"\u0074oken":3})"};
+    for (auto const& text : frames) {
+        expect_members_match_nlohmann(text);
+    }
+    auto const frame = scan_json(R"({"data":1,"d\u0061ta":2,"to":"p","t\u006f":"q","to":"r"})");
+    ASSERT_NE(frame.find(member_key::data), nullptr);
+    EXPECT_EQ(frame.find(member_key::data)->value, "2");
+    ASSERT_NE(frame.find(member_key::to), nullptr);
+    EXPECT_EQ(frame.find(member_key::to)->value, R"("r")");
+}
+
+TEST(scan_json, RandomFramesOfMixedSpellingsMatchNlohmann) {
+    std::mt19937 random(9);
+    auto const pick = [&random](auto const& pool) -> auto const& {
+        return pool[std::uniform_int_distribution<std::size_t>(0, pool.size() - 1)(random)];
+    };
+    for (int n = 0; n < 5000; ++n) {
+        std::string text = "{";
+        int const members = std::uniform_int_distribution<int>(1, 10)(random);
+        for (int m = 0; m < members; ++m) {
+            text += (m == 0 ? "\"" : ",\"") + pick(key_spellings) + "\":" + pick(values);
+        }
+        text += "}";
+        expect_members_match_nlohmann(text);
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -193,6 +326,56 @@ TEST(scan_json, RandomNumbersAroundTheLimitsMatchNlohmann) {
         std::string const text = "[" + number + "]";
         ASSERT_EQ(scan_json(text).valid, nlohmann_accepts(text)) << "input: " << text;
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Cost, counted rather than timed: decoding escaped keys reads each key once, and an
+// escaped key only as far as it could still match a wanted one.
+
+std::string frame_of_keys(std::string const& key, std::size_t count) {
+    std::string text = R"({"type":"message","room":"r","data":1)";
+    for (std::size_t k = 0; k < count; ++k) {
+        text += ",\"" + key + "\":1";
+    }
+    return text + "}";
+}
+
+// At most longest_member_key + 1 characters are decoded, each from at most twelve
+// input bytes (a surrogate pair).
+constexpr std::size_t max_bytes_per_key = (longest_member_key + 1) * 12;
+
+TEST(scan_json, EscapedKeysAreDecodedOnceEach) {
+    // The reported attack: ~9,300 keys `"\/"` in a 64 KiB frame.
+    auto const text = frame_of_keys("\\/", 9300);
+    auto const frame = scan_json(text);
+    ASSERT_TRUE(frame.valid);
+    EXPECT_EQ(frame.key_bytes_decoded, 2u * 9300u);
+    ASSERT_NE(frame.find(member_key::data), nullptr);
+}
+
+TEST(scan_json, LongEscapedKeysStopDecodingEarly) {
+    std::string slashes;
+    std::string units;
+    std::string pairs;
+    for (int k = 0; k < 1000; ++k) {
+        slashes += "\\/";
+        units += "\\u0074";
+        pairs += "\\ud83d\\ude00";
+    }
+    for (auto const& key : {slashes, units, pairs, "\\u0074ype" + slashes}) {
+        auto const text = frame_of_keys(key, 50);
+        auto const frame = scan_json(text);
+        ASSERT_TRUE(frame.valid);
+        EXPECT_LE(frame.key_bytes_decoded, 50 * max_bytes_per_key) << key.substr(0, 12);
+    }
+    // Exactly: six `\/` decoded, the seventh read and found not to fit.
+    EXPECT_EQ(scan_json(frame_of_keys(slashes, 50)).key_bytes_decoded, 50u * 7u * 2u);
+}
+
+TEST(scan_json, PlainKeysDecodeNothing) {
+    auto const frame = scan_json(frame_of_keys("k", 9300));
+    ASSERT_TRUE(frame.valid);
+    EXPECT_EQ(frame.key_bytes_decoded, 0u);
 }
 
 }  // namespace
