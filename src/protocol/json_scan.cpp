@@ -1,12 +1,83 @@
 #include <duet/protocol/json_scan.hpp>
 
-#include <nlohmann/json.hpp>
+#include <duet/protocol/json_unescape.hpp>
 
+#include <array>
+#include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <system_error>
+#include <vector>
 
 namespace duet::protocol {
 namespace {
+
+/// The kinds of the open containers, one bit per level (set: an object). Ordinary
+/// frames nest a few levels: 1024 fit inline, so only an adversarial frame ever
+/// spills to the heap.
+class nesting_stack {
+public:
+    bool empty() const noexcept { return depth_ == 0; }
+
+    void push(bool object) {
+        std::size_t const word = depth_ / 64;
+        std::uint64_t const bit = std::uint64_t{1} << (depth_ % 64);
+        std::uint64_t& bits = word < inline_words ? inline_[word] : spilled(word - inline_words);
+        bits = object ? (bits | bit) : (bits & ~bit);
+        ++depth_;
+    }
+
+    bool top_is_object() const noexcept {
+        std::size_t const level = depth_ - 1;
+        std::size_t const word = level / 64;
+        std::uint64_t const bits = word < inline_words ? inline_[word] : spill_[word - inline_words];
+        return ((bits >> (level % 64)) & 1U) != 0;
+    }
+
+    void pop() noexcept { --depth_; }
+
+private:
+    static constexpr std::size_t inline_words = 16;
+
+    std::uint64_t& spilled(std::size_t k) {
+        if (k >= spill_.size()) {
+            spill_.resize(k + 1);
+        }
+        return spill_[k];
+    }
+
+    std::array<std::uint64_t, inline_words> inline_{};
+    std::vector<std::uint64_t> spill_;
+    std::size_t depth_ = 0;
+};
+
+/// Which wanted key `name` (a key as decoded) is, if any.
+std::optional<member_key> match_key(std::string_view name) noexcept {
+    switch (name.size()) {
+    case 2:
+        if (name == "to") return member_key::to;
+        break;
+    case 4:
+        if (name == "type") return member_key::type;
+        if (name == "room") return member_key::room;
+        if (name == "data") return member_key::data;
+        break;
+    case 5:
+        if (name == "token") return member_key::token;
+        break;
+    case 6:
+        if (name == "resume") return member_key::resume;
+        break;
+    default:
+        break;
+    }
+    return std::nullopt;
+}
+
+// A number from 10^308 up is at or past DBL_MAX (1.797...e308); below that it is finite.
+constexpr std::int64_t max_finite_magnitude = 308;
+// Exponent digits past this change nothing: the number is infinite or zero either way.
+constexpr std::int64_t exponent_cap = 1'000'000'000'000;
 
 /// A cursor over the frame; every scan_* returns false on malformed input.
 class scanner {
@@ -37,8 +108,9 @@ public:
         return false;
     }
 
-    /// Any value, nested ones included; iterative, so deep nesting cannot overflow the stack.
-    bool scan_value(json_kind& kind) {
+    /// Any value, nested ones included; iterative, so deep nesting cannot overflow the
+    /// stack. `escaped` tells whether a string value held an escape.
+    bool scan_value(json_kind& kind, bool& escaped) {
         if (at_end()) {
             return false;
         }
@@ -49,7 +121,7 @@ public:
         }
         if (c == '"') {
             kind = json_kind::string;
-            return scan_string();
+            return scan_string(escaped);
         }
         if (c == '-' || (c >= '0' && c <= '9')) {
             kind = json_kind::number;
@@ -59,7 +131,7 @@ public:
         return scan_literal();
     }
 
-    bool scan_string() {
+    bool scan_string(bool& escaped) {
         ++i_;  // the opening quote
         while (i_ < text_.size()) {
             skip_plain_ascii();
@@ -75,6 +147,7 @@ public:
                 return false;  // control characters must be escaped
             }
             if (c == '\\') {
+                escaped = true;
                 if (!scan_escape()) {
                     return false;
                 }
@@ -112,21 +185,20 @@ private:
     }
 
     bool scan_container() {
-        // A stack of the open brackets: '{' or '['.
-        std::vector<char> open;
-        open.push_back(text_[i_++]);
+        open_.push(text_[i_++] == '{');
         bool expect_value = true;  // right after '[' / ',' or ':'
         bool first = true;         // right after '{' or '['
-        while (!open.empty()) {
+        while (!open_.empty()) {
             skip_space();
             if (at_end()) {
                 return false;
             }
-            char const top = open.back();
+            bool const in_object = open_.top_is_object();
+            char const close = in_object ? '}' : ']';
             char const c = peek();
-            if (first && (c == (top == '{' ? '}' : ']'))) {
+            if (first && c == close) {
                 ++i_;
-                open.pop_back();
+                open_.pop();
                 first = false;
                 expect_value = false;
                 continue;
@@ -139,16 +211,17 @@ private:
                     first = false;
                     continue;
                 }
-                if (c == (top == '{' ? '}' : ']')) {
+                if (c == close) {
                     ++i_;
-                    open.pop_back();
+                    open_.pop();
                     continue;
                 }
                 return false;
             }
-            if (top == '{') {
+            bool ignored_escape = false;
+            if (in_object) {
                 // A member: "key" : value
-                if (c != '"' || !scan_string()) {
+                if (c != '"' || !scan_string(ignored_escape)) {
                     return false;
                 }
                 skip_space();
@@ -163,14 +236,14 @@ private:
             first = false;
             char const v = peek();
             if (v == '{' || v == '[') {
-                open.push_back(v);
+                open_.push(v == '{');
                 ++i_;
                 first = true;
                 expect_value = true;
                 continue;
             }
-            json_kind ignored{};
-            if (!scan_value(ignored)) {
+            json_kind ignored_kind{};
+            if (!scan_value(ignored_kind, ignored_escape)) {
                 return false;
             }
             expect_value = false;
@@ -252,34 +325,78 @@ private:
         return false;
     }
 
+    /// A number, which must also be finite as a double: nlohmann refuses 1e999 and a
+    /// 400-digit integer ("number overflow"), so a receiver parsing with it would
+    /// refuse what we relayed. Underflow (1e-999) is accepted, as nlohmann does.
+    /// Finiteness follows from the decimal exponent of the first significant digit
+    /// (the number lies in [10^m, 10^(m+1))), which the scan computes on its way; only
+    /// m == 308, around DBL_MAX, needs a correctly rounded conversion. So an ordinary
+    /// number costs no conversion at all.
     bool scan_number() {
+        std::size_t const start = i_;
         eat('-');
-        if (eat('0')) {
-            // no leading zeros
-        } else if (!digits()) {
-            return false;
+        std::int64_t magnitude = 0;
+        bool nonzero = false;
+        if (!eat('0')) {
+            std::size_t const integer_digits = digits();
+            if (integer_digits == 0) {
+                return false;
+            }
+            magnitude = static_cast<std::int64_t>(integer_digits) - 1;
+            nonzero = true;
         }
-        if (eat('.') && !digits()) {
-            return false;
+        if (eat('.')) {
+            std::size_t const fraction_start = i_;
+            if (digits() == 0) {
+                return false;
+            }
+            if (!nonzero) {
+                // 0.00123: the first significant digit is the third after the point.
+                std::size_t const first = text_.find_first_not_of('0', fraction_start);
+                if (first < i_) {
+                    nonzero = true;
+                    magnitude = -static_cast<std::int64_t>(first - fraction_start + 1);
+                }
+            }
         }
         if (i_ < text_.size() && (text_[i_] == 'e' || text_[i_] == 'E')) {
             ++i_;
+            bool negative = false;
             if (!eat('+')) {
-                eat('-');
+                negative = eat('-');
             }
-            if (!digits()) {
+            std::size_t const exponent_start = i_;
+            std::int64_t exponent = 0;
+            while (i_ < text_.size() && text_[i_] >= '0' && text_[i_] <= '9') {
+                if (exponent < exponent_cap) {
+                    exponent = exponent * 10 + (text_[i_] - '0');
+                }
+                ++i_;
+            }
+            if (i_ == exponent_start) {
                 return false;
             }
+            magnitude += negative ? -exponent : exponent;
         }
-        return true;
+        if (!nonzero || magnitude < max_finite_magnitude) {
+            return true;
+        }
+        if (magnitude > max_finite_magnitude) {
+            return false;
+        }
+        // Between 1e308 and 1e309: finite up to DBL_MAX (and what rounds to it). Like
+        // strtod, from_chars rounds correctly, and reports overflow as out of range.
+        double value = 0;
+        auto const [end, ec] = std::from_chars(text_.data() + start, text_.data() + i_, value);
+        return ec == std::errc{} && end == text_.data() + i_;
     }
 
-    bool digits() {
+    std::size_t digits() {
         std::size_t const start = i_;
         while (i_ < text_.size() && text_[i_] >= '0' && text_[i_] <= '9') {
             ++i_;
         }
-        return i_ > start;
+        return i_ - start;
     }
 
     bool scan_literal() {
@@ -294,7 +411,24 @@ private:
 
     std::string_view text_;
     std::size_t i_ = 0;
+    nesting_stack open_;  // reused by every container of the frame
 };
+
+/// The wanted key a scanned key token names, if any. Decodes an escaped key once, and
+/// only as far as it could still match: one byte past the longest wanted name.
+std::optional<member_key> wanted_key(std::string_view token, bool escaped, std::size_t& bytes_decoded) {
+    auto const inner = token.substr(1, token.size() - 2);
+    if (!escaped) {
+        return match_key(inner);
+    }
+    std::array<char, longest_member_key> name{};
+    auto const decoded = unescape_json_string(inner, name);
+    bytes_decoded += decoded.consumed;
+    if (!decoded.complete) {
+        return std::nullopt;
+    }
+    return match_key(std::string_view(name.data(), decoded.size));
+}
 
 }  // namespace
 
@@ -308,14 +442,16 @@ scanned_frame scan_json(std::string_view text) {
     }
     if (s.peek() != '{') {
         json_kind kind{};
-        if (!s.scan_value(kind)) {
+        bool escaped = false;
+        if (!s.scan_value(kind, escaped)) {
             return out;
         }
         s.skip_space();
         out.valid = s.at_end();
         return out;
     }
-    // The top-level object, member by member, keeping each member's spans.
+    // The top-level object, member by member: each wanted key's latest value replaces
+    // the one before, so when the scan ends they are the last occurrences.
     s.eat('{');
     s.skip_space();
     if (s.eat('}')) {
@@ -327,65 +463,43 @@ scanned_frame scan_json(std::string_view text) {
     while (true) {
         s.skip_space();
         if (s.at_end() || s.peek() != '"') {
-            return out;
+            break;
         }
         std::size_t const key_start = s.pos();
-        if (!s.scan_string()) {
-            return out;
+        bool key_escaped = false;
+        if (!s.scan_string(key_escaped)) {
+            break;
         }
-        auto const key = text.substr(key_start, s.pos() - key_start);
+        auto const key = wanted_key(text.substr(key_start, s.pos() - key_start), key_escaped, out.key_bytes_decoded);
         s.skip_space();
         if (!s.eat(':')) {
-            return out;
+            break;
         }
         s.skip_space();
         std::size_t const value_start = s.pos();
-        json_kind kind{};
-        if (!s.scan_value(kind)) {
-            return out;
+        member_span member;
+        if (!s.scan_value(member.kind, member.escaped)) {
+            break;
         }
-        out.members.push_back({key, text.substr(value_start, s.pos() - value_start), kind});
+        if (key) {
+            member.value = text.substr(value_start, s.pos() - value_start);
+            out.members[static_cast<std::size_t>(*key)] = member;
+        }
         s.skip_space();
         if (s.eat(',')) {
             continue;
         }
         if (s.eat('}')) {
-            break;
+            s.skip_space();
+            out.valid = s.at_end();
+            out.is_object = out.valid;
         }
-        return out;
+        break;
     }
-    s.skip_space();
-    out.valid = s.at_end();
-    out.is_object = out.valid;
     if (!out.valid) {
-        out.members.clear();
+        out.members = {};
     }
     return out;
-}
-
-}  // namespace duet::protocol
-
-namespace duet::protocol {
-
-std::string decode_string_token(std::string_view token) {
-    auto const inner = token.substr(1, token.size() - 2);
-    if (inner.find('\\') == std::string_view::npos) {
-        return std::string(inner);
-    }
-    // Rare (escaped names): let the full parser decode the one short token.
-    auto const decoded = nlohmann::json::parse(token, nullptr, false);
-    return decoded.is_string() ? decoded.get<std::string>() : std::string{};
-}
-
-raw_member_span const* find_member(scanned_frame const& frame, std::string_view key) {
-    for (auto it = frame.members.rbegin(); it != frame.members.rend(); ++it) {
-        auto const inner = it->key.substr(1, it->key.size() - 2);
-        bool const escaped = inner.find('\\') != std::string_view::npos;
-        if ((!escaped && inner == key) || (escaped && decode_string_token(it->key) == key)) {
-            return &*it;
-        }
-    }
-    return nullptr;
 }
 
 }  // namespace duet::protocol

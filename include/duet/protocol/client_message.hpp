@@ -4,25 +4,31 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 namespace duet::protocol {
 
+// The requests are views, so parsing a frame copies nothing. Each view points into
+// the frame's text, or, for a JSON string that had escapes, into decoded storage
+// owned by the parse_result (codec.hpp): it stays valid while both the text and that
+// parse_result (or a copy or move of it) live.
+
 /// `join`: enter a room.
 struct join_request {
-    std::string room;
+    std::string_view room;
 };
 
 /// `leave`: leave the room you are in.
 struct leave_request {
-    std::string room;
+    std::string_view room;
 };
 
 /// `message`: relay `data` to the other member(s) of your room, or only to `to`.
 struct relay_request {
-    std::string room;
-    std::string data;  // the `data` value as JSON text, relayed as it is
-    std::optional<std::string> to;
+    std::string_view room;
+    std::string_view data;  // the `data` value's JSON text as the sender wrote it, relayed as it is
+    std::optional<std::string_view> to;
 };
 
 /// `ping`: application keepalive, answered with `pong`.

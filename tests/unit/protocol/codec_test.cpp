@@ -1,12 +1,20 @@
 #include <duet/protocol/codec.hpp>
 
+#include <duet/protocol/identifiers.hpp>
+
+#include <nlohmann/json.hpp>
+
 #include <gtest/gtest.h>
 
 #include <cstddef>
 #include <optional>
 #include <ostream>
+#include <random>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <variant>
+#include <vector>
 
 namespace duet::protocol {
 namespace {
@@ -67,6 +75,17 @@ TEST_P(codec_valid, ParsesToTheExpectedMessage) {
 
 std::string const room_64(64, 'r');
 
+/// `plain` (ASCII) with every character written as a \u escape.
+std::string escaped(std::string const& plain) {
+    std::string out;
+    for (char const c : plain) {
+        out += "\\u00" + std::string{"0123456789abcdef"[(c >> 4) & 0xF], "0123456789abcdef"[c & 0xF]};
+    }
+    return out;
+}
+
+std::string const escaped_room_64 = escaped(room_64);
+
 INSTANTIATE_TEST_SUITE_P(
     Rows, codec_valid,
     ::testing::Values(
@@ -97,7 +116,27 @@ INSTANTIATE_TEST_SUITE_P(
                   R"("x")", std::nullopt},
         valid_row{"ping", R"({"type":"ping"})", kind::ping, "", "", std::nullopt},
         valid_row{"ping_extra_members_ignored", R"({"type":"ping","room":5,"data":null,"nonce":"x"})", kind::ping,
-                  "", "", std::nullopt}),
+                  "", "", std::nullopt},
+        // Escaped keys and values: decoded once, by the codec's own unescaper.
+        valid_row{"join_escaped_type_key_and_value", R"({"\u0074ype":"\u006aoin","r\u006fom":"demo"})", kind::join,
+                  "demo", "", std::nullopt},
+        valid_row{"join_escaped_room_of_64", R"({"type":"join","room":")" + escaped_room_64 + R"("})", kind::join,
+                  room_64, "", std::nullopt},
+        valid_row{"leave_escaped_room", R"({"type":"leave","room":"d\u0065m\u006F"})", kind::leave, "demo", "",
+                  std::nullopt},
+        valid_row{"message_escaped_to", R"({"type":"message","room":"demo","to":"Q\u0039x","data":1})", kind::relay,
+                  "demo", "1", std::string("Q9x")},
+        valid_row{"message_escaped_to_and_room", R"({"type":"message","room":"\u0064emo","to":"\/x\u00e9","data":1})",
+                  kind::relay, "demo", "1", std::string("/x\xc3\xa9")},
+        valid_row{"message_duplicates_last_wins_across_spellings",
+                  R"({"type":"message","room":"a","r\u006fom":"demo","data":1,"d\u0061ta":2,"t\u006f":"x","to":"y"})",
+                  kind::relay, "demo", "2", std::string("y")},
+        valid_row{"message_plain_spelling_wins_when_last",
+                  R"({"typ\u0065":"ping","type":"message","r\u006fom":"a","room":"demo","data":[1]})", kind::relay,
+                  "demo", "[1]", std::nullopt},
+        valid_row{"protocol_1_1_members_ignored",
+                  R"({"type":"join","room":"demo","token":"a.b.c","resume":"r7Tq","\u0074oken":1})", kind::join,
+                  "demo", "", std::nullopt}),
     row_name{});
 
 // ---------------------------------------------------------------------------------------
@@ -155,7 +194,20 @@ INSTANTIATE_TEST_SUITE_P(
                   std::string(R"({"type":"message","room":"r","data":")") + "\xed\xa0\x80" + R"("})",
                   error_code::bad_json, ""},
         // The type check comes first: an unknown type with no string `type` is bad_json.
-        error_row{"bad_json_before_bad_request", R"({"room":5})", error_code::bad_json, ""}),
+        error_row{"bad_json_before_bad_request", R"({"room":5})", error_code::bad_json, ""},
+        // Numbers must be finite as a double, anywhere in the frame: a receiver parsing
+        // with nlohmann would refuse the relayed frame ("number overflow").
+        error_row{"number_overflow_in_data", R"({"type":"message","room":"r","data":1e999})", error_code::bad_json,
+                  ""},
+        error_row{"negative_overflow_nested_in_data",
+                  R"({"type":"message","room":"r","data":{"sdp":"v=0","x":[[-1E+999]]}})", error_code::bad_json, ""},
+        error_row{"integer_of_400_digits_in_data",
+                  R"({"type":"message","room":"r","data":)" + std::string(400, '9') + "}", error_code::bad_json, ""},
+        error_row{"number_overflow_in_an_ignored_member", R"({"type":"ping","n":1e309})", error_code::bad_json, ""},
+        error_row{"number_overflow_before_unknown_type", R"({"type":"hello","n":[1e999]})", error_code::bad_json,
+                  ""},
+        error_row{"escaped_type_key_number", R"({"\u0074ype":1})", error_code::bad_json, ""},
+        error_row{"type_only_in_nested_object", R"({"data":{"type":"ping"}})", error_code::bad_json, ""}),
     row_name{});
 
 INSTANTIATE_TEST_SUITE_P(
@@ -172,7 +224,16 @@ INSTANTIATE_TEST_SUITE_P(
                   "offer"},
         // The echoed type is capped at 64 characters.
         error_row{"long_type_ref_is_capped", R"({"type":")" + type_100 + R"("})", error_code::unknown_type,
-                  std::string(64, 't')}),
+                  std::string(64, 't')},
+        // An escaped type is echoed decoded, and capped the same way.
+        error_row{"escaped_type_ref_is_decoded", R"({"type":"h\u0065llo"})", error_code::unknown_type, "hello"},
+        error_row{"long_escaped_type_ref_is_capped", R"({"type":")" + escaped(type_100) + R"("})",
+                  error_code::unknown_type, std::string(64, 't')},
+        error_row{"escaped_type_one_byte_more", R"({"type":"pin\u0067\u0000"})", error_code::unknown_type,
+                  std::string("ping\0", 5)},
+        // The last `type` wins, whichever spelling it has.
+        error_row{"duplicated_type_last_wins", R"({"type":"ping","typ\u0065":"pong"})", error_code::unknown_type,
+                  "pong"}),
     row_name{});
 
 INSTANTIATE_TEST_SUITE_P(
@@ -220,7 +281,12 @@ INSTANTIATE_TEST_SUITE_P(
         error_row{"message_space", R"({"type":"message","room":"a b","data":1})", error_code::invalid_room,
                   "message"},
         error_row{"message_with_to_65_chars", R"({"type":"message","room":")" + room_65 + R"(","data":1,"to":"x"})",
-                  error_code::invalid_room, "message"}),
+                  error_code::invalid_room, "message"},
+        error_row{"join_escaped_65_chars", R"({"type":"join","room":")" + escaped(room_65) + R"("})",
+                  error_code::invalid_room, "join"},
+        error_row{"join_escaped_slash", R"({"type":"join","room":"a\/b"})", error_code::invalid_room, "join"},
+        error_row{"leave_escaped_surrogate_pair", R"({"type":"leave","room":"a\ud83d\ude00"})",
+                  error_code::invalid_room, "leave"}),
     row_name{});
 
 // ---------------------------------------------------------------------------------------
@@ -282,10 +348,166 @@ INSTANTIATE_TEST_SUITE_P(
         data_row{"duplicated_data_first_is_object",
                  R"({"type":"message","room":"r","data":{"data":0},"to":"p","data":"last"})", R"("last")"},
         data_row{"escaped_key_name", R"({"type":"message","room":"r","d\u0061ta":1e2})", "1e2"},
+        // Underflow is not overflow: nlohmann reads 1e-999 as 0 and accepts it.
+        data_row{"number_underflow", R"({"type":"message","room":"r","data":[1e-999,-1e-999]})", "[1e-999,-1e-999]"},
+        data_row{"largest_double", R"({"type":"message","room":"r","data":1.7976931348623157e308})",
+                 "1.7976931348623157e308"},
         // RFC 8259 lets a parser accept a leading byte order mark, and nlohmann does:
         // the frame is accepted, so its data must still be the sender's text.
         data_row{"byte_order_mark", "\xEF\xBB\xBF" R"({"type":"message","room":"r","data":1e2})", "1e2"}),
     row_name{});
+
+// ---------------------------------------------------------------------------------------
+// Where the views point, and how long they stay valid.
+
+/// Whether `view` lies inside `text`.
+bool points_into(std::string_view view, std::string const& text) {
+    return view.data() >= text.data() && view.data() + view.size() <= text.data() + text.size();
+}
+
+TEST(codec_views, PlainStringsPointIntoTheFrame) {
+    std::string const text = R"({"type":"message","room":"demo","to":"Q9x","data":{"sdp":"v=0"}})";
+    auto const result = parse_client_message(text);
+    ASSERT_TRUE(result);
+    auto const& relay = std::get<relay_request>(*result.message);
+    EXPECT_TRUE(points_into(relay.room, text));
+    EXPECT_TRUE(points_into(relay.data, text));
+    ASSERT_TRUE(relay.to.has_value());
+    EXPECT_TRUE(points_into(*relay.to, text));
+    EXPECT_EQ(result.decoded, nullptr);
+}
+
+TEST(codec_views, DecodedStringsSurviveMovesAndCopies) {
+    std::string const text = R"({"type":"message","room":"d\u0065mo","to":"Q\u0039x_\u00e9","data":"x"})";
+    std::optional<parse_result> original(parse_client_message(text));
+    ASSERT_TRUE(*original);
+    EXPECT_NE(original->decoded, nullptr);
+    auto const& first = std::get<relay_request>(*original->message);
+    EXPECT_FALSE(points_into(first.room, text));
+    EXPECT_TRUE(points_into(first.data, text));
+
+    parse_result moved = std::move(*original);
+    original.reset();  // the result the views were made in is gone
+    parse_result const copy = moved;
+    {
+        parse_result const sink = std::move(moved);  // and so is the moved-to one
+    }
+    auto const& relay = std::get<relay_request>(*copy.message);
+    EXPECT_EQ(relay.room, "demo");
+    EXPECT_EQ(relay.to, std::optional<std::string_view>("Q9x_\xc3\xa9"));
+    EXPECT_EQ(relay.data, R"("x")");
+}
+
+TEST(codec_views, EscapedRoomOfAJoinSurvivesAMove) {
+    std::string const text = R"({"type":"join","room":"\u0061b"})";
+    auto result = parse_client_message(text);
+    parse_result const moved = std::move(result);
+    ASSERT_TRUE(moved);
+    EXPECT_EQ(std::get<join_request>(*moved.message).room, "ab");
+}
+
+// ---------------------------------------------------------------------------------------
+// The codec against a reference built on nlohmann (the codec as it was before the
+// scanner): the same verdict, code, `ref` and fields for every frame, whatever the
+// spelling of the keys and values.
+
+struct reference_outcome {
+    std::optional<error_code> code;  // empty: accepted
+    std::string ref;
+    std::size_t kind = 0;
+    std::string room;
+    nlohmann::json data;
+    std::optional<std::string> to;
+};
+
+reference_outcome reference_parse(std::string const& text) {
+    auto const refused = [](error_code code, std::string ref = {}) {
+        return reference_outcome{code, ref.substr(0, 64), 0, {}, {}, {}};
+    };
+    auto const j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string()) {
+        return refused(error_code::bad_json);
+    }
+    auto const type = j["type"].get<std::string>();
+    if (type == "ping") {
+        return reference_outcome{std::nullopt, {}, static_cast<std::size_t>(kind::ping), {}, {}, {}};
+    }
+    if (type != "join" && type != "leave" && type != "message") {
+        return refused(error_code::unknown_type, type);
+    }
+    reference_outcome out{std::nullopt, {}, 0, {}, {}, {}};
+    if (type == "message") {
+        if (!j.contains("data")) {
+            return refused(error_code::bad_request, type);
+        }
+        if (j.contains("to") && !j["to"].is_string()) {
+            return refused(error_code::bad_request, type);
+        }
+        out.kind = static_cast<std::size_t>(kind::relay);
+        out.data = j["data"];
+        if (j.contains("to")) {
+            out.to = j["to"].get<std::string>();
+        }
+    } else {
+        out.kind = static_cast<std::size_t>(type == "join" ? kind::join : kind::leave);
+    }
+    if (!j.contains("room") || !j["room"].is_string()) {
+        return refused(error_code::bad_request, type);
+    }
+    out.room = j["room"].get<std::string>();
+    if (!is_valid_room_name(out.room)) {
+        return refused(error_code::invalid_room, type);
+    }
+    return out;
+}
+
+void expect_same_as_reference(std::string const& text) {
+    auto const expected = reference_parse(text);
+    auto const result = parse_client_message(text);
+    ASSERT_EQ(result.message.has_value(), !expected.code.has_value()) << text;
+    if (expected.code) {
+        EXPECT_EQ(wire_name(result.error.code), wire_name(*expected.code)) << text;
+        EXPECT_EQ(result.error.ref, expected.ref) << text;
+        return;
+    }
+    ASSERT_EQ(result.message->index(), expected.kind) << text;
+    std::visit(
+        [&](auto const& request) {
+            using request_type = std::decay_t<decltype(request)>;
+            if constexpr (std::is_same_v<request_type, relay_request>) {
+                EXPECT_EQ(request.room, expected.room) << text;
+                EXPECT_EQ(nlohmann::json::parse(request.data), expected.data) << text;
+                EXPECT_EQ(request.to, expected.to) << text;
+            } else if constexpr (!std::is_same_v<request_type, ping_request>) {
+                EXPECT_EQ(request.room, expected.room) << text;
+            }
+        },
+        *result.message);
+}
+
+TEST(codec_vs_reference, RandomFramesGetTheSameAnswer) {
+    std::vector<std::string> const keys{
+        "type", "\\u0074ype", "typ\\u0065", "room", "r\\u006fom", "to", "t\\u006f", "data", "d\\u0061ta",
+        "token", "resume", "typ", "Room", "\\/", "\\/\\/\\/\\/\\/\\/\\/\\/", "x"};
+    std::vector<std::string> const values{
+        R"("join")", R"("j\u006fin")", R"("leave")", R"("message")", R"("m\u0065ssage")", R"("ping")",
+        R"("pong")", R"("demo")", R"("d\u0065mo")", R"("a b")", R"("")", R"("a\/b")", R"("Q9x")",
+        "\"" + std::string(65, 'r') + "\"", "1", "null", "[1,{\"type\":\"join\"}]", R"({"room":"x"})",
+        "1e999", "1e-999", "-0.5E+3", R"("\ud83d\ude00")"};
+    std::mt19937 random(5);
+    auto const pick = [&random](std::vector<std::string> const& pool) -> std::string const& {
+        return pool[std::uniform_int_distribution<std::size_t>(0, pool.size() - 1)(random)];
+    };
+    for (int n = 0; n < 20000; ++n) {
+        std::string text = "{";
+        int const members = std::uniform_int_distribution<int>(0, 6)(random);
+        for (int m = 0; m < members; ++m) {
+            text += (m == 0 ? "\"" : ",\"") + pick(keys) + "\":" + pick(values);
+        }
+        text += "}";
+        expect_same_as_reference(text);
+    }
+}
 
 }  // namespace
 }  // namespace duet::protocol
