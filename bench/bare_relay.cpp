@@ -47,7 +47,7 @@ struct relay_state {
 };
 
 /// Text between `"key":"` and the next quote, or empty. No unescaping: room names
-/// (PROTOCOL.md) need none, and nothing here checks them.
+/// (docs/protocol.md) need none, and nothing here checks them.
 std::string_view string_after(std::string_view text, std::string_view key) {
     auto const at = text.find(key);
     if (at == std::string_view::npos) {

@@ -52,7 +52,7 @@ struct greeting_step {
     std::string problem;          // failed: why
 };
 
-/// How duet-bench talks to one kind of server: duetd's protocol (PROTOCOL.md) or the
+/// How duet-bench talks to one kind of server: duetd's protocol (docs/protocol.md) or the
 /// original design's socket.io 2.x events. The scenarios and ws_connection are written
 /// against this interface only, so one scenario runs, with the same checks, against
 /// either server. Implementations are stateless and shared by every connection of a run.

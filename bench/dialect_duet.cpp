@@ -1,4 +1,4 @@
-// duetd's own protocol (PROTOCOL.md): one JSON object per WebSocket text frame at /ws,
+// duetd's own protocol (docs/protocol.md): one JSON object per WebSocket text frame at /ws,
 // no greeting, keepalive by WebSocket pings that Beast answers by itself.
 #include "dialect.hpp"
 
@@ -29,7 +29,7 @@ public:
     }
 
     std::string relay_request(std::string_view room, std::string_view data_json) const override {
-        // Room names are [A-Za-z0-9_.~-] (PROTOCOL.md), so they need no escaping.
+        // Room names are [A-Za-z0-9_.~-] (docs/protocol.md), so they need no escaping.
         std::string out;
         out.reserve(40 + room.size() + data_json.size());
         out += R"({"type":"message","room":")";

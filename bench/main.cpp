@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
     app.add_option("--scenario", o.scenario, "idle, relay, churn or attack")
         ->check(CLI::IsMember({"idle", "relay", "churn", "attack"}));
     app.add_option("--dialect", o.dialect,
-                   "the server's protocol: duet (duetd, PROTOCOL.md) or socketio (the original design's "
+                   "the server's protocol: duet (duetd, docs/protocol.md) or socketio (the original design's "
                    "socket.io 2.x server, bench/socketio)")
         ->check(CLI::IsMember({"duet", "socketio"}))
         ->capture_default_str();

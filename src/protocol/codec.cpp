@@ -18,7 +18,7 @@ namespace {
 // The unknown `type` is echoed back in `ref`; cap it so a client cannot make the
 // daemon echo large strings.
 constexpr std::size_t max_ref_length = 64;
-// PROTOCOL.md: a room name is at most 64 characters, so a longer decoding is invalid.
+// docs/protocol.md: a room name is at most 64 characters, so a longer decoding is invalid.
 constexpr std::size_t max_room_length = 64;
 
 parse_result refuse(error_code code, std::string message, std::string_view ref = {}) {

@@ -24,7 +24,7 @@ struct parse_result {
 /// The message's views point into `text` (or into the result's `decoded`),
 /// so `text` must outlive their use. Checks, in order: bad_json (not JSON, not an
 /// object, no string `type`), unknown_type, bad_request (a member missing or of the
-/// wrong type), invalid_room (the room-name rule). Members not listed in PROTOCOL.md
+/// wrong type), invalid_room (the room-name rule). Members not listed in docs/protocol.md
 /// are ignored. One scan of the frame, linear in its length whatever its content; an
 /// accepted frame allocates nothing unless a string the message views had escapes.
 parse_result parse_client_message(std::string_view text);
