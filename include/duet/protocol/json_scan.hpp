@@ -50,11 +50,14 @@ struct scanned_frame {
 /// and in the same pass finds the wanted members of the top-level object. Pure; no
 /// heap allocation unless containers nest more than a thousand levels deep; linear in
 /// the frame's length whatever its content (each key is decoded at most once, and an
-/// escaped key only as far as it could still match). Accepts exactly what
+/// escaped key only as far as it could still match). Accepts what
 /// nlohmann::json::parse accepts: a leading UTF-8 byte order mark, and numbers only
 /// when they are finite as a double (1e999 is refused, 1e-999 underflows and is
-/// accepted). So the codec refuses the frames a receiver parsing with nlohmann would,
-/// and a relayed `data` (an SDP, say) is checked once and never decoded.
+/// accepted). One deliberate difference: a NUL byte outside a string is refused, as
+/// RFC 8259 says; nlohmann stops reading at it and ignores what follows (the fuzz
+/// target fuzz_frame_parser expects bad_json there). So the codec refuses the frames a
+/// receiver parsing with nlohmann would, and a relayed `data` (an SDP, say) is
+/// checked once and never decoded.
 scanned_frame scan_json(std::string_view text);
 
 }  // namespace duet::protocol

@@ -39,6 +39,18 @@ std::vector<std::string> const corpus{
     "{\"a\":1}}", "[[]", "[]]", "\xEF\xBB{}", "{\"a\":1,\"b\"}", "{\"\":1}", "[\"\\/\"]", "{\"\\/\":1}",
     "{\"\\u0074ype\":1,}", "{\"\\x\":1}", "{\"type\":\"\\u12\"}", "[-]", "[1e]", "[--1]", "[1.e5]", "[-01]"};
 
+// The one deliberate difference from nlohmann: it stops at a NUL byte and ignores the
+// rest; RFC 8259 allows no NUL outside a string (nor, unescaped, inside one).
+TEST(scan_json, ANulByteIsRefusedWhereNlohmannStopsReading) {
+    using namespace std::string_literals;
+    for (auto const& text : {"{\"type\":\"ping\"}\0"s, "{\"type\":\"ping\"}\0garbage"s,
+                             "{\"type\":\"p\0ing\"}"s, "\0{}"s}) {
+        EXPECT_FALSE(scan_json(text).valid) << "input of " << text.size() << " bytes";
+    }
+    // nlohmann says yes to the first: the difference is real, not assumed.
+    EXPECT_TRUE(nlohmann_accepts("{\"type\":\"ping\"}\0garbage"s));
+}
+
 class scan_vs_nlohmann : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(scan_vs_nlohmann, AgreesOnValidity) {
