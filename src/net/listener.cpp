@@ -38,11 +38,11 @@ void listener::run() {
 }
 
 void listener::stop() {
-    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
-        error_code ignored;
-        self->retry_.cancel();
-        self->acceptor_.close(ignored);
-    });
+    // At once, not posted: the shutdown may stop the loop before a posted close would
+    // run, and the kernel would keep completing connections nobody serves.
+    error_code ignored;
+    retry_.cancel();
+    acceptor_.close(ignored);
 }
 
 tcp::endpoint listener::local_endpoint() const {

@@ -9,7 +9,7 @@ namespace duet::net {
 
 /// Accepts TCP connections and hands each to `on_connection` (the composition root
 /// decides what serves it). Owned by app::server; its handlers keep it alive while an
-/// accept is pending. Runs on the event-loop thread; stop() posts itself there.
+/// accept is pending. Runs on the event-loop thread; so does stop().
 class listener : public std::enable_shared_from_this<listener> {
 public:
     using connection_handler = std::function<void(tcp::socket)>;
