@@ -16,12 +16,14 @@ void log_effective_settings(duet::config::settings const& s, std::vector<std::st
     spdlog::info(
         "duetd {} settings: config={} address={} port={} public_dir={} room_capacity={} max_rooms={} "
         "max_message_bytes={} max_send_queue_bytes={} rate_limit={}/s burst {} max_violations={} "
-        "ping_interval={}ms idle_timeout={}ms max_connections={} allowed_origins={} max_header_bytes={} "
+        "ping_interval={}ms idle_timeout={}ms close_linger={}B/{}ms max_connections={} allowed_origins={} "
+        "max_header_bytes={} "
         "request_timeout={}ms shutdown_grace={}ms stun_urls={} turn_urls={} turn_secret={} log={}/{}",
         duet::build_info::version, files.empty() ? "(none)" : files.front(), s.address, s.port, s.public_dir,
         s.room_capacity, s.max_rooms, s.max_message_bytes,
         s.max_send_queue_bytes, s.rate_limit_per_second, s.rate_limit_burst, s.max_violations,
-        s.ping_interval.count(), s.idle_timeout.count(), s.max_connections, s.allowed_origins.size(),
+        s.ping_interval.count(), s.idle_timeout.count(), s.close_linger_bytes,
+        s.close_linger_time.count(), s.max_connections, s.allowed_origins.size(),
         s.max_header_bytes, s.request_timeout.count(), s.shutdown_grace.count(), s.stun_urls.size(),
         s.turn_urls.size(), s.turn_secret.empty() ? "unset" : "set", s.log_level, s.log_format);
 }

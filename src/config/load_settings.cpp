@@ -58,6 +58,7 @@ private:
 struct duration_seconds {
     double ping_interval;
     double idle_timeout;
+    double close_linger_time;
     double request_timeout;
     double shutdown_grace;
     double turn_credential_ttl;
@@ -78,7 +79,7 @@ load_outcome load_settings(int argc, char const* const* argv) {
     load_outcome out;
     settings& s = out.values;
     duration_seconds secs{to_seconds(s.ping_interval), to_seconds(s.idle_timeout),
-                          to_seconds(s.request_timeout), to_seconds(s.shutdown_grace),
+                          to_seconds(s.close_linger_time), to_seconds(s.request_timeout), to_seconds(s.shutdown_grace),
                           to_seconds(s.turn_credential_ttl)};
 
     CLI::App app{"duetd: the duet WebRTC signaling daemon. Every option can also be set in the "
@@ -121,6 +122,12 @@ load_outcome load_settings(int argc, char const* const* argv) {
     app.add_option("--ping-interval", secs.ping_interval, "Seconds between WebSocket pings the daemon sends")
         ->capture_default_str()->group("WebSocket limits");
     app.add_option("--idle-timeout", secs.idle_timeout, "Seconds of silence (pongs count) before a connection is closed")
+        ->capture_default_str()->group("WebSocket limits");
+    app.add_option("--close-linger-bytes", s.close_linger_bytes,
+                   "After the daemon's close frame, bytes the client may still send (read and dropped)")
+        ->capture_default_str()->group("WebSocket limits");
+    app.add_option("--close-linger-time", secs.close_linger_time,
+                   "Seconds a closing connection may take after the daemon's close frame")
         ->capture_default_str()->group("WebSocket limits");
     app.add_option("--max-connections", s.max_connections, "Open WebSocket connections; past it handshakes get 503")
         ->capture_default_str()->group("WebSocket limits");
@@ -171,7 +178,7 @@ load_outcome load_settings(int argc, char const* const* argv) {
     for (auto* option : app.get_options()) {
         auto const& names = option->get_lnames();
         static std::set<std::string> const counts{"room-capacity", "max-rooms", "max-message-bytes",
-                                                  "max-send-queue-bytes", "max-violations", "max-connections",
+                                                  "max-send-queue-bytes", "max-violations", "close-linger-bytes", "max-connections",
                                                   "max-header-bytes", "max-http-connections", "threads", "port"};
         if (!names.empty() && counts.count(names.front()) != 0) {
             option->check(CLI::NonNegativeNumber);
@@ -208,6 +215,7 @@ load_outcome load_settings(int argc, char const* const* argv) {
     };
     set_duration(secs.ping_interval, "ping_interval", s.ping_interval);
     set_duration(secs.idle_timeout, "idle_timeout", s.idle_timeout);
+    set_duration(secs.close_linger_time, "close_linger_time", s.close_linger_time);
     set_duration(secs.request_timeout, "request_timeout", s.request_timeout);
     set_duration(secs.shutdown_grace, "shutdown_grace", s.shutdown_grace);
     set_duration(secs.turn_credential_ttl, "turn_credential_ttl", s.turn_credential_ttl);

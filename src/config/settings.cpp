@@ -45,6 +45,8 @@ std::vector<std::string> validate(settings const& s) {
     require(s.max_violations >= 1, "max_violations: must be at least 1");
     require(s.ping_interval.count() >= 10, "ping_interval: must be at least 0.01 seconds");
     require(s.idle_timeout > s.ping_interval, "idle_timeout: must be longer than ping_interval");
+    require(s.close_linger_time.count() >= 10, "close_linger_time: must be at least 0.01 seconds");
+    require(s.close_linger_time.count() <= 60'000, "close_linger_time: must be at most 60 seconds");
     require(s.max_connections >= 1, "max_connections: must be at least 1");
     require(s.max_header_bytes >= 1024, "max_header_bytes: must be at least 1024");
     require(s.request_timeout.count() >= 10, "request_timeout: must be at least 0.01 seconds");

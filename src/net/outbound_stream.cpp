@@ -51,14 +51,15 @@ void keep_unsent(iovec const* parts, std::size_t count, std::size_t sent, beast:
 
 }  // namespace
 
-outbound_stream::outbound_stream(tcp::socket&& socket, std::string early_bytes)
-    : state_(std::make_shared<state>(std::move(socket), std::move(early_bytes))) {}
+outbound_stream::outbound_stream(tcp::socket&& socket, std::string early_bytes, linger_limits limits)
+    : state_(std::make_shared<state>(std::move(socket), std::move(early_bytes), limits)) {}
 
 outbound_stream::~outbound_stream() {
     // The connection is over: a write still in flight is cut short, and its
-    // completion frees the state.
+    // completion frees the state, as does the linger deadline's.
     error_code ignored;
     state_->socket.close(ignored);
+    state_->linger_deadline.cancel();
 }
 
 bool outbound_stream::append_text(std::string_view payload, std::size_t limit) {
@@ -152,11 +153,91 @@ void outbound_stream::state::drained() {
     }
 }
 
-void outbound_stream::state::when_flushed(flush_handler handler) {
+void outbound_stream::state::when_flushed(done_handler handler) {
     if (failed || idle()) {
         return post_completion(socket.get_executor(), std::move(handler), failed);
     }
     flushed_waiter.swap(handler);  // not `=`: see post_completion
+}
+
+// --- the lingering close ---------------------------------------------------------------
+
+namespace {
+
+// The teardown reads in pieces of this size; the buffer exists only while it runs.
+constexpr std::size_t discard_size = 16 * 1024;
+
+}  // namespace
+
+void outbound_stream::state::took_in(std::string_view bytes) {
+    client_frames.observe(bytes);
+    if (closing) {
+        read_while_closing += bytes.size();
+        if (read_while_closing > limits.bytes) {
+            cut();
+        }
+    }
+}
+
+void outbound_stream::state::begin_closing() {
+    if (closing) {
+        return;
+    }
+    closing = true;
+    linger_deadline.expires_after(limits.time);
+    linger_deadline.async_wait([self = shared_from_this()](error_code ec) {
+        if (!ec) {
+            self->cut();
+        }
+    });
+}
+
+void outbound_stream::state::cut() {
+    // A reset, if the client is still sending: it overran what a close may cost.
+    error_code ignored;
+    socket.close(ignored);
+}
+
+void outbound_stream::state::linger_and_close(done_handler handler) {
+    begin_closing();
+    teardown_waiter.swap(handler);  // not `=`: see post_completion
+    // Our close frame (and whatever the close let go before it) leaves first.
+    when_flushed(done_handler([self = shared_from_this()](error_code) { self->linger(); }));
+}
+
+void outbound_stream::state::linger() {
+    if (!socket.is_open()) {
+        return end_teardown();
+    }
+    if (client_frames.close_seen() && !our_side_shut) {
+        // The client said its last word: our FIN may follow now. A proxy then ends both
+        // of its connections, and a direct client closes its side, which ends the reads.
+        error_code ignored;
+        socket.shutdown(tcp::socket::shutdown_send, ignored);
+        our_side_shut = true;
+    }
+    if (!discard) {
+        discard = std::make_unique<char[]>(discard_size);
+    }
+    socket.async_read_some(asio::buffer(discard.get(), discard_size),
+                           [self = shared_from_this()](error_code ec, std::size_t bytes) {
+                               if (ec) {
+                                   // The client ended its side (EOF), or a limit cut the socket.
+                                   return self->end_teardown();
+                               }
+                               self->took_in(std::string_view(self->discard.get(), bytes));
+                               self->linger();
+                           });
+}
+
+void outbound_stream::state::end_teardown() {
+    linger_deadline.cancel();
+    error_code ignored;
+    socket.close(ignored);
+    discard.reset();
+    if (teardown_waiter) {
+        post_completion(socket.get_executor(), std::move(teardown_waiter), error_code{});
+    }
 }
 
 }  // namespace duet::net

@@ -34,10 +34,10 @@ websocket_session::websocket_session(tcp::socket&& socket, std::string early_byt
                                      session_context const& ctx)
     : ctx_(ctx),
       place_(std::move(place)),
-      ws_(std::move(socket), std::move(early_bytes)),
+      ws_(std::move(socket), std::move(early_bytes),
+          net::linger_limits{ctx.settings.close_linger_bytes, ctx.settings.close_linger_time}),
       rules_(ctx.signaling, *this, clock::now()),
-      heartbeat_(ws_.get_executor()),
-      close_deadline_(ws_.get_executor()) {}
+      heartbeat_(ws_.get_executor()) {}
 
 websocket_session::~websocket_session() {
     ctx_.tracker.remove(tracker_key_);
@@ -143,20 +143,15 @@ void websocket_session::close(protocol::close_code code, std::string_view reason
     if (drops_unsent(why)) {
         ws_.next_layer().drop_unsent();
     }
-    // A peer that never reads (or never answers the close) would hold the socket
-    // forever: cut it after the handshake timeout.
-    close_deadline_.expires_after(ctx_.settings.request_timeout + std::chrono::seconds(1));
-    close_deadline_.async_wait([self = shared_from_this()](error_code ec) {
-        if (!ec && !self->finished_) {
-            error_code ignored;
-            beast::get_lowest_layer(self->ws_).close(ignored);
-        }
-    });
-    // Our close frame goes behind whatever is still queued (or what drop_unsent left).
+    // From here the close may take close_linger_time at most: a client that never reads
+    // (or never answers the close) cannot hold the socket.
+    ws_.next_layer().begin_closing();
+    // Our close frame goes behind whatever is still queued (or what drop_unsent left);
+    // the lingering close (net::outbound_stream) then waits for the client's answer.
     ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code),
                                             beast::string_view(reason.data(), reason.size())),
                     [self = shared_from_this()](error_code) {
-                        // The pending read ends when the client answers, or on the close deadline.
+                        // The pending read ends when the teardown has closed the socket.
                     });
 }
 
@@ -194,7 +189,6 @@ void websocket_session::finish(error_code ec) {
     closing_ = true;
     rules_.on_closed();
     heartbeat_.cancel();
-    close_deadline_.cancel();
     if (open_) {
         auto cause = close_cause_.value_or(metrics::close_reason::disconnected);
         if (!close_cause_) {

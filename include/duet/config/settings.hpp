@@ -32,6 +32,11 @@ struct settings {
     std::chrono::milliseconds idle_timeout{60'000};
     std::size_t max_connections = 10000;
     std::vector<std::string> allowed_origins;   // empty: any Origin
+    // After the daemon's close frame: what the client still sends is read and dropped,
+    // up to this many bytes and this long, so a proxy in between delivers the close
+    // (docs/protocol.md, "Closing").
+    std::size_t close_linger_bytes = 1024 * 1024;
+    std::chrono::milliseconds close_linger_time{2'000};
 
     // HTTP limits: a slow or half-open client must not hold a socket forever.
     std::size_t max_header_bytes = 8192;

@@ -1,9 +1,12 @@
 #pragma once
 
 #include <duet/net/asio.hpp>
+#include <duet/net/close_frame_watch.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -11,6 +14,12 @@
 #include <utility>
 
 namespace duet::net {
+
+/// What a closing connection may still cost (settings close_linger_bytes, _time).
+struct linger_limits {
+    std::size_t bytes = 1024 * 1024;
+    std::chrono::milliseconds time{2'000};
+};
 
 /// The one path between a WebSocket connection and its TCP socket: the next layer
 /// under Beast's websocket::stream (handshake answer, pings, pongs, close frames) and
@@ -40,7 +49,17 @@ namespace duet::net {
 /// (docs/protocol.md rule 5). Beast's writes are small control frames and always taken.
 ///
 /// Reading: the bytes that came in behind the HTTP upgrade request (given to the
-/// constructor) are read before the socket's.
+/// constructor) are read before the socket's. Every byte read is shown to a
+/// close_frame_watch, which is how the lingering close knows the client's last word.
+///
+/// Closing (the lingering close, docs/protocol.md "Closing"): once the connection
+/// begins closing (begin_closing, or Beast's teardown after its close frame), it may
+/// take at most `linger_limits::time` and read at most `linger_limits::bytes` more;
+/// past either the socket is closed at once. The teardown sends nothing more, reads and
+/// drops what the client still sends until its close frame has arrived (or it ended
+/// its side), and only then shuts our side down: a proxy between us and the client
+/// (nginx) forwards our close frame only if its writes to us keep succeeding until the
+/// client is done, and ends both connections as soon as we end ours.
 ///
 /// One event-loop thread: every member runs on it. The buffers and the socket live in
 /// a shared state that a write in flight keeps alive.
@@ -49,7 +68,7 @@ public:
     using executor_type = tcp::socket::executor_type;
     using next_layer_type = tcp::socket;
 
-    outbound_stream(tcp::socket&& socket, std::string early_bytes);
+    outbound_stream(tcp::socket&& socket, std::string early_bytes, linger_limits limits = {});
     ~outbound_stream();
     outbound_stream(outbound_stream const&) = delete;
     outbound_stream& operator=(outbound_stream const&) = delete;
@@ -59,15 +78,18 @@ public:
     tcp::socket& next_layer() noexcept { return state_->socket; }
     tcp::socket const& next_layer() const noexcept { return state_->socket; }
 
-    /// For Beast: the early bytes first, then the socket.
+    /// For Beast: the early bytes first, then the socket. What is read is watched for
+    /// the client's close frame and, once closing, counted against the linger budget.
     template <class MutableBuffers, class Token>
     auto async_read_some(MutableBuffers const& buffers, Token&& token) {
-        if (state_->early.empty()) {
-            return state_->socket.async_read_some(buffers, std::forward<Token>(token));
-        }
         return asio::async_initiate<Token, void(error_code, std::size_t)>(
             [](auto handler, std::shared_ptr<state> const& s, MutableBuffers const& b) {
+                if (s->early.empty()) {
+                    watched_read<std::decay_t<decltype(handler)>, MutableBuffers>(std::move(handler), s, b);
+                    return;
+                }
                 auto const n = asio::buffer_copy(b, asio::buffer(s->early));
+                s->took_in(std::string_view(s->early).substr(0, n));
                 s->early.erase(0, n);
                 if (s->early.empty()) {
                     std::string().swap(s->early);
@@ -107,16 +129,61 @@ public:
     void drop_unsent() { state_->pending.consume(state_->pending.size()); }
 
     /// Runs `handler` once everything handed over has reached the kernel (or the
-    /// socket failed): the first step of tearing the connection down.
+    /// socket failed).
     template <class Token>
     auto async_flush(Token&& token) {
         return asio::async_initiate<Token, void(error_code)>(
-            [](auto handler, std::shared_ptr<state> const& s) { s->when_flushed(flush_handler(std::move(handler))); },
+            [](auto handler, std::shared_ptr<state> const& s) { s->when_flushed(done_handler(std::move(handler))); },
+            token, state_);
+    }
+
+    /// The connection starts closing: from now on it may take linger_limits::time and
+    /// read linger_limits::bytes at most. Once only; the teardown calls it too.
+    void begin_closing() { state_->begin_closing(); }
+
+    /// The end of a connection after a close frame was sent (Beast's teardown): what is
+    /// queued is sent, then the lingering close described above; the socket is closed
+    /// when `token` completes, always without an error (within the limits, or cut).
+    template <class Token>
+    auto async_linger_and_close(Token&& token) {
+        return asio::async_initiate<Token, void(error_code)>(
+            [](auto handler, std::shared_ptr<state> const& s) { s->linger_and_close(done_handler(std::move(handler))); },
             token, state_);
     }
 
 private:
-    using flush_handler = asio::any_completion_handler<void(error_code)>;
+    using done_handler = asio::any_completion_handler<void(error_code)>;
+    struct state;
+
+    /// A read from the socket whose bytes the state sees before Beast does. Beast's
+    /// handler keeps its executor, allocator and cancellation slot (async_base).
+    template <class Handler, class MutableBuffers>
+    class watched_read : public beast::async_base<Handler, executor_type> {
+    public:
+        watched_read(Handler&& handler, std::shared_ptr<state> const& s, MutableBuffers const& buffers)
+            : beast::async_base<Handler, executor_type>(std::move(handler), s->socket.get_executor()),
+              state_(s),
+              buffers_(buffers) {
+            auto& socket = state_->socket;
+            socket.async_read_some(buffers_, std::move(*this));
+        }
+
+        void operator()(error_code ec, std::size_t bytes) {
+            auto left = bytes;
+            for (auto it = asio::buffer_sequence_begin(buffers_); left > 0 && it != asio::buffer_sequence_end(buffers_);
+                 ++it) {
+                asio::const_buffer const piece = *it;
+                auto const size = std::min(left, piece.size());
+                state_->took_in(std::string_view(static_cast<char const*>(piece.data()), size));
+                left -= size;
+            }
+            this->complete_now(ec, bytes);
+        }
+
+    private:
+        std::shared_ptr<state> state_;
+        MutableBuffers buffers_;
+    };
 
     /// Posts `handler(args...)`: a handler never runs inside its initiating function.
     /// (Asio 1.26's any_completion_handler has a broken move assignment: handlers here
@@ -127,7 +194,8 @@ private:
     }
 
     struct state : std::enable_shared_from_this<state> {
-        state(tcp::socket&& s, std::string early_bytes) : socket(std::move(s)), early(std::move(early_bytes)) {}
+        state(tcp::socket&& s, std::string early_bytes, linger_limits l)
+            : socket(std::move(s)), early(std::move(early_bytes)), limits(l), linger_deadline(socket.get_executor()) {}
 
         bool idle() const noexcept { return !writing && pending.size() == 0; }
         /// Offers `pending` to the kernel now and writes the rest asynchronously.
@@ -135,28 +203,45 @@ private:
         void on_written(error_code ec);
         void fail(error_code ec);
         void drained();
-        void when_flushed(flush_handler handler);
+        void when_flushed(done_handler handler);
+
+        /// Bytes the client sent, just read (by Beast or by the teardown).
+        void took_in(std::string_view bytes);
+        void begin_closing();
+        void linger_and_close(done_handler handler);
+        void linger();
+        void end_teardown();
+        /// Past a linger limit: the socket is closed, whatever is pending fails.
+        void cut();
 
         tcp::socket socket;
         std::string early;           // bytes read with the upgrade request, not yet given to Beast
         beast::flat_buffer pending;  // handed over, not yet sent or being sent
         beast::flat_buffer sending;  // the bytes of the write in flight
         bool writing = false;
-        error_code failed;             // a send failed: nothing is sent any more
-        flush_handler flushed_waiter;  // async_flush
+        error_code failed;            // a send failed: nothing is sent any more
+        done_handler flushed_waiter;  // async_flush
+
+        close_frame_watch client_frames;
+        linger_limits limits;
+        bool closing = false;
+        std::size_t read_while_closing = 0;
+        asio::steady_timer linger_deadline;
+        std::unique_ptr<char[]> discard;  // the teardown's read buffer, only while it runs
+        bool our_side_shut = false;
+        done_handler teardown_waiter;
     };
 
     std::shared_ptr<state> state_;
 };
 
-/// Beast's close handshake ends with a teardown of the next layer: send what is still
-/// queued, then tear the TCP connection down as Beast does for a plain socket.
+/// Beast ends every close (the handshake completed, or the connection failed) with a
+/// teardown of the next layer: here, the lingering close. Beast's own teardown for a
+/// plain socket shuts our side down at once and reads once (Boost 1.81), so a client
+/// still sending gets a reset, and through a proxy loses our close frame with it.
 template <class TeardownHandler>
-void async_teardown(beast::role_type role, outbound_stream& stream, TeardownHandler&& handler) {
-    stream.async_flush([role, &socket = stream.next_layer(),
-                        handler = std::forward<TeardownHandler>(handler)](error_code) mutable {
-        websocket::async_teardown(role, socket, std::move(handler));
-    });
+void async_teardown(beast::role_type, outbound_stream& stream, TeardownHandler&& handler) {
+    stream.async_linger_and_close(std::forward<TeardownHandler>(handler));
 }
 
 }  // namespace duet::net

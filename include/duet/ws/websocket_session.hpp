@@ -60,8 +60,7 @@ private:
     beast::flat_buffer buffer_;
     signaling::connection rules_;
 
-    asio::steady_timer heartbeat_;       // pings (rule 7) and the idle check
-    asio::steady_timer close_deadline_;  // a close that does not complete is cut
+    asio::steady_timer heartbeat_;  // pings (rule 7) and the idle check
     clock::time_point last_received_;
     clock::time_point next_ping_;
     bool ping_in_flight_ = false;

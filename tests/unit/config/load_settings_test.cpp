@@ -96,6 +96,8 @@ TEST(load_settings, Defaults) {
     EXPECT_EQ(s.max_violations, 100U);
     EXPECT_EQ(s.ping_interval, 20'000ms);
     EXPECT_EQ(s.idle_timeout, 60'000ms);
+    EXPECT_EQ(s.close_linger_bytes, 1024U * 1024U);
+    EXPECT_EQ(s.close_linger_time, 2'000ms);
     EXPECT_EQ(s.request_timeout, 10'000ms);
     EXPECT_EQ(s.shutdown_grace, 10'000ms);
     EXPECT_EQ(s.turn_credential_ttl, 86'400s);
@@ -135,8 +137,9 @@ TEST(load_settings, FlagsOverrideDefaults) {
 
 TEST(load_settings, DurationsInFractionalSecondsBecomeMilliseconds) {
     auto const out = load({"--ping-interval", "0.25", "--idle-timeout", "1.5", "--request-timeout", "2.5",
-                           "--shutdown-grace", "0.001", "--turn-credential-ttl", "120"});
+                           "--shutdown-grace", "0.001", "--turn-credential-ttl", "120", "--close-linger-time", "0.5"});
     ASSERT_EQ(out.what, action::run) << out.output;
+    EXPECT_EQ(out.values.close_linger_time, 500ms);
     EXPECT_EQ(out.values.ping_interval, 250ms);
     EXPECT_EQ(out.values.idle_timeout, 1500ms);
     EXPECT_EQ(out.values.request_timeout, 2500ms);
@@ -288,7 +291,7 @@ TEST(load_settings, NegativeCountFlagsAreRefused) {
     // These settings are unsigned: a negative value must be refused, not wrapped
     // around to 18446744073709551615 (which would pass every "at least" rule).
     for (auto const* setting : {"room_capacity", "max_rooms", "max_send_queue_bytes", "max_violations",
-                                "max_connections", "max_header_bytes", "max_http_connections"}) {
+                                "close_linger_bytes", "max_connections", "max_header_bytes", "max_http_connections"}) {
         std::string flag = std::string("--") + setting;
         std::replace(flag.begin(), flag.end(), '_', '-');
         auto const out = load({flag, "-1"});
