@@ -234,7 +234,14 @@ load_outcome load_settings(int argc, char const* const* argv) {
         out.output = text.str();
     } else if (check_only) {
         out.what = load_outcome::action::exit_ok;
-        out.output = "duetd: settings are valid\n";
+        // A proxy's timeouts are not ours to read, so say which values they must beat.
+        out.output = "duetd: settings are valid\n"
+                     "note: behind a reverse proxy, its read timeout for /ws (nginx: proxy_read_timeout) must be "
+                     "longer than idle_timeout (" +
+                     std::to_string(std::llround(to_seconds(s.idle_timeout))) +
+                     " s) and its send timeout (proxy_send_timeout) longer than ping_interval (" +
+                     std::to_string(std::llround(to_seconds(s.ping_interval))) +
+                     " s); config/nginx.conf sets 75 s for both\n";
     }
     return out;
 }
