@@ -103,8 +103,8 @@ async def run_case(case: Case, url: str, target: str, trials: int, ctx: dict) ->
     for problem, n in problems.most_common(5):
         print(f"# {n} trial(s): {problem}")
     if sent_all:
-        print(f"# {sent_all} of {trials} trial(s): the client's send() had returned (all its bytes handed to"
-              " the kernel) before the close frame arrived")
+        print(f"# {sent_all} of {trials} trial(s): the client had sent all it meant to before the close"
+              " frame arrived (it was not still sending)")
     if resets:
         print(f"# {sum(resets.values())} of {trials} trial(s): the connection ended in an error, not a clean close: "
               + ", ".join(f"{n} × {name}" for name, n in resets.most_common()))

@@ -37,7 +37,12 @@ usage() {
     sed -n '6,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
-die() { echo "close_codes.sh: $*" >&2; exit 2; }
+# A set-up failure still ends with the line a test runner reads.
+die() {
+    echo "not ok - close_codes.sh: $*"
+    echo "0 passed, 1 failed"
+    exit 2
+}
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -97,7 +102,7 @@ cleanup() {
     if [ "$keep" = 1 ]; then echo "# kept $tmp" >&2; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
-trap 'exit 2' INT TERM HUP
+trap 'die "interrupted"' INT TERM HUP
 
 # start_duetd FLAG...: a fresh duetd on a free port; sets duetd_pid and duetd_port from
 # its log line "listening on 127.0.0.1:PORT" (port 0 lets the kernel pick, so no race).
