@@ -72,7 +72,7 @@ if [ "$want_nginx" = 1 ]; then
     [ -x "$nginx_bin" ] || die "no nginx at $nginx_bin (apt-get install nginx-light)"
     command -v curl >/dev/null || die "curl not found"
 fi
-plan=$("$python_bin" "$client" --plan ${cases:+--cases "$cases"}) || exit 2
+plan=$("$python_bin" "$client" --plan ${cases:+--cases "$cases"}) || die "no plan for --cases '$cases'"
 [ -n "$plan" ] || die "no case to run"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/duet-close-codes.XXXXXX")
