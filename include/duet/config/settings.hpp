@@ -34,8 +34,11 @@ struct settings {
     std::vector<std::string> allowed_origins;   // empty: any Origin
     // After the daemon's close frame: what the client still sends is read and dropped,
     // up to this many bytes and this long, so a proxy in between delivers the close
-    // (docs/protocol.md, "Closing").
-    std::size_t close_linger_bytes = 1024 * 1024;
+    // (docs/protocol.md section 8). 16 MiB: what a client streaming over a fast link may
+    // have in flight (kernel buffers, nginx's) when the close reaches it; 1 MiB cut such
+    // clients with a reset in up to 8 of 100 closes (docs/benchmarks.md, issue #14).
+    // Dropping costs no parsing.
+    std::size_t close_linger_bytes = 16 * 1024 * 1024;
     std::chrono::milliseconds close_linger_time{2'000};
 
     // HTTP limits: a slow or half-open client must not hold a socket forever.

@@ -17,7 +17,7 @@ namespace duet::net {
 
 /// What a closing connection may still cost (settings close_linger_bytes, _time).
 struct linger_limits {
-    std::size_t bytes = 1024 * 1024;
+    std::size_t bytes = 16 * 1024 * 1024;
     std::chrono::milliseconds time{2'000};
 };
 

@@ -96,7 +96,7 @@ TEST(load_settings, Defaults) {
     EXPECT_EQ(s.max_violations, 100U);
     EXPECT_EQ(s.ping_interval, 20'000ms);
     EXPECT_EQ(s.idle_timeout, 60'000ms);
-    EXPECT_EQ(s.close_linger_bytes, 1024U * 1024U);
+    EXPECT_EQ(s.close_linger_bytes, 16U * 1024U * 1024U);
     EXPECT_EQ(s.close_linger_time, 2'000ms);
     EXPECT_EQ(s.request_timeout, 10'000ms);
     EXPECT_EQ(s.shutdown_grace, 10'000ms);
