@@ -112,7 +112,7 @@ start_duetd() {
     duetd_pid=$!
     duetd_port=""
     while [ "$SECONDS" -lt "$deadline" ]; do
-        duetd_port=$(grep -oE 'listening on 127\.0\.0\.1:[0-9]+' "$log" | head -n 1 | sed 's/.*://')
+        duetd_port=$(grep -oE 'listening on 127\.0\.0\.1:[0-9]+' "$log" 2>/dev/null | head -n 1 | sed 's/.*://')
         [ -n "$duetd_port" ] && return 0
         kill -0 "$duetd_pid" 2>/dev/null || break
         sleep 0.05
