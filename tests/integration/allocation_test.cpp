@@ -45,7 +45,7 @@ TEST(Allocations, RelayingAllocatesNothingPerMessageInTheSteadyState) {
         s.rate_limit_per_second = 1e9;
         s.rate_limit_burst = 1e9;
     });
-    ws_client a(server.port()), b(server.port());
+    ws_client a(server.daemon_port()), b(server.daemon_port());
     a.join("allocation-steady-01");
     b.join("allocation-steady-01");
     a.expect("otherjoin");

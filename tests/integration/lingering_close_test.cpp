@@ -38,7 +38,7 @@ TEST(LingeringClose, AClientStillSendingAnOversizeFrameGets1009AndAnOrderlyEnd) 
     // the connection and the client's further writes fail (through nginx, nginx's do,
     // and it drops the close frame).
     test_server server(lingering(30s));
-    raw_ws client(server.port());
+    raw_ws client(server.daemon_port());
     constexpr std::size_t size = 300'000;
     std::string const start(2000, 'x');
     ASSERT_FALSE(client.write(raw_ws::frame(text_opcode, start, size)));
@@ -62,7 +62,7 @@ TEST(LingeringClose, AClientStillSendingAnOversizeFrameGets1009AndAnOrderlyEnd) 
 
 TEST(LingeringClose, AClientThatNeverSendsItsCloseIsCutAtCloseLingerTime) {
     test_server server(lingering(300ms));
-    raw_ws client(server.port());
+    raw_ws client(server.daemon_port());
     // Announces 100,000 bytes, sends 2,000, then nothing: never finishes, never closes.
     ASSERT_FALSE(client.write(raw_ws::frame(text_opcode, std::string(2000, 'x'), 100'000)));
     EXPECT_EQ(client.wait_for_close(), 1009);
@@ -72,7 +72,7 @@ TEST(LingeringClose, AClientThatNeverSendsItsCloseIsCutAtCloseLingerTime) {
 
 TEST(LingeringClose, AClientThatKeepsSendingIsCutPastCloseLingerBytes) {
     test_server server(lingering(60s, 64 * 1024));
-    raw_ws client(server.port());
+    raw_ws client(server.daemon_port());
     // Announces 64 MB and streams it: the daemon must give up after 64 KiB (plus what
     // the kernel buffers hold), long before 60 s, and long before 64 MB.
     constexpr std::uint64_t announced = 64ULL * 1024 * 1024;
@@ -96,9 +96,9 @@ TEST(LingeringClose, WhatAClosingClientStillSendsReachesNoOne) {
         lingering(30s)(s);
         s.max_violations = 1;
     });
-    ws_client a(server.port());
+    ws_client a(server.daemon_port());
     a.join("linger");
-    raw_ws b(server.port());
+    raw_ws b(server.daemon_port());
     ASSERT_FALSE(b.write(raw_ws::frame(text_opcode, R"({"type":"join","room":"linger"})")));
     a.expect("otherjoin");
     std::string const relay = R"({"type":"message","room":"linger","data":"must not arrive"})";
@@ -116,7 +116,7 @@ TEST(LingeringClose, AClientThatAnswersOurCloseIsDoneAtOnce) {
     // A well-behaved client (Beast's) answers the daemon's close: the connection must
     // end then, not when close_linger_time (30 s) runs out.
     test_server server(lingering(30s));
-    ws_client client(server.port());
+    ws_client client(server.daemon_port());
     client.send_binary("not part of the protocol");
     EXPECT_EQ(client.expect_close().code, 1003);
     auto const deadline = std::chrono::steady_clock::now() + 10s;
@@ -128,7 +128,7 @@ TEST(LingeringClose, AClientThatAnswersOurCloseIsDoneAtOnce) {
 
 TEST(LingeringClose, AClientCloseIsAnsweredAndEndsTheConnectionAtOnce) {
     test_server server(lingering(30s));
-    raw_ws client(server.port());
+    raw_ws client(server.daemon_port());
     ASSERT_FALSE(client.write(raw_ws::close_frame(1000)));
     EXPECT_EQ(client.wait_for_close(), 1000);
     auto const end = client.read_to_end(10s);

@@ -1,5 +1,6 @@
 // The step from HTTP to WebSocket: bytes that arrive with the upgrade request, and
-// handshakes that fail (counted apart from the closes of open connections).
+// handshakes that fail (counted apart from the closes of open connections). Bytes on
+// the daemon's own socket, so always on daemon_port(), never through a proxy.
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
 #include "support/ws_client.hpp"
@@ -61,7 +62,7 @@ TEST(Upgrade, AFrameSentWithTheUpgradeRequestIsAnswered) {
     test_server server;
     asio::io_context ioc;
     tcp::socket socket(ioc);
-    socket.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+    socket.connect({asio::ip::make_address("127.0.0.1"), server.daemon_port()});
     // One write: the request and a first frame, as a client that does not wait may send.
     asio::write(socket, asio::buffer(upgrade_request + masked_text_frame(R"({"type":"ping"})")));
     std::string received;
@@ -73,7 +74,7 @@ TEST(Upgrade, SeveralFramesWithTheRequestAreHandledInOrder) {
     test_server server;
     asio::io_context ioc;
     tcp::socket socket(ioc);
-    socket.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+    socket.connect({asio::ip::make_address("127.0.0.1"), server.daemon_port()});
     asio::write(socket, asio::buffer(upgrade_request + masked_text_frame(R"({"type":"join","room":"early"})") +
                                      masked_text_frame(R"({"type":"ping"})")));
     std::string received;
@@ -86,13 +87,13 @@ TEST(Upgrade, SeveralFramesWithTheRequestAreHandledInOrder) {
 TEST(Upgrade, AFailedHandshakeIsCountedApartFromCloses) {
     test_server server;
     // An upgrade to /ws without Sec-WebSocket-Key: Beast refuses it (400).
-    auto const answer = raw_http(server.port(),
+    auto const answer = raw_http(server.daemon_port(),
                                  "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                                  "Sec-WebSocket-Version: 13\r\n\r\n");
     EXPECT_EQ(answer.status, 400);
-    EXPECT_EQ(metric(server.port(), "duet_ws_handshake_failures_total"), 1U);
+    EXPECT_EQ(metric(server.daemon_port(), "duet_ws_handshake_failures_total"), 1U);
     {
-        ws_client a(server.port());
+        ws_client a(server.daemon_port());
         a.join("demo");
         a.close();
     }
@@ -100,7 +101,7 @@ TEST(Upgrade, AFailedHandshakeIsCountedApartFromCloses) {
     // The daemon counts it when its read ends, which may be just after our close returns.
     auto const closes = [&] {
         std::uint64_t total = 0;
-        auto const page = http_get(server.port(), "/metrics").body;
+        auto const page = http_get(server.daemon_port(), "/metrics").body;
         std::regex const close_line(R"(\nduet_ws_closes_total\{reason="[a-z_]+"\} (\d+))");
         for (auto it = std::sregex_iterator(page.begin(), page.end(), close_line); it != std::sregex_iterator();
              ++it) {
@@ -113,7 +114,7 @@ TEST(Upgrade, AFailedHandshakeIsCountedApartFromCloses) {
         std::this_thread::sleep_for(5ms);
     }
     EXPECT_EQ(closes(), 1U);
-    EXPECT_EQ(metric(server.port(), "duet_ws_connections_accepted_total"), 1U);
+    EXPECT_EQ(metric(server.daemon_port(), "duet_ws_connections_accepted_total"), 1U);
 }
 
 }  // namespace

@@ -4,12 +4,14 @@
 # benchmark puts nginx in front of the daemon.
 #
 #   bash tests/nginx/nginx_front.sh --upstream PORT --listen PORT --dir DIR \
-#        [--nginx /usr/sbin/nginx] [--check]
+#        [--nginx /usr/sbin/nginx] [--access-log] [--check]
 #
 # It renders DIR/duet.conf (the sample, two lines changed) and DIR/nginx.conf (a main
 # config around it: one worker, logs and temp files under DIR, no system path), then
 # replaces itself with nginx in the foreground, so the caller's child IS nginx: stop it
-# with SIGTERM (fast) or SIGQUIT (graceful). nginx's own log is DIR/error.log.
+# with SIGTERM (fast) or SIGQUIT (graceful). nginx's own log is DIR/error.log; with
+# --access-log it also writes DIR/access.log (off by default: the suites open thousands
+# of connections).
 # --check runs `nginx -t` on the rendered files instead and exits with its status.
 # Exit status 2: usage error or a sample whose shape changed (see render below); 1:
 # nginx refused to start (for example, the listen port was taken: pick another, retry).
@@ -23,6 +25,7 @@ listen=""
 dir=""
 nginx_bin="/usr/sbin/nginx"
 check=0
+access_log=off
 
 usage() {
     sed -n '6,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
@@ -35,6 +38,7 @@ while [ $# -gt 0 ]; do
         --listen) listen=${2:-}; shift 2 ;;
         --dir) dir=${2:-}; shift 2 ;;
         --nginx) nginx_bin=${2:-}; shift 2 ;;
+        --access-log) access_log=on; shift ;;
         --check) check=1; shift ;;
         -h|--help) usage ;;
         *) echo "nginx_front.sh: unknown argument: $1" >&2; usage ;;
@@ -43,6 +47,7 @@ done
 [[ "$upstream" =~ ^[0-9]+$ ]] && [[ "$listen" =~ ^[0-9]+$ ]] && [ -n "$dir" ] || usage
 mkdir -p "$dir" || exit 2
 dir=$(cd "$dir" && pwd)
+[ "$access_log" = on ] && access_log="$dir/access.log"
 # Workers may run as an unprivileged user when started as root: let them traverse DIR.
 chmod 755 "$dir"
 
@@ -69,7 +74,7 @@ worker_processes 1;
 worker_rlimit_nofile 8192;
 events { worker_connections 4096; }
 http {
-    access_log off;
+    access_log $access_log;
     client_body_temp_path $dir/client_body;
     proxy_temp_path $dir/proxy;
     fastcgi_temp_path $dir/fastcgi;

@@ -1,11 +1,14 @@
 #include "support/test_server.hpp"
 
+#include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <random>
+#include <stdexcept>
 #include <unistd.h>
 
 namespace duet::testing {
@@ -21,6 +24,18 @@ std::filesystem::path unique_base() {
     std::random_device rd;
     return std::filesystem::temp_directory_path() /
            ("duet-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + std::to_string(rd()));
+}
+
+/// The front named by DUET_TEST_FRONT, or none when it is unset or empty.
+std::unique_ptr<nginx_front> front_for(std::uint16_t daemon_port) {
+    char const* front = std::getenv("DUET_TEST_FRONT");
+    if (front == nullptr || *front == '\0') {
+        return nullptr;
+    }
+    if (std::string_view(front) != "nginx") {
+        throw std::runtime_error(std::string("DUET_TEST_FRONT: unknown front '") + front + "' (known: nginx)");
+    }
+    return std::make_unique<nginx_front>(daemon_port);
 }
 
 }  // namespace
@@ -52,10 +67,28 @@ test_server::test_server(tweak adjust) : base_(unique_base()) {
     }
     server_ = std::make_unique<app::server>(std::move(s), app::server::options{.handle_signals = false});
     server_->start();
+    try {
+        front_ = front_for(server_->port());
+    } catch (...) {
+        stop_and_wait();
+        std::error_code ignored;
+        std::filesystem::remove_all(base_, ignored);
+        throw;
+    }
 }
 
 test_server::~test_server() {
     stop_and_wait();
+    if (front_) {
+        // A test that failed behind the proxy shows what nginx saw (a broken pipe, an
+        // upstream reset), next to the daemon's log that DUET_TEST_LOG shows. nginx
+        // logs a connection when it ends, so stop it first.
+        front_->stop();
+        if (::testing::Test::HasFailure()) {
+            std::cerr << front_->log_tail();
+        }
+        front_.reset();
+    }
     std::error_code ignored;
     std::filesystem::remove_all(base_, ignored);
 }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "support/nginx_front.hpp"
+
 #include <duet/app/server.hpp>
 #include <duet/config/settings.hpp>
 
@@ -14,6 +16,12 @@ namespace duet::testing {
 /// no probe-then-bind race), serving a temporary public folder, its event loop on a
 /// thread of its own: the configuration that ships.
 /// Set DUET_TEST_LOG=debug to see the daemon's log.
+///
+/// With DUET_TEST_FRONT=nginx in the environment, a real nginx with the shipped
+/// config/nginx.conf stands in front of the daemon (tests/support/nginx_front.hpp):
+/// port() is then nginx's, so the same scenarios run as a client behind a proxy sees
+/// them. A test about the daemon itself rather than the client's view (raw bytes on its
+/// socket, its transport, its own HTTP answers) uses daemon_port().
 class test_server {
 public:
     using tweak = std::function<void(config::settings&)>;
@@ -21,7 +29,12 @@ public:
     explicit test_server(tweak adjust = {});
     ~test_server();
 
-    std::uint16_t port() const noexcept { return server_->port(); }
+    /// Where clients connect: nginx's port when a front is configured, else the daemon's.
+    std::uint16_t port() const noexcept { return front_ ? front_->port() : server_->port(); }
+    /// The daemon's own port, whatever stands in front of it.
+    std::uint16_t daemon_port() const noexcept { return server_->port(); }
+    /// True when clients reach the daemon through a reverse proxy (DUET_TEST_FRONT).
+    bool behind_proxy() const noexcept { return front_ != nullptr; }
     app::server& server() noexcept { return *server_; }
     std::filesystem::path const& public_dir() const noexcept { return public_dir_; }
     /// A folder beside the public one: never served.
@@ -35,6 +48,7 @@ private:
     std::filesystem::path public_dir_;
     std::filesystem::path outside_dir_;
     std::unique_ptr<app::server> server_;
+    std::unique_ptr<nginx_front> front_;
     bool stopped_ = false;
 };
 

@@ -1,0 +1,271 @@
+#include "support/nginx_front.hpp"
+
+#include <climits>
+#include <csignal>
+#include <cstdlib>
+#include <deque>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef DUET_SOURCE_DIR
+#error "DUET_SOURCE_DIR (the source tree, for tests/nginx/nginx_front.sh) must be defined"
+#endif
+#ifndef DUET_NGINX_PATH
+#define DUET_NGINX_PATH "/usr/sbin/nginx"
+#endif
+
+namespace duet::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::steady_clock;
+
+// nginx normally accepts within some tens of milliseconds; the deadline only bounds a
+// start on a machine loaded by other test processes.
+constexpr auto start_deadline = 20s;
+constexpr int port_attempts = 5;
+constexpr auto stop_deadline = 5s;
+// Between two looks at a child that is starting or stopping: polling a process we do
+// not control, bounded by the deadlines above.
+constexpr auto poll_interval = 5ms;
+
+sockaddr_in loopback(std::uint16_t port) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return address;
+}
+
+/// A loopback port that was free a moment ago. Another process may take it before
+/// nginx binds it: the caller retries with another one when nginx says so.
+std::uint16_t free_loopback_port() {
+    int const fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        throw std::runtime_error("nginx_front: socket() failed");
+    }
+    auto address = loopback(0);
+    socklen_t length = sizeof address;
+    bool const bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                       ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+    ::close(fd);
+    if (!bound) {
+        throw std::runtime_error("nginx_front: could not find a free loopback port");
+    }
+    return ntohs(address.sin_port);
+}
+
+bool accepts_tcp(std::uint16_t port) {
+    int const fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return false;
+    }
+    auto const address = loopback(port);
+    bool const connected = ::connect(fd, reinterpret_cast<sockaddr const*>(&address), sizeof address) == 0;
+    ::close(fd);
+    return connected;
+}
+
+std::string read_file(std::filesystem::path const& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::string last_lines(std::string const& text, std::size_t count) {
+    std::deque<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        lines.push_back(std::move(line));
+        if (lines.size() > count) {
+            lines.pop_front();
+        }
+    }
+    std::string out;
+    for (auto const& line : lines) {
+        out += "  " + line + "\n";
+    }
+    return out;
+}
+
+std::filesystem::path make_private_dir() {
+    auto pattern = (std::filesystem::temp_directory_path() / "duet-nginx-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+        throw std::runtime_error("nginx_front: mkdtemp failed");
+    }
+    return pattern;
+}
+
+/// The child's exit as words, for a failure message.
+std::string describe(int status) {
+    if (WIFEXITED(status)) {
+        return "exited with status " + std::to_string(WEXITSTATUS(status));
+    }
+    if (WIFSIGNALED(status)) {
+        return "was killed by signal " + std::to_string(WTERMSIG(status));
+    }
+    return "ended";
+}
+
+}  // namespace
+
+nginx_front::nginx_front(std::uint16_t upstream_port) : upstream_port_(upstream_port), dir_(make_private_dir()) {
+    auto const deadline = steady_clock::now() + start_deadline;
+    for (int attempt = 1; attempt <= port_attempts; ++attempt) {
+        auto const listen_port = free_loopback_port();
+        if (start_on(listen_port, deadline) == outcome::accepting) {
+            port_ = listen_port;
+            return;
+        }
+    }
+    fail("every one of " + std::to_string(port_attempts) + " free ports was taken before nginx could bind it");
+}
+
+nginx_front::~nginx_front() {
+    stop();
+    if (std::getenv("DUET_TEST_KEEP_NGINX") != nullptr) {
+        return;  // asked for: its config and error.log, to read after the test
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+}
+
+std::string nginx_front::log_tail(std::size_t lines) const {
+    std::string out = "nginx error.log (" + (dir_ / "error.log").string() + "), last lines:\n" +
+                      last_lines(read_file(dir_ / "error.log"), lines);
+    auto const early = read_file(dir_ / "stderr.log");
+    if (!early.empty()) {
+        out += "nginx_front.sh stderr:\n" + last_lines(early, lines);
+    }
+    return out;
+}
+
+nginx_front::outcome nginx_front::start_on(std::uint16_t listen_port, steady_clock::time_point deadline) {
+    spawn(listen_port);
+    // Ready when nginx has written its pid file (it does so only after binding its
+    // listen socket, so the port is nginx's and not a stranger's) and a connection to
+    // the port succeeds.
+    auto const pid_text = std::to_string(pid_) + "\n";
+    while (steady_clock::now() < deadline) {
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            if (read_file(dir_ / "error.log").find("Address already in use") != std::string::npos) {
+                return outcome::port_taken;
+            }
+            fail("nginx " + describe(status) + " before accepting on 127.0.0.1:" + std::to_string(listen_port));
+        }
+        // nginx retries a taken port for 2.5 s before it gives up: do not wait for that.
+        if (read_file(dir_ / "error.log").find("Address already in use") != std::string::npos) {
+            stop();
+            return outcome::port_taken;
+        }
+        if (read_file(dir_ / "nginx.pid") == pid_text && accepts_tcp(listen_port)) {
+            return outcome::accepting;
+        }
+        std::this_thread::sleep_for(poll_interval);
+    }
+    fail("nginx did not accept on 127.0.0.1:" + std::to_string(listen_port) + " within " +
+         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(start_deadline).count()) + " s");
+}
+
+void nginx_front::spawn(std::uint16_t listen_port) {
+    // Each attempt's logs are its own: an old "Address already in use" must not count.
+    for (auto const* name : {"error.log", "stderr.log", "nginx.pid"}) {
+        std::error_code ignored;
+        std::filesystem::remove(dir_ / name, ignored);
+    }
+    // Everything the child needs is prepared before fork(): between fork() and exec()
+    // a child of this multi-threaded process may only make async-signal-safe calls.
+    std::vector<std::string> args{"bash",
+                                  DUET_SOURCE_DIR "/tests/nginx/nginx_front.sh",
+                                  "--upstream",
+                                  std::to_string(upstream_port_),
+                                  "--listen",
+                                  std::to_string(listen_port),
+                                  "--dir",
+                                  dir_.string(),
+                                  "--nginx",
+                                  DUET_NGINX_PATH};
+    std::vector<char*> argv;
+    for (auto& arg : args) {
+        argv.push_back(arg.data());
+    }
+    argv.push_back(nullptr);
+    auto const stderr_path = (dir_ / "stderr.log").string();
+    pid_t const parent = ::getpid();
+
+    pid_ = ::fork();
+    if (pid_ < 0) {
+        fail("fork failed");
+    }
+    if (pid_ == 0) {
+        // Its own process group, so that a last-resort SIGKILL reaches nginx's worker
+        // too; and a SIGTERM if this test process dies first (the forking thread is the
+        // test's main thread), so no nginx outlives a crashed or killed test.
+        ::setpgid(0, 0);
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (::getppid() != parent) {
+            ::_exit(127);
+        }
+        sigset_t none;
+        ::sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        int const in = ::open("/dev/null", O_RDONLY);
+        int const out = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (in < 0 || out < 0) {
+            ::_exit(127);
+        }
+        ::dup2(in, STDIN_FILENO);
+        ::dup2(out, STDOUT_FILENO);
+        ::dup2(out, STDERR_FILENO);
+        // Asio opens its sockets without close-on-exec. nginx must not inherit the
+        // daemon's listener or a client's connection: either would stay open in nginx
+        // after the test closed it.
+        ::close_range(3, UINT_MAX, 0);
+        ::execvp("bash", argv.data());
+        ::_exit(127);
+    }
+    ::setpgid(pid_, pid_);  // also here: the parent may signal the group before the child runs
+}
+
+void nginx_front::stop() noexcept {
+    if (pid_ <= 0) {
+        return;
+    }
+    ::kill(pid_, SIGTERM);  // nginx's fast shutdown: it stops its worker and exits
+    auto const deadline = steady_clock::now() + stop_deadline;
+    while (steady_clock::now() < deadline) {
+        if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+            pid_ = -1;
+            return;
+        }
+        std::this_thread::sleep_for(poll_interval);
+    }
+    ::kill(-pid_, SIGKILL);  // the master and its worker
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+}
+
+void nginx_front::fail(std::string const& what) {
+    auto const message = "nginx_front (upstream 127.0.0.1:" + std::to_string(upstream_port_) + "): " + what + "\n" +
+                         log_tail();
+    stop();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+    throw std::runtime_error(message);
+}
+
+}  // namespace duet::testing
