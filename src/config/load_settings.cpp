@@ -234,14 +234,12 @@ load_outcome load_settings(int argc, char const* const* argv) {
         out.output = text.str();
     } else if (check_only) {
         out.what = load_outcome::action::exit_ok;
-        // A proxy's timeouts are not ours to read, so say which values they must beat.
+        // A proxy's timeouts are not ours to read, so say which value they must beat.
         out.output = "duetd: settings are valid\n"
-                     "note: behind a reverse proxy, its read timeout for /ws (nginx: proxy_read_timeout) must be "
-                     "longer than idle_timeout (" +
-                     std::to_string(std::llround(to_seconds(s.idle_timeout))) +
-                     " s) and its send timeout (proxy_send_timeout) longer than ping_interval (" +
-                     std::to_string(std::llround(to_seconds(s.ping_interval))) +
-                     " s); config/nginx.conf sets 75 s for both\n";
+                     "note: behind a reverse proxy, its idle timeout for /ws (nginx: proxy_read_timeout) must be "
+                     "at least twice ping_interval, here " +
+                     std::to_string(std::llround(2 * to_seconds(s.ping_interval))) +
+                     " s: duetd's pings are an idle call's only traffic (config/nginx.conf sets 75 s)\n";
     }
     return out;
 }

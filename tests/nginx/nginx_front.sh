@@ -4,7 +4,7 @@
 # benchmark puts nginx in front of the daemon.
 #
 #   bash tests/nginx/nginx_front.sh --upstream PORT --listen PORT --dir DIR \
-#        [--nginx /usr/sbin/nginx] [--access-log] [--check]
+#        [--nginx /usr/sbin/nginx] [--access-log] [--timeout-scale F] [--check]
 #
 # It renders DIR/duet.conf (the sample, two lines changed) and DIR/nginx.conf (a main
 # config around it: one worker, logs and temp files under DIR, no system path), then
@@ -12,6 +12,9 @@
 # with SIGTERM (fast) or SIGQUIT (graceful). nginx's own log is DIR/error.log; with
 # --access-log it also writes DIR/access.log (off by default: the suites open thousands
 # of connections).
+# --timeout-scale F multiplies the sample's proxy_read_timeout and proxy_send_timeout by
+# F (0.1: 75s becomes 7500ms), for a test of the timeouts against duetd's keepalive
+# settings scaled by the same factor, without waiting minutes.
 # --check runs `nginx -t` on the rendered files instead and exits with its status.
 # Exit status 2: usage error or a sample whose shape changed (see render below); 1:
 # nginx refused to start (for example, the listen port was taken: pick another, retry).
@@ -26,6 +29,7 @@ dir=""
 nginx_bin="/usr/sbin/nginx"
 check=0
 access_log=off
+timeout_scale=1
 
 usage() {
     sed -n '6,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
@@ -39,12 +43,14 @@ while [ $# -gt 0 ]; do
         --dir) dir=${2:-}; shift 2 ;;
         --nginx) nginx_bin=${2:-}; shift 2 ;;
         --access-log) access_log=on; shift ;;
+        --timeout-scale) timeout_scale=${2:-}; shift 2 ;;
         --check) check=1; shift ;;
         -h|--help) usage ;;
         *) echo "nginx_front.sh: unknown argument: $1" >&2; usage ;;
     esac
 done
 [[ "$upstream" =~ ^[0-9]+$ ]] && [[ "$listen" =~ ^[0-9]+$ ]] && [ -n "$dir" ] || usage
+[[ "$timeout_scale" =~ ^[0-9]*\.?[0-9]+$ ]] || usage
 mkdir -p "$dir" || exit 2
 dir=$(cd "$dir" && pwd)
 [ "$access_log" = on ] && access_log="$dir/access.log"
@@ -63,7 +69,12 @@ fi
 sed -E \
     -e "s/^([[:space:]]*server[[:space:]]+)127\.0\.0\.1:9980;/\\1127.0.0.1:$upstream;/" \
     -e "s/^([[:space:]]*listen[[:space:]]+)80;/\\1127.0.0.1:$listen;/" \
-    "$sample_conf" >"$dir/duet.conf" || exit 2
+    "$sample_conf" | awk -v f="$timeout_scale" '
+        # proxy_read_timeout / proxy_send_timeout N s, scaled (seconds, as in the sample).
+        f != 1 && $1 ~ /^proxy_(read|send)_timeout$/ && $2 ~ /^[0-9]+s;$/ {
+            sub(/[0-9]+s;/, int($2 * 1000 * f) "ms;")
+        }
+        { print }' >"$dir/duet.conf" || exit 2
 
 # The main context is not part of the sample (it holds http-level blocks only): this is
 # the stock Debian one cut down, with room for the test suites' hundreds of connections

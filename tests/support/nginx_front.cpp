@@ -121,7 +121,8 @@ std::string describe(int status) {
 
 }  // namespace
 
-nginx_front::nginx_front(std::uint16_t upstream_port) : upstream_port_(upstream_port), dir_(make_private_dir()) {
+nginx_front::nginx_front(std::uint16_t upstream_port, double timeout_scale)
+    : upstream_port_(upstream_port), timeout_scale_(timeout_scale), dir_(make_private_dir()) {
     auto const deadline = steady_clock::now() + start_deadline;
     for (int attempt = 1; attempt <= port_attempts; ++attempt) {
         auto const listen_port = free_loopback_port();
@@ -198,7 +199,9 @@ void nginx_front::spawn(std::uint16_t listen_port) {
                                   "--dir",
                                   dir_.string(),
                                   "--nginx",
-                                  DUET_NGINX_PATH};
+                                  DUET_NGINX_PATH,
+                                  "--timeout-scale",
+                                  std::to_string(timeout_scale_)};
     std::vector<char*> argv;
     for (auto& arg : args) {
         argv.push_back(arg.data());

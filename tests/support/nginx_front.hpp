@@ -20,7 +20,9 @@ namespace duet::testing {
 /// `info` to `debug` in nginx_front.sh: Debian's nginx is built --with-debug).
 class nginx_front {
 public:
-    explicit nginx_front(std::uint16_t upstream_port);
+    /// `timeout_scale` multiplies config/nginx.conf's proxy_read_timeout and
+    /// proxy_send_timeout (for a test of them against keepalive settings scaled alike).
+    explicit nginx_front(std::uint16_t upstream_port, double timeout_scale = 1.0);
     ~nginx_front();
     nginx_front(nginx_front const&) = delete;
     nginx_front& operator=(nginx_front const&) = delete;
@@ -43,6 +45,7 @@ private:
     [[noreturn]] void fail(std::string const& what);
 
     std::uint16_t upstream_port_;
+    double timeout_scale_;
     std::filesystem::path dir_;
     std::uint16_t port_ = 0;
     pid_t pid_ = -1;
