@@ -52,7 +52,7 @@ struct linger_limits {
 /// constructor) are read before the socket's. Every byte read is shown to a
 /// close_frame_watch, which is how the lingering close knows the client's last word.
 ///
-/// Closing (the lingering close, docs/protocol.md "Closing"): once the connection
+/// Closing (the lingering close, docs/protocol.md section 8): once the connection
 /// begins closing (begin_closing, or Beast's teardown after its close frame), it may
 /// take at most `linger_limits::time` and read at most `linger_limits::bytes` more;
 /// past either the socket is closed at once. The teardown sends nothing more, reads and
@@ -164,8 +164,10 @@ private:
             : beast::async_base<Handler, executor_type>(std::move(handler), s->socket.get_executor()),
               state_(s),
               buffers_(buffers) {
+            // Both taken before *this moves into the operation.
             auto& socket = state_->socket;
-            socket.async_read_some(buffers_, std::move(*this));
+            MutableBuffers const target = buffers_;
+            socket.async_read_some(target, std::move(*this));
         }
 
         void operator()(error_code ec, std::size_t bytes) {
