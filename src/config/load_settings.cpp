@@ -1,11 +1,15 @@
 #include <duet/config/load_settings.hpp>
 
 #include <duet/build_info.hpp>
+#include <duet/config/settings_toml.hpp>
 
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <set>
 #include <sstream>
 
@@ -73,6 +77,18 @@ std::chrono::milliseconds to_millis(double seconds) {
     return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000.0)));
 }
 
+/// What start-up would refuse beyond the values themselves: --check-config must catch
+/// it too (the daemon then fails with exit code 1, naming it).
+std::vector<std::string> check_environment(settings const& s) {
+    std::vector<std::string> errors;
+    std::error_code ec;
+    bool const folder = std::filesystem::is_directory(s.public_dir, ec);
+    if (!folder || ::access(s.public_dir.c_str(), R_OK | X_OK) != 0) {
+        errors.push_back("public_dir: '" + s.public_dir + "' is not a folder duetd can read");
+    }
+    return errors;
+}
+
 }  // namespace
 
 load_outcome load_settings(int argc, char const* const* argv) {
@@ -93,7 +109,8 @@ load_outcome load_settings(int argc, char const* const* argv) {
     app.set_version_flag("--version", build_info::version, "Print the version and exit");
     app.get_formatter()->column_width(34);
     bool check_only = false;
-    app.add_flag("--check-config", check_only, "Validate the settings (file and flags), print them, and exit");
+    app.add_flag("--check-config", check_only,
+                 "Check the settings (file and flags) and the public folder, print the effective settings, and exit");
 
     app.add_option("--address", s.address, "Address to listen on")->capture_default_str()->group("Listening");
     app.add_option("--port", s.port, "TCP port to listen on; 0 picks a free one and logs it")
@@ -224,6 +241,10 @@ load_outcome load_settings(int argc, char const* const* argv) {
     }
     auto more = validate(s);
     errors.insert(errors.end(), more.begin(), more.end());
+    if (check_only) {
+        auto const found = check_environment(s);
+        errors.insert(errors.end(), found.begin(), found.end());
+    }
     if (!errors.empty()) {
         out.what = load_outcome::action::exit_error;
         std::ostringstream text;
@@ -235,11 +256,14 @@ load_outcome load_settings(int argc, char const* const* argv) {
     } else if (check_only) {
         out.what = load_outcome::action::exit_ok;
         // A proxy's timeouts are not ours to read, so say which value they must beat.
+        // Then the effective settings, as a file duetd reads back.
         out.output = "duetd: settings are valid\n"
-                     "note: behind a reverse proxy, its idle timeout for /ws (nginx: proxy_read_timeout) must be "
+                     "# note: behind a reverse proxy, its idle timeout for /ws (nginx: proxy_read_timeout) must be "
                      "at least twice ping_interval, here " +
                      std::to_string(std::llround(2 * to_seconds(s.ping_interval))) +
-                     " s: duetd's pings are an idle call's only traffic (config/nginx.conf sets 75 s)\n";
+                     " s: duetd's pings are an idle call's only traffic (config/nginx.conf sets 75 s)\n"
+                     "# the effective settings:\n" +
+                     to_toml(s);
     }
     return out;
 }

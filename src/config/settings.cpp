@@ -1,5 +1,7 @@
 #include <duet/config/settings.hpp>
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <string_view>
 
@@ -22,6 +24,14 @@ void check_urls(std::vector<std::string> const& urls, std::string_view setting,
     }
 }
 
+/// An IPv4 or IPv6 address in the text form the listener binds (an IPv6 scope, as in
+/// fe80::1%eth0, is left to the kernel).
+bool is_ip_address(std::string const& text) {
+    unsigned char bytes[16];
+    auto const v6 = text.substr(0, text.find('%'));
+    return ::inet_pton(AF_INET, text.c_str(), bytes) == 1 || ::inet_pton(AF_INET6, v6.c_str(), bytes) == 1;
+}
+
 }  // namespace
 
 std::vector<std::string> validate(settings const& s) {
@@ -32,6 +42,8 @@ std::vector<std::string> validate(settings const& s) {
         }
     };
     require(!s.address.empty(), "address: must not be empty");
+    require(s.address.empty() || is_ip_address(s.address),
+            "address: '" + s.address + "' is not an IPv4 or IPv6 address (such as 127.0.0.1 or ::1)");
     require(s.room_capacity >= 2, "room_capacity: must be at least 2");
     require(s.max_rooms >= 1, "max_rooms: must be at least 1");
     require(s.max_message_bytes >= 256, "max_message_bytes: must be at least 256");

@@ -354,6 +354,44 @@ TEST(load_settings, CheckConfigNamesTheProxyTimeoutTheKeepaliveNeeds) {
         << out.output;
 }
 
+TEST(load_settings, CheckConfigPrintsTheEffectiveSettingsAsAFileThatReadsBack) {
+    temp_config const file(example_file);
+    auto const out = load({"--config", file.path(), "--check-config", "--max-rooms", "7", "--rate-limit-burst", "1e6",
+                           "--turn-urls", "turn:t:3478", "--turn-secret", "s3cret", "--shutdown-grace", "1234567.25",
+                           "--allowed-origins", "https://a.example,https://b.example"});
+    ASSERT_EQ(out.what, action::exit_ok) << out.output;
+    EXPECT_TRUE(contains(out.output, "\nmax_rooms = 7\n")) << out.output;
+    EXPECT_TRUE(contains(out.output, "\nroom_capacity = 3\n")) << out.output;  // from the file
+    EXPECT_TRUE(contains(out.output, "# turn_secret: set (not shown)")) << out.output;
+    EXPECT_FALSE(contains(out.output, "s3cret")) << out.output;
+    // The printed settings, read back as a config file, are the same settings.
+    auto const printed = out.output.substr(out.output.find('\n') + 1);
+    temp_config const again(printed);
+    auto const back = load({"--config", again.path(), "--turn-secret", "s3cret"});
+    ASSERT_EQ(back.what, action::run) << back.output << "\n" << printed;
+    auto const& a = out.values;
+    auto const& b = back.values;
+    EXPECT_EQ(b.max_rooms, a.max_rooms);
+    EXPECT_EQ(b.room_capacity, a.room_capacity);
+    EXPECT_EQ(b.rate_limit_burst, a.rate_limit_burst);
+    EXPECT_EQ(b.ping_interval, a.ping_interval);
+    EXPECT_EQ(b.shutdown_grace, a.shutdown_grace);
+    EXPECT_EQ(b.close_linger_time, a.close_linger_time);
+    EXPECT_EQ(b.allowed_origins, a.allowed_origins);
+    EXPECT_EQ(b.stun_urls, a.stun_urls);
+    EXPECT_EQ(b.turn_urls, a.turn_urls);
+    EXPECT_EQ(b.public_dir, a.public_dir);
+    EXPECT_EQ(b.address, a.address);
+    EXPECT_EQ(b.log_level, a.log_level);
+}
+
+TEST(load_settings, CheckConfigRefusesAPublicFolderThatIsNotThere) {
+    auto const out = load({"--check-config", "--public-dir", "/nonexistent/duet-public"});
+    EXPECT_EQ(out.what, action::exit_error) << out.output;
+    EXPECT_TRUE(contains(out.output, "public_dir: '/nonexistent/duet-public' is not a folder duetd can read"))
+        << out.output;
+}
+
 TEST(load_settings, CheckConfigReportsInvalidSettings) {
     auto const out = load({"--check-config", "--room-capacity", "1"});
     EXPECT_EQ(out.what, action::exit_error);

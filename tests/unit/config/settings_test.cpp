@@ -82,6 +82,8 @@ INSTANTIATE_TEST_SUITE_P(
     Rules, settings_rule,
     ::testing::Values(
         rule_row{"address_empty", [](settings& s) { s.address.clear(); }, "address"},
+        rule_row{"address_a_name", [](settings& s) { s.address = "localhost"; }, "address"},
+        rule_row{"address_bad_ipv4", [](settings& s) { s.address = "127.0.0.256"; }, "address"},
         rule_row{"room_capacity_1", [](settings& s) { s.room_capacity = 1; }, "room_capacity", "at least 2"},
         rule_row{"room_capacity_0", [](settings& s) { s.room_capacity = 0; }, "room_capacity"},
         rule_row{"max_rooms_0", [](settings& s) { s.max_rooms = 0; }, "max_rooms"},
@@ -188,6 +190,10 @@ TEST(settings, GoodUrlsOriginsAndCredentialsAreValid) {
     }
     s.log_format = "json";
     EXPECT_EQ(joined(validate(s)), "");
+    for (auto const& address : {"0.0.0.0", "127.0.0.1", "::", "::1", "2001:db8::7", "fe80::1%lo"}) {
+        s.address = address;
+        EXPECT_EQ(joined(validate(s)), "") << address;
+    }
 }
 
 TEST(settings, EveryProblemIsReported) {

@@ -1,0 +1,90 @@
+#include <duet/config/settings_toml.hpp>
+
+#include <chrono>
+#include <iomanip>
+#include <sstream>
+
+namespace duet::config {
+namespace {
+
+/// A TOML basic string. Values come from the config file or the command line, so
+/// quotes, backslashes and control characters are escaped.
+std::string quoted(std::string const& text) {
+    std::string out = "\"";
+    for (char const c : text) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) {
+                    static char const hex[] = "0123456789abcdef";
+                    out += "\\u00";
+                    out += hex[(c >> 4) & 0xF];
+                    out += hex[c & 0xF];
+                } else {
+                    out += c;
+                }
+        }
+    }
+    return out + "\"";
+}
+
+std::string list(std::vector<std::string> const& items) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        out += (i == 0 ? "" : ", ") + quoted(items[i]);
+    }
+    return out + "]";
+}
+
+/// Enough digits that reading the file back gives the same value.
+std::string number(double value) {
+    std::ostringstream text;
+    text << std::setprecision(15) << value;
+    return text.str();
+}
+
+template <class Duration>
+std::string seconds(Duration d) {
+    return number(std::chrono::duration<double>(d).count());
+}
+
+}  // namespace
+
+std::string to_toml(settings const& s) {
+    std::ostringstream out;
+    out << "address = " << quoted(s.address) << "\n"
+        << "port = " << s.port << "\n"
+        << "public_dir = " << quoted(s.public_dir) << "\n"
+        << "threads = " << s.threads << "\n"
+        << "room_capacity = " << s.room_capacity << "\n"
+        << "max_rooms = " << s.max_rooms << "\n"
+        << "max_message_bytes = " << s.max_message_bytes << "\n"
+        << "max_send_queue_bytes = " << s.max_send_queue_bytes << "\n"
+        << "rate_limit_per_second = " << number(s.rate_limit_per_second) << "\n"
+        << "rate_limit_burst = " << number(s.rate_limit_burst) << "\n"
+        << "max_violations = " << s.max_violations << "\n"
+        << "ping_interval = " << seconds(s.ping_interval) << "\n"
+        << "idle_timeout = " << seconds(s.idle_timeout) << "\n"
+        << "close_linger_bytes = " << s.close_linger_bytes << "\n"
+        << "close_linger_time = " << seconds(s.close_linger_time) << "\n"
+        << "max_connections = " << s.max_connections << "\n"
+        << "allowed_origins = " << list(s.allowed_origins) << "\n"
+        << "max_header_bytes = " << s.max_header_bytes << "\n"
+        << "request_timeout = " << seconds(s.request_timeout) << "\n"
+        << "max_http_connections = " << s.max_http_connections << "\n"
+        << "shutdown_grace = " << seconds(s.shutdown_grace) << "\n"
+        << "stun_urls = " << list(s.stun_urls) << "\n"
+        << "turn_urls = " << list(s.turn_urls) << "\n"
+        << "# turn_secret: " << (s.turn_secret.empty() ? "not set" : "set (not shown)") << "\n"
+        << "turn_credential_ttl = " << seconds(s.turn_credential_ttl) << "\n"
+        << "turn_username = " << quoted(s.turn_username) << "\n"
+        << "# turn_credential: " << (s.turn_credential.empty() ? "not set" : "set (not shown)") << "\n"
+        << "log_level = " << quoted(s.log_level) << "\n"
+        << "log_format = " << quoted(s.log_format) << "\n";
+    return out.str();
+}
+
+}  // namespace duet::config
