@@ -1,5 +1,6 @@
 // duetd: parses the command line, sets up logging, runs the server, and maps failures
 // to exit codes (0 done, 1 could not start, 2 bad settings).
+#include <duet/app/open_files.hpp>
 #include <duet/app/server.hpp>
 #include <duet/build_info.hpp>
 #include <duet/config/load_settings.hpp>
@@ -42,8 +43,15 @@ int main(int argc, char** argv) {
     case duet::config::load_outcome::action::run:
         break;
     }
-    auto const& settings = outcome.values;
+    auto settings = outcome.values;
     duet::logging::setup(settings.log_level, settings.log_format);
+    auto const files = duet::app::raise_open_files_limit(settings);
+    if (files.budget.fitted) {
+        spdlog::warn("{}", files.warning);
+        settings.max_connections = files.budget.max_connections;
+        settings.max_http_connections = files.budget.max_http_connections;
+    }
+    spdlog::info("open-files limit: {}", files.budget.limit);
     log_effective_settings(settings, outcome.config_files);
     try {
         duet::app::server server(settings, {.handle_signals = true});

@@ -2,10 +2,23 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <stdexcept>
 
 namespace duet::net {
 namespace {
+
+int open_reserve() {
+    return ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+bool out_of_descriptors(error_code ec) {
+    return ec == asio::error::no_descriptors || ec == error_code(ENFILE, boost::system::system_category());
+}
 
 std::string describe(tcp::endpoint const& endpoint) {
     auto const address = endpoint.address();
@@ -30,7 +43,14 @@ listener::listener(asio::io_context& ioc, tcp::endpoint endpoint, connection_han
     acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) fail("listen on");
     local_ = acceptor_.local_endpoint(ec);
+    reserve_ = open_reserve();
     spdlog::info("listening on {}", describe(local_));
+}
+
+listener::~listener() {
+    if (reserve_ >= 0) {
+        ::close(reserve_);
+    }
 }
 
 void listener::run() {
@@ -58,19 +78,44 @@ void listener::on_accept(error_code ec, tcp::socket socket) {
         return;
     }
     if (ec) {
-        // Typically out of file descriptors: back off briefly instead of spinning.
-        spdlog::warn("accept failed: {}; retrying in 100 ms", ec.message());
-        retry_.expires_after(std::chrono::milliseconds(100));
-        retry_.async_wait([self = shared_from_this()](error_code wait_ec) {
-            if (!wait_ec) {
-                self->do_accept();
-            }
-        });
-        return;
+        return refuse_while_out_of_descriptors(ec);
+    }
+    if (out_of_descriptors_) {
+        out_of_descriptors_ = false;
+        spdlog::warn("accepting connections again; {} refused while out of file descriptors", refused_);
+        refused_ = 0;
     }
     socket.set_option(tcp::no_delay(true), ec);
     on_connection_(std::move(socket));
     do_accept();
+}
+
+void listener::refuse_while_out_of_descriptors(error_code ec) {
+    if (!out_of_descriptors_) {
+        out_of_descriptors_ = true;
+        spdlog::warn("accept failed: {}; refusing new connections until descriptors are free "
+                     "(see the open-files limit logged at start)",
+                     ec.message());
+    }
+    if (out_of_descriptors(ec) && reserve_ >= 0) {
+        ::close(reserve_);
+        for (int i = 0; i < 64; ++i) {  // what waits now (a bounded pass), each closed at once
+            int const waiting = ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (waiting < 0) {
+                break;
+            }
+            ::close(waiting);
+            ++refused_;
+        }
+        reserve_ = open_reserve();
+    }
+    // Whatever the error, a pause instead of a spin.
+    retry_.expires_after(std::chrono::milliseconds(100));
+    retry_.async_wait([self = shared_from_this()](error_code wait_ec) {
+        if (!wait_ec) {
+            self->do_accept();
+        }
+    });
 }
 
 }  // namespace duet::net

@@ -12,23 +12,30 @@
 #include <thread>
 #include <fcntl.h>
 #include <poll.h>
+#include <optional>
 #include <regex>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 namespace duet::testing {
 namespace {
 
-/// duetd started with `args`, its stderr captured.
+/// duetd started with `args`, its stderr captured; with `open_files`, under that
+/// RLIMIT_NOFILE (soft and hard, as `ulimit -n` sets them).
 class child_daemon {
 public:
-    explicit child_daemon(std::vector<std::string> args) {
+    explicit child_daemon(std::vector<std::string> args, std::optional<rlim_t> open_files = std::nullopt) {
         int fds[2];
         if (::pipe(fds) != 0) {
             throw std::runtime_error("pipe failed");
         }
         pid_ = ::fork();
         if (pid_ == 0) {
+            if (open_files) {
+                rlimit const limit{*open_files, *open_files};
+                ::setrlimit(RLIMIT_NOFILE, &limit);
+            }
             ::dup2(fds[1], STDERR_FILENO);
             ::dup2(fds[1], STDOUT_FILENO);
             ::close(fds[0]);
@@ -155,6 +162,31 @@ TEST(Process, ShutdownGraceBoundsAClientThatNeverAnswersTheClose) {
     auto const took = std::chrono::steady_clock::now() - started;
     EXPECT_GE(took, 900ms);
     EXPECT_LT(took, 3s);
+}
+
+TEST(Process, UnderALowOpenFilesLimitHandshakesPastWhatFitsGet503AndHealthzAnswers) {
+    // ulimit -n 120 against the default 10,000 + 1,000 connections: without fitting, the
+    // daemon would run out of descriptors mid-accept and new clients would hang.
+    test_server folder;  // only for its temporary public folder
+    child_daemon duetd({"--port", "0", "--public-dir", folder.public_dir().string()}, 120);
+    auto const fit = duetd.wait_for(std::regex(R"(open-files limit \(120\) fits (\d+) WebSockets and (\d+) HTTP)"));
+    ASSERT_FALSE(fit.empty()) << duetd.rest();
+    auto const websockets = std::stoul(fit[1].str());
+    EXPECT_EQ(websockets + std::stoul(fit[2].str()), 120u - 64u);
+    auto const m = duetd.wait_for(listening);
+    ASSERT_FALSE(m.empty()) << duetd.rest();
+    auto const port = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+    std::vector<std::unique_ptr<ws_client>> open;
+    for (std::size_t i = 0; i < websockets; ++i) {
+        open.push_back(std::make_unique<ws_client>(port));
+    }
+    auto const start = std::chrono::steady_clock::now();
+    EXPECT_EQ(ws_client::handshake_status(port, {}), 503);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 4s) << "the refusal was not quick";
+    EXPECT_EQ(http_get(port, "/healthz").status, 200);
+    // The WebSockets that fitted still work.
+    open.front()->send_json({{"type", "ping"}});
+    open.front()->expect("pong");
 }
 
 TEST(Process, BindFailureNamesAddressAndPortAndExitsNonZero) {
