@@ -21,7 +21,7 @@ set -u
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo_root=$(cd "$script_dir/../.." && pwd)
 # The shipped nginx configurations (in config/), each checked on its own.
-shipped_confs=(nginx.conf)
+shipped_confs=(nginx.conf nginx-tls.conf)
 
 # seconds VALUE: an nginx time ("75s", "75", "1m", "500ms") in seconds, as a decimal.
 seconds() {
