@@ -90,14 +90,15 @@ fi
 start_duetd "$duetd" "$public_dir"
 
 # --- nginx in front of it, through the one renderer (tests/nginx/nginx_front.sh) -------
-front() {  # front HTTP-PORT HTTPS-PORT [nginx_front.sh flags...]
-    local http=$1 https=$2
-    shift 2
-    bash "$nginx_front" --conf "$tls_conf" --upstream "$duetd_port" --listen "$http" \
-        --tls-listen "$https" --cert "$cert" --key "$key" --dir "$tmp/nginx" \
-        --nginx "$nginx_bin" "$@"
+# front_args HTTP-PORT HTTPS-PORT: nginx_front.sh's arguments in $front_args. (An array,
+# not a function that runs it: started in the background, a function would be a subshell
+# whose PID is not nginx's.)
+front_args() {
+    front_args=(--conf "$tls_conf" --upstream "$duetd_port" --listen "$1" --tls-listen "$2"
+                --cert "$cert" --key "$key" --dir "$tmp/nginx" --nginx "$nginx_bin")
 }
-if front 1 2 --check >"$tmp/nginx-t.log" 2>&1; then
+front_args 1 2
+if bash "$nginx_front" "${front_args[@]}" --check >"$tmp/nginx-t.log" 2>&1; then
     ok "nginx -t accepts the rendered config/nginx-tls.conf"
 else
     not_ok "nginx -t accepts the rendered config/nginx-tls.conf"
@@ -114,7 +115,8 @@ for attempt in 1 2 3; do
     port80=$(free_port "$node_bin")
     port443=$(free_port "$node_bin")
     [ "$port80" != "$port443" ] || continue
-    front "$port80" "$port443" --access-log </dev/null >"$tmp/nginx.stderr" 2>&1 &
+    front_args "$port80" "$port443"
+    bash "$nginx_front" "${front_args[@]}" --access-log </dev/null >"$tmp/nginx.stderr" 2>&1 &
     nginx_pid=$!
     stop_at_exit "$nginx_pid"
     for _ in $(seq 100); do  # up to 10 s
