@@ -1,30 +1,45 @@
 #!/usr/bin/env bash
-# Runs a private nginx in front of a duetd, with the shipped config/nginx.conf (only its
-# upstream address and its plain-HTTP listen line changed): the one way every test and
+# Runs a private nginx in front of a duetd, with a shipped configuration (config/nginx.conf
+# unless --conf says otherwise), changed only where a test must: the one way every test and
 # benchmark puts nginx in front of the daemon.
 #
-#   bash tests/nginx/nginx_front.sh --upstream PORT --listen PORT --dir DIR \
-#        [--nginx /usr/sbin/nginx] [--access-log] [--timeout-scale F] [--check]
+#   bash tests/nginx/nginx_front.sh --upstream PORT --listen PORT --dir DIR [--conf FILE] \
+#        [--tls-listen PORT --cert FILE --key FILE] [--nginx /usr/sbin/nginx] \
+#        [--access-log] [--timeout-scale F] [--check]
 #
-# It renders DIR/duet.conf (the sample, two lines changed) and DIR/nginx.conf (a main
-# config around it: one worker, logs and temp files under DIR, no system path), then
-# replaces itself with nginx in the foreground, so the caller's child IS nginx: stop it
-# with SIGTERM (fast) or SIGQUIT (graceful). nginx's own log is DIR/error.log; with
-# --access-log it also writes DIR/access.log (off by default: the suites open thousands
-# of connections).
-# --timeout-scale F multiplies the sample's proxy_read_timeout and proxy_send_timeout by
-# F (0.1: 75s becomes 7500ms), for a test of the timeouts against duetd's keepalive
-# settings scaled by the same factor, without waiting minutes.
+# It renders DIR/duet.conf from the configuration, copies the snippets it includes
+# (`include snippets/NAME;`, from the snippets/ folder beside it) to DIR/snippets/, and
+# writes DIR/nginx.conf (a main config around them: one worker, logs and temp files under
+# DIR, no system path). nginx resolves a relative include against the folder of its main
+# config, so the include lines stay as shipped. Then it replaces itself with nginx in the
+# foreground, so the caller's child IS nginx: stop it with SIGTERM (fast) or SIGQUIT
+# (graceful). nginx's own log is DIR/error.log; with --access-log it also writes
+# DIR/access.log (off by default: the suites open thousands of connections).
+#
+# What it changes, and nothing else:
+#   - the upstream line `server 127.0.0.1:9980;` -> 127.0.0.1:UPSTREAM
+#   - the plain-HTTP `listen 80;` -> 127.0.0.1:LISTEN
+#   - with --tls-listen (needed for, and only allowed with, a configuration that has a
+#     `listen 443 ssl;` server): that line -> 127.0.0.1:TLS-LISTEN, and the
+#     ssl_certificate / ssl_certificate_key paths -> --cert / --key
+#   - `listen [::]:...` lines are dropped (the tests listen on IPv4 loopback only)
+#   - --timeout-scale F multiplies proxy_read_timeout and proxy_send_timeout by F (0.1:
+#     75s becomes 7500ms), for a test of the timeouts against duetd's keepalive settings
+#     scaled by the same factor, without waiting minutes.
 # --check runs `nginx -t` on the rendered files instead and exits with its status.
-# Exit status 2: usage error or a sample whose shape changed (see render below); 1:
-# nginx refused to start (for example, the listen port was taken: pick another, retry).
+# Exit status 2: usage error or a configuration whose shape changed (see the counts
+# below); 1: nginx refused to start (for example, a listen port was taken: pick another,
+# retry).
 set -u
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-sample_conf="$script_dir/../../config/nginx.conf"
+conf="$script_dir/../../config/nginx.conf"
 
 upstream=""
 listen=""
+tls_listen=""
+cert=""
+key=""
 dir=""
 nginx_bin="/usr/sbin/nginx"
 check=0
@@ -32,7 +47,11 @@ access_log=off
 timeout_scale=1
 
 usage() {
-    sed -n '6,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '6,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+}
+fail() {  # fail MESSAGE: the configuration is not in the shape this script rewrites
+    echo "nginx_front.sh: $*" >&2
     exit 2
 }
 
@@ -40,6 +59,10 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --upstream) upstream=${2:-}; shift 2 ;;
         --listen) listen=${2:-}; shift 2 ;;
+        --tls-listen) tls_listen=${2:-}; shift 2 ;;
+        --cert) cert=${2:-}; shift 2 ;;
+        --key) key=${2:-}; shift 2 ;;
+        --conf) conf=${2:-}; shift 2 ;;
         --dir) dir=${2:-}; shift 2 ;;
         --nginx) nginx_bin=${2:-}; shift 2 ;;
         --access-log) access_log=on; shift ;;
@@ -51,36 +74,69 @@ while [ $# -gt 0 ]; do
 done
 [[ "$upstream" =~ ^[0-9]+$ ]] && [[ "$listen" =~ ^[0-9]+$ ]] && [ -n "$dir" ] || usage
 [[ "$timeout_scale" =~ ^[0-9]*\.?[0-9]+$ ]] || usage
-mkdir -p "$dir" || exit 2
+if [ -n "$tls_listen$cert$key" ]; then
+    [[ "$tls_listen" =~ ^[0-9]+$ ]] && [ -f "$cert" ] && [ -f "$key" ] || usage
+    cert=$(cd "$(dirname "$cert")" && pwd)/$(basename "$cert")
+    key=$(cd "$(dirname "$key")" && pwd)/$(basename "$key")
+fi
+[ -f "$conf" ] || fail "no configuration at $conf"
+conf_dir=$(cd "$(dirname "$conf")" && pwd)
+mkdir -p "$dir/snippets" || exit 2
 dir=$(cd "$dir" && pwd)
 [ "$access_log" = on ] && access_log="$dir/access.log"
 # Workers may run as an unprivileged user when started as root: let them traverse DIR.
-chmod 755 "$dir"
+chmod 755 "$dir" "$dir/snippets"
 
-# Exactly one upstream line and one plain-HTTP listen line are expected in the sample;
-# anything else means the sample changed shape and the tests must change with it.
-count_up=$(grep -cE '^[[:space:]]*server[[:space:]]+127\.0\.0\.1:9980;' "$sample_conf")
-count_listen=$(grep -cE '^[[:space:]]*listen[[:space:]]+80;' "$sample_conf")
-if [ "$count_up" != 1 ] || [ "$count_listen" != 1 ]; then
-    echo "nginx_front.sh: config/nginx.conf has $count_up line(s) 'server 127.0.0.1:9980;'" \
-         "and $count_listen line(s) 'listen 80;' (expected 1 each)" >&2
-    exit 2
+# count REGEX: how many lines of the configuration match (directives, not comments).
+count() { grep -cE "^[[:space:]]*$1" "$conf"; }
+# Exactly one line of each shape this script rewrites; anything else means the
+# configuration changed shape and the tests must change with it.
+expect_one() {  # expect_one REGEX WHAT
+    local n
+    n=$(count "$1")
+    [ "$n" = 1 ] || fail "$conf has $n line(s) $2 (expected 1)"
+}
+expect_one 'server[[:space:]]+127\.0\.0\.1:9980;' "'server 127.0.0.1:9980;'"
+expect_one 'listen[[:space:]]+80;' "'listen 80;'"
+tls_lines=$(count 'listen[[:space:]]+443[[:space:]]+ssl;')
+if [ -n "$tls_listen" ]; then
+    expect_one 'listen[[:space:]]+443[[:space:]]+ssl;' "'listen 443 ssl;'"
+    expect_one 'ssl_certificate[[:space:]]' "'ssl_certificate PATH;'"
+    expect_one 'ssl_certificate_key[[:space:]]' "'ssl_certificate_key PATH;'"
+elif [ "$tls_lines" != 0 ]; then
+    fail "$conf has a TLS server ('listen 443 ssl;'): pass --tls-listen, --cert and --key"
 fi
-sed -E \
-    -e "s/^([[:space:]]*server[[:space:]]+)127\.0\.0\.1:9980;/\\1127.0.0.1:$upstream;/" \
-    -e "s/^([[:space:]]*listen[[:space:]]+)80;/\\1127.0.0.1:$listen;/" \
-    "$sample_conf" | awk -v f="$timeout_scale" '
-        # proxy_read_timeout / proxy_send_timeout N s, scaled (seconds, as in the sample).
+
+# render: the configuration on stdin with the changes listed at the top. The paths come
+# through the environment, so no character in them needs escaping.
+render() {
+    UPSTREAM=$upstream LISTEN=$listen TLS_LISTEN=$tls_listen CERT=$cert KEY=$key \
+    awk -v f="$timeout_scale" '
+        function indent() { match($0, /^[[:space:]]*/); return substr($0, 1, RLENGTH) }
+        $1 == "server" && $2 == "127.0.0.1:9980;" { sub(/127\.0\.0\.1:9980;/, "127.0.0.1:" ENVIRON["UPSTREAM"] ";") }
+        $1 == "listen" && $2 == "80;" { sub(/80;/, "127.0.0.1:" ENVIRON["LISTEN"] ";") }
+        $1 == "listen" && $2 == "443" && $3 == "ssl;" { sub(/443 ssl;/, "127.0.0.1:" ENVIRON["TLS_LISTEN"] " ssl;") }
+        $1 == "listen" && $2 ~ /^\[::\]:/ { next }
+        $1 == "ssl_certificate" { print indent() "ssl_certificate " ENVIRON["CERT"] ";"; next }
+        $1 == "ssl_certificate_key" { print indent() "ssl_certificate_key " ENVIRON["KEY"] ";"; next }
+        # proxy_read_timeout / proxy_send_timeout N s, scaled (seconds, as shipped).
         f != 1 && $1 ~ /^proxy_(read|send)_timeout$/ && $2 ~ /^[0-9]+s;$/ {
             sub(/[0-9]+s;/, int($2 * 1000 * f) "ms;")
         }
-        { print }' >"$dir/duet.conf" || exit 2
+        { print }'
+}
 
-# The main context is not part of the sample (it holds http-level blocks only): this is
-# the stock Debian one cut down, with room for the test suites' hundreds of connections
-# (each proxied WebSocket takes two).
-cat >"$dir/nginx.conf" <<EOF
-# Generated by tests/nginx/nginx_front.sh: a private nginx around config/nginx.conf.
+render <"$conf" >"$dir/duet.conf" || exit 2
+for snippet in $(sed -nE 's/^[[:space:]]*include[[:space:]]+(snippets\/[^;[:space:]]+);.*/\1/p' "$conf"); do
+    [ -f "$conf_dir/$snippet" ] || fail "$conf includes $snippet, which is not in $conf_dir"
+    render <"$conf_dir/$snippet" >"$dir/$snippet" || exit 2
+done
+
+# The main context is not part of the shipped files (they hold http-level blocks only):
+# this is the stock Debian one cut down, with room for the test suites' hundreds of
+# connections (each proxied WebSocket takes two).
+cat >"$dir/nginx.conf" <<CONF
+# Generated by tests/nginx/nginx_front.sh: a private nginx around $conf.
 worker_processes 1;
 worker_rlimit_nofile 8192;
 events { worker_connections 4096; }
@@ -93,7 +149,7 @@ http {
     scgi_temp_path $dir/scgi;
     include $dir/duet.conf;
 }
-EOF
+CONF
 
 globals="daemon off; master_process on; pid $dir/nginx.pid; error_log $dir/error.log info;"
 if [ "$check" = 1 ]; then

@@ -1,0 +1,161 @@
+# What the tests/nginx/ end-to-end tests share, sourced by nginx_proxy_test.sh and
+# nginx_tls_test.sh: the "ok"/"not ok" counters, a private temp folder, a watchdog that
+# bounds the run, duetd started on port 0, and stopping every process by its PID.
+#
+# After `harness_begin NAME`: $tmp is the temp folder; each check calls ok or not_ok;
+# `stop_at_exit PID` has a process stopped when the script ends; `show_at_failure LABEL
+# FILE` has FILE's tail printed if a check failed; finish prints "N passed, M failed" and
+# exits (0 only when nothing failed). --keep (keep=1) leaves $tmp in place.
+
+passed=0
+failed=0
+keep=${keep:-0}
+ok()     { passed=$((passed + 1)); echo "ok - $*"; }
+not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
+note()   { sed 's/^/# /' >&2; }
+
+harness_pids=()
+harness_logs=()
+watchdog_pid=""
+stop_at_exit() { harness_pids+=("$1"); }
+show_at_failure() { harness_logs+=("$1" "$2"); }
+
+# stop_pid PID: TERM, up to 3 s grace, then KILL; and forget it, so that the exit does
+# not signal the PID again (by then it may be another process's).
+stop_pid() {
+    local pid=$1 i kept=() p
+    [ -n "$pid" ] || return 0
+    for p in "${harness_pids[@]}"; do [ "$p" = "$pid" ] || kept+=("$p"); done
+    harness_pids=("${kept[@]}")
+    kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null
+    for i in $(seq 30); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 0
+}
+
+harness_cleanup() {
+    local i pids=("${harness_pids[@]}")
+    # Last started, first stopped: nginx before the duetd behind it.
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop_pid "${pids[i]}"; done
+    if [ -n "$watchdog_pid" ]; then
+        kill "$watchdog_pid" 2>/dev/null
+        wait "$watchdog_pid" 2>/dev/null
+    fi
+    if [ "$keep" = 1 ]; then
+        echo "# kept $tmp" >&2
+    else
+        rm -rf "$tmp"
+    fi
+}
+
+show_logs() {
+    local i
+    for ((i = 0; i < ${#harness_logs[@]}; i += 2)); do
+        [ -s "${harness_logs[i + 1]}" ] || continue
+        echo "${harness_logs[i]} (last 30 lines):" | note
+        tail -n 30 "${harness_logs[i + 1]}" | note
+    done
+}
+
+finish() {
+    [ "$failed" -eq 0 ] || show_logs
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ] && exit 0
+    exit 1
+}
+
+harness_begin() {  # harness_begin NAME: $tmp, the exit trap and a 55 s watchdog
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/duet-$1.XXXXXX")
+    # nginx workers may run as an unprivileged user when started as root; let them
+    # traverse the prefix (logs and temp files are opened by the master or created here).
+    chmod 755 "$tmp"
+    trap harness_cleanup EXIT
+    trap 'not_ok "test interrupted (signal or 55 s watchdog)"; finish' INT TERM HUP
+    # Hard bound on the whole run: well under 60 s even if something hangs. The sleep
+    # holds no inherited descriptor, so a caller reading our output never waits for it.
+    (
+        trap 'kill "$sleep_pid" 2>/dev/null; exit 0' TERM
+        sleep 55 </dev/null >/dev/null 2>&1 &
+        sleep_pid=$!
+        wait "$sleep_pid" && kill -TERM $$
+    ) </dev/null >/dev/null 2>&1 &
+    watchdog_pid=$!
+}
+
+# node_websocket_flags NODE: sets node_flags to what NODE needs for its WebSocket client
+# (--experimental-websocket on Node 20), or fails the run.
+node_websocket_flags() {
+    node_flags=()
+    [ "$("$1" -e 'process.stdout.write(typeof WebSocket)' 2>/dev/null)" = function ] && return
+    node_flags=(--experimental-websocket)
+    [ "$("$1" "${node_flags[@]}" -e 'process.stdout.write(typeof WebSocket)' 2>/dev/null)" = function ] && return
+    not_ok "node has a WebSocket client (Node >= 20 needed)"
+    finish
+}
+
+# start_duetd DUETD PUBLIC_DIR: duetd on 127.0.0.1, port 0; sets duetd_port from its log
+# line "listening on 127.0.0.1:PORT", or fails the run.
+start_duetd() {
+    "$1" --address 127.0.0.1 --port 0 --public-dir "$2" </dev/null >"$tmp/duetd.log" 2>&1 &
+    local pid=$!
+    stop_at_exit "$pid"
+    show_at_failure "duetd log" "$tmp/duetd.log"
+    duetd_port=""
+    for _ in $(seq 80); do  # up to 8 s
+        duetd_port=$(grep -oE 'listening on 127\.0\.0\.1:[0-9]+' "$tmp/duetd.log" 2>/dev/null \
+                     | head -n 1 | sed 's/.*://')
+        [ -n "$duetd_port" ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [ -z "$duetd_port" ]; then
+        if kill -0 "$pid" 2>/dev/null; then
+            not_ok "duetd logs 'listening on 127.0.0.1:PORT' within 8 s"
+        else
+            wait "$pid"
+            not_ok "duetd starts (it exited with status $? before listening)"
+        fi
+        finish
+    fi
+    if [ "$duetd_port" -eq 0 ]; then
+        not_ok "duetd logs its bound port (it logged port 0, the requested one)"
+        finish
+    fi
+    ok "duetd listening on 127.0.0.1:$duetd_port"
+}
+
+# free_port NODE: a loopback port that was free a moment ago (nginx may lose it to
+# another process before it binds: callers retry).
+free_port() {
+    "$1" -e 'const s=require("net").createServer();
+        s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'
+}
+
+# run_ws_exchange NODE URL [ENV...]: tests/nginx/ws_exchange.mjs against URL, its lines
+# counted as checks (ENV, e.g. NODE_EXTRA_CA_CERTS=FILE, is set for node only).
+run_ws_exchange() {
+    local node_bin=$1 url=$2 out rc good bad
+    shift 2
+    out=$(env "$@" timeout 25 "$node_bin" "${node_flags[@]}" "$harness_dir/ws_exchange.mjs" "$url" \
+          2>"$tmp/ws.stderr")
+    rc=$?
+    [ -n "$out" ] && echo "$out"
+    good=$(printf '%s\n' "$out" | grep -c '^ok - ')
+    bad=$(printf '%s\n' "$out" | grep -c '^not ok - ')
+    passed=$((passed + good))
+    failed=$((failed + bad))
+    if [ "$rc" -ne 0 ]; then
+        not_ok "WebSocket client finished (exit status $rc$([ "$rc" = 124 ] && echo ', timed out'))"
+        note <"$tmp/ws.stderr"
+    elif [ "$good" -eq 0 ]; then
+        not_ok "WebSocket client ran its checks"
+        note <"$tmp/ws.stderr"
+    fi
+}
+
+harness_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
