@@ -82,7 +82,7 @@ done
         echo "allowed-peer-ip=$ip"
         [[ "$ip" == 127.* ]] && loopback=1
     done
-    [ "$loopback" = 1 ] && echo "allow-loopback-peers"
+    if [ "$loopback" = 1 ]; then echo "allow-loopback-peers"; fi
 } >"$dir/turnserver.conf" || exit 2
 
 [ "$check" = 1 ] && exit 0
