@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building duet needs, from Debian's packages; with --test also what the
-# whole test suite needs (chromium, nginx, python3-websockets for bench/close_codes.py,
+# whole test suite needs (chromium, nginx, coturn, python3-websockets for bench/close_codes.py,
 # clang for the fuzz targets, and playwright-core from npm). Installs only what is
 # missing, so a second run takes a second. Needs root or sudo for apt-get.
 set -euo pipefail
@@ -11,7 +11,7 @@ want_test=0
 
 build_packages=(cmake g++ make pkg-config libboost1.81-dev nlohmann-json3-dev libspdlog-dev
                 libcli11-dev libssl-dev libgtest-dev)
-test_packages=(chromium nginx-light curl iproute2 nodejs npm clang libclang-rt-14-dev python3-websockets)
+test_packages=(chromium nginx-light coturn curl iproute2 nodejs npm clang libclang-rt-14-dev python3-websockets)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
