@@ -4,6 +4,8 @@
 // microphone and screen. Two pages get a call with video and sound both ways;
 // then chat, mute, camera, screen share, glare, hang-up, a daemon killed and
 // restarted mid-call, a reload, blocked devices and the keyboard are tried.
+// Last, inside isolated.sh's namespace, a call forced through a real coturn
+// (config/coturn.conf) with iceTransportPolicy "relay".
 //
 // usage: node tests/browser/run.mjs --duetd PATH --public-dir DIR
 //        [--chromium /usr/bin/chromium] [--docs-images DIR]
@@ -23,15 +25,17 @@ import { parseArgs } from 'node:util';
 import { check, fail, summarize } from './lib/report.mjs';
 import { Daemon } from './lib/daemon.mjs';
 import { Browser, screenshot } from './lib/browser.mjs';
+import { Coturn } from './lib/coturn.mjs';
 import { startPage, leaveToStartPage } from './scenarios/start-page.mjs';
 import { call } from './scenarios/call.mjs';
 import {
   hangUpAndRejoin, daemonRestart, reload, blockedDevices, keyboard,
 } from './scenarios/resilience.mjs';
+import { relayedCall, hasTurnAddress, TURN_ADDRESS } from './scenarios/relay.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = join(HERE, 'artifacts');
-// A run takes about 65 s; this bound stays under ctest's TIMEOUT (180 s) for
+// A run takes about 75 s (10 of them the relayed call); this bound stays under ctest's TIMEOUT (180 s) for
 // the browser tests, so the suite reports and cleans up before ctest kills it.
 const RUN_DEADLINE_MS = 170_000;
 
@@ -67,12 +71,27 @@ const daemon = new Daemon({
   logPath: join(ARTIFACTS, 'duetd.log'),
   extraArgs: [...ICE_ARGS],
 });
+// The relayed call's own coturn and duetd (only inside the namespace, where
+// TURN_ADDRESS exists; nothing else listens there, so any port is free).
+const TURN_SECRET = `duet-relay-${randomBytes(8).toString('hex')}`;
+const TURN_PORT = 20000 + Math.floor(Math.random() * 10000);
+const coturn = new Coturn({
+  address: TURN_ADDRESS, port: TURN_PORT, secret: TURN_SECRET, allowPeers: [TURN_ADDRESS], dir: join(ARTIFACTS, 'coturn'),
+});
+const turnDaemon = new Daemon({
+  binary: resolve(options.duetd),
+  publicDir: resolve(options['public-dir']),
+  logPath: join(ARTIFACTS, 'duetd-turn.log'),
+  extraArgs: ['--turn-secret', TURN_SECRET, '--turn-urls', `turn:${TURN_ADDRESS}:${TURN_PORT}?transport=udp`],
+});
 const browser = new Browser(ARTIFACTS);
 let shots = 0;
 
 const ctx = {
   daemon,
   browser,
+  coturn,
+  turnDaemon,
   port: 0,
   base: '',
   room: `duet-${randomBytes(5).toString('hex')}`,
@@ -135,6 +154,11 @@ async function run() {
   await leaveToStartPage(ctx);
   await blockedDevices(ctx);
   await keyboard(ctx);
+  if (hasTurnAddress()) {
+    await relayedCall(ctx);
+  } else {
+    console.log(`# relayed call skipped: no ${TURN_ADDRESS} here (not inside isolated.sh's namespace)`);
+  }
   await check('no page threw an uncaught error', [], async () => {
     const errors = browser.uncaughtErrors();
     if (errors.length > 0) throw new Error(errors.join('\n'));
@@ -144,6 +168,8 @@ async function run() {
 async function cleanUp() {
   await browser.close();
   await daemon.close();
+  await turnDaemon.close();
+  await coturn.close();
 }
 
 /** Ends the run early: reports why, stops the daemon and the browser, exits 1. */
@@ -167,7 +193,11 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 // Whatever way the process ends, no daemon outlives it.
-process.on('exit', () => daemon.killNow());
+process.on('exit', () => {
+  daemon.killNow();
+  turnDaemon.killNow();
+  coturn.killNow();
+});
 
 let failed = 1;
 try {
