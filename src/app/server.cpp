@@ -1,6 +1,8 @@
 #include <duet/app/server.hpp>
 
+#include <duet/config/settings_reload.hpp>
 #include <duet/http/http_session.hpp>
+#include <duet/logging/setup.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -36,8 +38,9 @@ server::server(config::settings settings, options opts)
       ioc_(1),
       grace_(ioc_) {
     if (opts.handle_signals) {
-        signals_.emplace(ioc_, SIGINT, SIGTERM);
+        signals_.emplace(ioc_, SIGINT, SIGTERM, SIGHUP);
     }
+    reload_settings_ = std::move(opts.reload);
     listener_ = std::make_shared<net::listener>(ioc_, make_endpoint(settings_),
                                                 [this](tcp::socket socket) { accept(std::move(socket)); });
     port_ = listener_->local_endpoint().port();
@@ -111,6 +114,11 @@ void server::wait_for_signal() {
         if (ec) {
             return;
         }
+        if (signal_number == SIGHUP) {
+            // A hang-up or a logrotate postrotate: reload, never stop.
+            reload();
+            return wait_for_signal();
+        }
         if (shutting_down_) {
             spdlog::warn("second signal ({}): stopping now", signal_number);
             ioc_.stop();
@@ -120,6 +128,34 @@ void server::wait_for_signal() {
         begin_shutdown();
         wait_for_signal();
     });
+}
+
+void server::reload() {
+    if (!reload_settings_) {
+        spdlog::info("SIGHUP: no configuration to reload");
+        return;
+    }
+    auto loaded = reload_settings_();
+    if (loaded.what != config::load_outcome::action::run) {
+        spdlog::warn("SIGHUP: the settings are refused, the running ones stay: {}", loaded.output);
+        return;
+    }
+    auto const logging_before = std::make_pair(settings_.log_level, settings_.log_format);
+    auto const result = config::apply_reload(settings_, loaded.values);
+    if (std::make_pair(settings_.log_level, settings_.log_format) != logging_before) {
+        logging::setup(settings_.log_level, settings_.log_format);
+    }
+    auto const list = [](std::vector<std::string> const& names) {
+        std::string text;
+        for (auto const& name : names) {
+            text += (text.empty() ? "" : ", ") + name;
+        }
+        return text.empty() ? std::string("nothing") : text;
+    };
+    spdlog::info("SIGHUP: settings reloaded; changed: {}", list(result.changed));
+    if (!result.need_restart.empty()) {
+        spdlog::warn("SIGHUP: needs a restart to change: {}; the running values stay", list(result.need_restart));
+    }
 }
 
 void server::begin_shutdown() {

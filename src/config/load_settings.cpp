@@ -108,6 +108,9 @@ load_outcome load_settings(int argc, char const* const* argv) {
     app.set_config("--config", "", "Read settings from this TOML file (see config/duetd.toml)");
     app.set_version_flag("--version", build_info::version, "Print the version and exit");
     app.get_formatter()->column_width(34);
+    app.footer("SIGHUP re-reads the config file (and the same flags) without dropping a call. It cannot change "
+               "address, port, public_dir, threads, room_capacity, max_rooms, max_connections and "
+               "max_http_connections: those need a restart.");
     bool check_only = false;
     app.add_flag("--check-config", check_only,
                  "Check the settings (file and flags) and the public folder, print the effective settings, and exit");

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <duet/config/load_settings.hpp>
 #include <duet/config/settings.hpp>
 #include <duet/http/router.hpp>
 #include <duet/http/session_context.hpp>
@@ -16,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -34,6 +36,9 @@ class server {
 public:
     struct options {
         bool handle_signals = true;  // SIGTERM/SIGINT start the shutdown; tests turn this off
+        /// SIGHUP: reads the settings again (the config file, then the same flags). The
+        /// daemon keeps running either way; refused settings leave the running ones.
+        std::function<config::load_outcome()> reload;
     };
 
     /// Binds the listening socket; throws std::runtime_error naming what failed
@@ -65,10 +70,12 @@ private:
     void accept(tcp::socket socket);
     void begin_shutdown();
     void wait_for_signal();
+    /// SIGHUP: applies what options::reload reads, where it may change.
+    void reload();
 
     // Members are destroyed in reverse order: what the sessions refer to outlives
     // ioc_, whose queued handlers may still touch it while being destroyed.
-    config::settings const settings_;
+    config::settings settings_;  // changed only by reload(), on the loop
     std::chrono::steady_clock::time_point const started_ = std::chrono::steady_clock::now();
     http::static_files const files_;
     metrics::counters counters_;
@@ -88,6 +95,7 @@ private:
     std::uint16_t port_ = 0;
     bool shutting_down_ = false;  // on the loop
     bool loop_done_ = false;      // the loop's thread has ended
+    std::function<config::load_outcome()> reload_settings_;
     std::thread loop_thread_;
 };
 

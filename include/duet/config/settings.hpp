@@ -10,7 +10,9 @@ namespace duet::config {
 
 /// Every setting of the daemon, with the documented defaults. A plain aggregate:
 /// load_settings() fills it (defaults < config file < flags) and validate() checks it.
-/// After start-up it is read-only and shared by every thread.
+/// The event-loop thread reads it; a reload (SIGHUP) changes it there, between events.
+/// A new setting also goes into settings_toml.cpp (--check-config prints it) and
+/// settings_reload.cpp (whether SIGHUP may change it).
 struct settings {
     // Where to listen and what to serve.
     std::string address = "127.0.0.1";
