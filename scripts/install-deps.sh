@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building duet needs, from Debian's packages; with --test also what the
 # whole test suite needs (chromium, nginx, openssl for the TLS test's certificate, coturn,
-# python3-websockets for bench/close_codes.py, clang for the fuzz targets, and
-# playwright-core from npm). Installs only what is missing, so a second run takes a
-# second. Needs root or sudo for apt-get.
+# python3-websockets for bench/close_codes.py, clang for the fuzz targets, prometheus for
+# its promtool (no smaller Debian package ships it), and playwright-core from npm).
+# Installs only what is missing, so a second run takes a second. Needs root or sudo for apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +13,7 @@ want_test=0
 build_packages=(cmake g++ make pkg-config libboost1.81-dev nlohmann-json3-dev libspdlog-dev
                 libcli11-dev libssl-dev libgtest-dev)
 test_packages=(chromium nginx-light openssl coturn curl iproute2 nodejs npm clang libclang-rt-14-dev
-               python3-websockets)
+               python3-websockets prometheus)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -7,8 +7,9 @@
 namespace duet::config {
 namespace {
 
-constexpr std::array<std::string_view, 8> restart_only = {
-    "address", "port", "public_dir", "threads", "room_capacity", "max_rooms", "max_connections", "max_http_connections",
+constexpr std::array<std::string_view, 10> restart_only = {
+    "address",   "port",          "admin_address",   "admin_port",      "public_dir",
+    "threads",   "room_capacity", "max_rooms",       "max_connections", "max_http_connections",
 };
 
 /// One setting of both: note it in `result`, and copy it when a reload may.
@@ -35,6 +36,8 @@ reload_result apply_reload(settings& running, settings const& loaded) {
     reload_result r;
     take("address", running.address, loaded.address, r);
     take("port", running.port, loaded.port, r);
+    take("admin_address", running.admin_address, loaded.admin_address, r);
+    take("admin_port", running.admin_port, loaded.admin_port, r);
     take("public_dir", running.public_dir, loaded.public_dir, r);
     take("threads", running.threads, loaded.threads, r);
     take("room_capacity", running.room_capacity, loaded.room_capacity, r);

@@ -26,7 +26,9 @@ namespace duet::app {
 
 /// The daemon and its composition root: owns the settings, the rooms, the counters,
 /// the admission limits, the session list, the one event loop and its thread, the
-/// listener, the signal handling and the shutdown sequence (docs/protocol.md rule 11).
+/// listeners (the public one, and the admin one for /metrics and /healthz when
+/// `admin_address` is set), the signal handling and the shutdown sequence
+/// (docs/protocol.md rule 11).
 ///
 /// One event loop on one thread per process (docs/architecture.md says why): every
 /// session, the registry and the counters are touched only there. Construct it on one
@@ -50,6 +52,8 @@ public:
     ~server();
 
     std::uint16_t port() const noexcept { return port_; }
+    /// The admin listener's port; 0 when there is none.
+    std::uint16_t admin_port() const noexcept { return admin_port_; }
 
     /// Starts the event loop on a thread of its own and returns.
     void start();
@@ -67,7 +71,7 @@ public:
 
 private:
     metrics::gauges gauges_on_loop() const;
-    void accept(tcp::socket socket);
+    void accept(tcp::socket socket, http::session_context const& context);
     void begin_shutdown();
     void wait_for_signal();
     /// SIGHUP: applies what options::reload reads, where it may change.
@@ -87,12 +91,16 @@ private:
     ws::session_context const ws_;
     http::site const pages_;
     http::session_context const http_;
+    http::site const admin_pages_;
+    http::session_context const admin_http_;
 
     asio::io_context ioc_;
     std::optional<asio::signal_set> signals_;
     asio::steady_timer grace_;
     std::shared_ptr<net::listener> listener_;
+    std::shared_ptr<net::listener> admin_listener_;  // null without admin_address
     std::uint16_t port_ = 0;
+    std::uint16_t admin_port_ = 0;
     bool shutting_down_ = false;  // on the loop
     bool loop_done_ = false;      // the loop's thread has ended
     std::function<config::load_outcome()> reload_settings_;

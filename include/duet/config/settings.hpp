@@ -19,6 +19,10 @@ struct settings {
     std::uint16_t port = 9980;
     std::string public_dir;          // empty: the repo's public/ folder (compiled in)
     unsigned threads = 1;            // kept for old config files: only 1 (or 0) is valid
+    // A second listener for /metrics and /healthz only, so that they need not be public;
+    // empty: none, and the public listener serves /metrics itself.
+    std::string admin_address;
+    std::uint16_t admin_port = 9981;
 
     // Rooms (docs/protocol.md rules 1 and 9).
     std::size_t room_capacity = 2;
