@@ -85,7 +85,7 @@ void connection::on_join_result(rooms::room_registry::join_result const& result)
         place_ = place::outside;
         if (result.status == status::full) {
             counters::add(ctx_.counters.fulls_total);
-            spdlog::warn("ws {}: room {} is full", logging::short_id(id_), room);
+            spdlog::warn("ws {}: room {} is full", logging::short_id(id_), logging::room_tag(room));
             return send(protocol::encode_full(room));
         }
         spdlog::warn("ws {}: max_rooms ({}) reached", logging::short_id(id_), ctx_.settings.max_rooms);

@@ -259,19 +259,30 @@ TEST(Process, JsonLogFormatWritesOneObjectPerLine) {
     ASSERT_FALSE(m.empty()) << duetd.rest();
     auto const port = static_cast<std::uint16_t>(std::stoi(m[1].str()));
     {
-        ws_client a(port);
-        a.join("demo");
+        // A third joiner of a full room: a warn line about a room whose name is secret.
+        ws_client a(port), b(port), c(port);
+        a.join("secret-room-name");
+        b.join("secret-room-name");
+        c.send_json({{"type", "join"}, {"room", "secret-room-name"}});
+        c.expect("full");
     }
     duetd.signal(SIGTERM);
     EXPECT_EQ(duetd.wait_exit(5s), 0);
     std::istringstream lines(duetd.rest());
     std::string line;
     int count = 0;
+    bool warned = false;
     while (std::getline(lines, line)) {
         auto parsed = json::parse(line, nullptr, false);
         EXPECT_TRUE(parsed.is_object() && parsed.contains("msg") && parsed.contains("level")) << line;
+        EXPECT_EQ(line.find("secret-room-name"), std::string::npos) << "a room name in clear: " << line;
+        if (parsed.is_object() && parsed.value("level", "") == "warn" &&
+            parsed.value("msg", "").find("is full") != std::string::npos) {
+            warned = true;
+        }
         ++count;
     }
+    EXPECT_TRUE(warned) << "no warn line (level named as in the settings) for the full room";
     EXPECT_GE(count, 4);
 }
 
