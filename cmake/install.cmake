@@ -20,8 +20,13 @@ install(FILES
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/config/snippets DESTINATION ${CMAKE_INSTALL_DOCDIR}/config)
 
 # Debian's copyright file (the LICENSE text in the machine-readable format) and changelog,
-# both required in every package's doc folder; installed by `cmake --install` too.
+# both required in every package's doc folder; installed by `cmake --install` too. The
+# maintainer and homepage also fill the package's control file (cmake/package.cmake).
+set(DUET_PACKAGE_MAINTAINER "duet maintainers <maintainers@users.noreply.r-seed-bb25beb0.example>"
+  CACHE STRING "Maintainer of the Debian package")
+set(DUET_PACKAGE_HOMEPAGE "https://duet.example.org/" CACHE STRING "Homepage of the Debian package")
 file(READ ${PROJECT_SOURCE_DIR}/LICENSE duet_license)
+string(REGEX REPLACE "^.*(Permission is hereby)" "\\1" duet_license "${duet_license}")
 string(REGEX REPLACE "\n+$" "" duet_license "${duet_license}")
 string(REGEX REPLACE "\n\n" "\n.\n" duet_license "${duet_license}")
 string(REGEX REPLACE "\n" "\n " duet_license "${duet_license}")

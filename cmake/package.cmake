@@ -2,23 +2,24 @@
 # what cmake/install.cmake installs, under /usr, plus the `deb` component:
 # /etc/duet/duetd.toml (a conffile) and /lib/systemd/system/duetd.service.
 # DynamicUser= in the unit creates the user at start, so no maintainer scripts.
-set(DUET_PACKAGE_MAINTAINER "duet maintainers <maintainers@users.noreply.r-seed-bb25beb0.example>"
-  CACHE STRING "Maintainer field of the Debian package")
-set(DUET_PACKAGE_HOMEPAGE "https://duet.example.org/" CACHE STRING "Homepage field of the Debian package")
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME duet)
 set(CPACK_PACKAGE_VENDOR "the duet authors")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
-set(CPACK_PACKAGE_DESCRIPTION "duetd introduces two browsers to each other for a live audio/video \
-call or a shared screen: it serves the call pages, relays the few WebRTC signaling \
-messages over a WebSocket, hands out STUN/TURN servers with time-limited TURN \
-credentials, and exposes /healthz and Prometheus /metrics. The media flows browser \
-to browser.")
-set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
-# Absolute destinations (the `deb` component's /etc and /lib) go into the package's
-# staging tree, not onto the building machine.
+# Lines of at most 80 characters: dpkg shows them as they are.
+string(JOIN "\n" CPACK_PACKAGE_DESCRIPTION
+  "duetd introduces two browsers to each other for a live audio/video call or a"
+  "shared screen: it serves the call pages, relays the few WebRTC signaling"
+  "messages over a WebSocket, hands out STUN/TURN servers with time-limited TURN"
+  "credentials, and answers /healthz and Prometheus /metrics. The media flows"
+  "from browser to browser.")
+# Installed with DESTDIR set to the staging tree, so the absolute destinations (the `deb`
+# component's /etc and /lib) land there too, never on the building machine; the prefix
+# is then CPACK_INSTALL_PREFIX, not the build's CMAKE_INSTALL_PREFIX (/usr/local).
 set(CPACK_SET_DESTDIR ON)
+set(CPACK_INSTALL_PREFIX /usr)
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_INSTALL_CMAKE_PROJECTS "${PROJECT_BINARY_DIR};duet;ALL;/;${PROJECT_BINARY_DIR};duet;deb;/")
 set(CPACK_STRIP_FILES ON)
 
