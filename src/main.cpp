@@ -54,7 +54,15 @@ int main(int argc, char** argv) {
     spdlog::info("open-files limit: {}", files.budget.limit);
     log_effective_settings(settings, outcome.config_files);
     try {
-        duet::app::server server(settings, {.handle_signals = true});
+        // SIGHUP reads the same file and flags again, fitted to the same open-files limit.
+        auto reload = [argc, argv, limit = files.budget.limit] {
+            auto again = duet::config::load_settings(argc, argv);
+            auto const fitted = duet::app::fit_connections(again.values, limit);
+            again.values.max_connections = fitted.max_connections;
+            again.values.max_http_connections = fitted.max_http_connections;
+            return again;
+        };
+        duet::app::server server(settings, {.handle_signals = true, .reload = reload});
         return server.run();
     } catch (std::exception const& e) {
         spdlog::critical("cannot start: {}", e.what());

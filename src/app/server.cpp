@@ -1,6 +1,8 @@
 #include <duet/app/server.hpp>
 
+#include <duet/config/settings_reload.hpp>
 #include <duet/http/http_session.hpp>
+#include <duet/logging/setup.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -11,13 +13,13 @@
 namespace duet::app {
 namespace {
 
-tcp::endpoint make_endpoint(config::settings const& s) {
+tcp::endpoint make_endpoint(char const* setting, std::string const& text, std::uint16_t port) {
     error_code ec;
-    auto const address = asio::ip::make_address(s.address, ec);
+    auto const address = asio::ip::make_address(text, ec);
     if (ec) {
-        throw std::runtime_error("address: '" + s.address + "' is not an IP address");
+        throw std::runtime_error(std::string(setting) + ": '" + text + "' is not an IP address");
     }
-    return {address, s.port};
+    return {address, port};
 }
 
 }  // namespace
@@ -30,17 +32,31 @@ server::server(config::settings settings, options opts)
       http_connections_(settings_.max_http_connections),
       signaling_{settings_, rooms_, counters_},
       ws_{settings_, signaling_, counters_, tracker_},
-      pages_{files_, counters_, [this] { return gauges_on_loop(); }},
+      // With an admin listener, /metrics is served there only: the public port need not
+      // show the daemon's insides. /healthz stays on both: it is what a load balancer or
+      // nginx probes on the port that carries the traffic, and it tells no more than up.
+      pages_{files_, counters_, [this] { return gauges_on_loop(); }, true, settings_.admin_address.empty()},
       http_{settings_, pages_, counters_, tracker_, websockets_, ws_},
+      admin_pages_{files_, counters_, [this] { return gauges_on_loop(); }, false, true},
+      admin_http_{settings_, admin_pages_, counters_, tracker_, websockets_, ws_},
       // One thread runs the loop: Asio then skips its cross-thread locking.
       ioc_(1),
       grace_(ioc_) {
     if (opts.handle_signals) {
-        signals_.emplace(ioc_, SIGINT, SIGTERM);
+        signals_.emplace(ioc_, SIGINT, SIGTERM, SIGHUP);
     }
-    listener_ = std::make_shared<net::listener>(ioc_, make_endpoint(settings_),
-                                                [this](tcp::socket socket) { accept(std::move(socket)); });
+    reload_settings_ = std::move(opts.reload);
+    auto const count_failure = [this] { metrics::counters::add(counters_.accept_failures_total); };
+    listener_ = std::make_shared<net::listener>(
+        ioc_, make_endpoint("address", settings_.address, settings_.port),
+        [this](tcp::socket socket) { accept(std::move(socket), http_); }, count_failure);
     port_ = listener_->local_endpoint().port();
+    if (!settings_.admin_address.empty()) {
+        admin_listener_ = std::make_shared<net::listener>(
+            ioc_, make_endpoint("admin_address", settings_.admin_address, settings_.admin_port),
+            [this](tcp::socket socket) { accept(std::move(socket), admin_http_); }, count_failure);
+        admin_port_ = admin_listener_->local_endpoint().port();
+    }
 }
 
 server::~server() {
@@ -53,7 +69,7 @@ server::~server() {
     loop_done_ = true;
 }
 
-void server::accept(tcp::socket socket) {
+void server::accept(tcp::socket socket, http::session_context const& context) {
     auto place = http_connections_.try_acquire();
     if (!place) {
         // Past max_http_connections: closed at once, before reading anything.
@@ -62,11 +78,14 @@ void server::accept(tcp::socket socket) {
         socket.close(ignored);
         return;
     }
-    std::make_shared<http::http_session>(std::move(socket), std::move(*place), http_)->run();
+    std::make_shared<http::http_session>(std::move(socket), std::move(*place), context)->run();
 }
 
 void server::start() {
     listener_->run();
+    if (admin_listener_) {
+        admin_listener_->run();
+    }
     if (signals_) {
         wait_for_signal();
     }
@@ -111,6 +130,11 @@ void server::wait_for_signal() {
         if (ec) {
             return;
         }
+        if (signal_number == SIGHUP) {
+            // A hang-up or a logrotate postrotate: reload, never stop.
+            reload();
+            return wait_for_signal();
+        }
         if (shutting_down_) {
             spdlog::warn("second signal ({}): stopping now", signal_number);
             ioc_.stop();
@@ -122,12 +146,43 @@ void server::wait_for_signal() {
     });
 }
 
+void server::reload() {
+    if (!reload_settings_) {
+        spdlog::info("SIGHUP: no configuration to reload");
+        return;
+    }
+    auto loaded = reload_settings_();
+    if (loaded.what != config::load_outcome::action::run) {
+        spdlog::warn("SIGHUP: the settings are refused, the running ones stay: {}", loaded.output);
+        return;
+    }
+    auto const logging_before = std::make_pair(settings_.log_level, settings_.log_format);
+    auto const result = config::apply_reload(settings_, loaded.values);
+    if (std::make_pair(settings_.log_level, settings_.log_format) != logging_before) {
+        logging::setup(settings_.log_level, settings_.log_format);
+    }
+    auto const list = [](std::vector<std::string> const& names) {
+        std::string text;
+        for (auto const& name : names) {
+            text += (text.empty() ? "" : ", ") + name;
+        }
+        return text.empty() ? std::string("nothing") : text;
+    };
+    spdlog::info("SIGHUP: settings reloaded; changed: {}", list(result.changed));
+    if (!result.need_restart.empty()) {
+        spdlog::warn("SIGHUP: needs a restart to change: {}; the running values stay", list(result.need_restart));
+    }
+}
+
 void server::begin_shutdown() {
     if (shutting_down_) {
         return;
     }
     shutting_down_ = true;
     listener_->stop();
+    if (admin_listener_) {
+        admin_listener_->stop();
+    }
     grace_.expires_after(settings_.shutdown_grace);
     grace_.async_wait([this](error_code ec) {
         if (!ec) {

@@ -109,6 +109,9 @@ load_outcome load_settings(int argc, char const* const* argv) {
     app.set_config("--config", "", "Read settings from this TOML file (see config/duetd.toml)");
     app.set_version_flag("--version", build_info::version, "Print the version and exit");
     app.get_formatter()->column_width(34);
+    app.footer("SIGHUP re-reads the config file (and the same flags) without dropping a call. It cannot change "
+               "address, port, admin_address, admin_port, public_dir, threads, room_capacity, max_rooms, "
+               "max_connections and max_http_connections: those need a restart.");
     bool check_only = false;
     app.add_flag("--check-config", check_only,
                  "Check the settings (file and flags) and the public folder, print the effective settings, and exit");
@@ -118,6 +121,12 @@ load_outcome load_settings(int argc, char const* const* argv) {
         ->capture_default_str()->group("Listening");
     app.add_option("--public-dir", s.public_dir, "Folder of the call pages (default: ../share/duet/public from the binary's folder, or the source tree's public/ above it)")
         ->group("Listening");
+    app.add_option("--admin-address", s.admin_address,
+                   "Serve /metrics and /healthz on a second listener at this address (and not /metrics on the "
+                   "public one); empty: no second listener")
+        ->group("Listening");
+    app.add_option("--admin-port", s.admin_port, "TCP port of the admin listener; 0 picks a free one and logs it")
+        ->capture_default_str()->group("Listening");
     app.add_option("--threads", s.threads, "Event-loop threads: duetd runs one (0 or 1; kept for old config files)")
         ->capture_default_str()->group("Listening");
 
@@ -190,14 +199,15 @@ load_outcome load_settings(int argc, char const* const* argv) {
             }
         }
     }
-    file_format->set_names(std::move(known), {"public-dir", "allowed-origins", "stun-urls", "turn-urls",
+    file_format->set_names(std::move(known), {"public-dir", "admin-address", "allowed-origins", "stun-urls", "turn-urls",
                                               "turn-secret", "turn-username", "turn-credential"});
     // Counts are unsigned: CLI11 would wrap "-1" to a huge value, so refuse signs here.
     for (auto* option : app.get_options()) {
         auto const& names = option->get_lnames();
         static std::set<std::string> const counts{"room-capacity", "max-rooms", "max-message-bytes",
                                                   "max-send-queue-bytes", "max-violations", "close-linger-bytes", "max-connections",
-                                                  "max-header-bytes", "max-http-connections", "threads", "port"};
+                                                  "max-header-bytes", "max-http-connections", "threads", "port",
+                                                  "admin-port"};
         if (!names.empty() && counts.count(names.front()) != 0) {
             option->check(CLI::NonNegativeNumber);
         }

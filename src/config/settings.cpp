@@ -44,6 +44,12 @@ std::vector<std::string> validate(settings const& s) {
     require(!s.address.empty(), "address: must not be empty");
     require(s.address.empty() || is_ip_address(s.address),
             "address: '" + s.address + "' is not an IPv4 or IPv6 address (such as 127.0.0.1 or ::1)");
+    require(s.admin_address.empty() || is_ip_address(s.admin_address),
+            "admin_address: '" + s.admin_address + "' is not an IPv4 or IPv6 address (such as 127.0.0.1 or ::1)");
+    // Port 0 picks a free port for each listener, so only a fixed one can collide.
+    require(s.admin_address.empty() || s.admin_port == 0 || s.admin_port != s.port ||
+                s.admin_address != s.address,
+            "admin_port: the admin listener cannot share address and port with the public one");
     require(s.room_capacity >= 2, "room_capacity: must be at least 2");
     require(s.max_rooms >= 1, "max_rooms: must be at least 1");
     require(s.max_message_bytes >= 256, "max_message_bytes: must be at least 256");

@@ -59,6 +59,8 @@ std::string to_toml(settings const& s) {
         << "port = " << s.port << "\n"
         << "public_dir = " << quoted(s.public_dir) << "\n"
         << "threads = " << s.threads << "\n"
+        << "admin_address = " << quoted(s.admin_address) << "\n"
+        << "admin_port = " << s.admin_port << "\n"
         << "room_capacity = " << s.room_capacity << "\n"
         << "max_rooms = " << s.max_rooms << "\n"
         << "max_message_bytes = " << s.max_message_bytes << "\n"

@@ -91,7 +91,7 @@ void http_session::on_read(error_code ec, std::size_t) {
     metrics::counters::add(ctx_.counters.http_requests_total);
     auto const& req = parser_->get();
     if (websocket::is_upgrade(req)) {
-        if (target_path(req.target()) != "/ws") {
+        if (target_path(req.target()) != "/ws" || !ctx_.pages.serves_pages) {
             return refuse(bhttp::status::not_found, "not found\n");
         }
         return upgrade();

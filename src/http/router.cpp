@@ -19,8 +19,10 @@ string_response healthz(request const& req, site const& s) {
 }
 
 string_response metrics_page(request const& req, site const& s) {
+    auto figures = s.gauges();
+    figures.process = metrics::read_process_stats();
     return make_text(req, bhttp::status::ok, "text/plain; version=0.0.4; charset=utf-8",
-                     metrics::render_prometheus(s.counters, s.gauges()));
+                     metrics::render_prometheus(s.counters, figures));
 }
 
 }  // namespace
@@ -39,8 +41,11 @@ response route(request const& req, site const& s) {
     if (path == "/healthz") {
         return healthz(req, s);
     }
-    if (path == "/metrics") {
+    if (path == "/metrics" && s.serves_metrics) {
         return metrics_page(req, s);
+    }
+    if (!s.serves_pages) {
+        return make_text(req, bhttp::status::not_found, text_plain, "not found\n");
     }
     if (path == "/ws") {
         auto res = make_text(req, bhttp::status::upgrade_required, text_plain,

@@ -1,5 +1,7 @@
 #include <duet/metrics/prometheus.hpp>
 
+#include <duet/build_info.hpp>
+
 #include <charconv>
 #include <sstream>
 #include <type_traits>
@@ -45,6 +47,11 @@ private:
 std::string render_prometheus(counters const& c, gauges const& g) {
     auto const read = [](counters::counter const& x) { return counters::read(x); };
     exposition e;
+    e.header("duet_build_info", "gauge", "Always 1; the version of the running duetd in its label.");
+    e.labelled("duet_build_info", "version", build_info::version, 1);
+    e.single("duet_accept_failures_total", "counter",
+             "Accepts that failed (out of descriptors, or another error); each is retried after 100 ms.",
+             read(c.accept_failures_total));
     e.single("duet_ws_connections", "gauge", "Open WebSocket connections.", g.ws_connections);
     e.single("duet_ws_connections_accepted_total", "counter", "WebSocket handshakes accepted.",
              read(c.ws_accepted_total));
@@ -80,6 +87,18 @@ std::string render_prometheus(counters const& c, gauges const& g) {
                    read(c.errors_total[static_cast<std::size_t>(code)]));
     }
     e.single("duet_uptime_seconds", "gauge", "Seconds since the daemon started.", g.uptime_seconds);
+    if (g.process) {
+        auto const& p = *g.process;
+        e.single("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.",
+                 p.cpu_seconds);
+        e.single("process_open_fds", "gauge", "Number of open file descriptors.", p.open_fds);
+        e.single("process_max_fds", "gauge", "Maximum number of open file descriptors.", p.max_fds);
+        e.single("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.", p.virtual_memory_bytes);
+        e.single("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
+                 p.resident_memory_bytes);
+        e.single("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.",
+                 p.start_time_seconds);
+    }
     return e.str();
 }
 

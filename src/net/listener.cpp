@@ -28,8 +28,9 @@ std::string describe(tcp::endpoint const& endpoint) {
 
 }  // namespace
 
-listener::listener(asio::io_context& ioc, tcp::endpoint endpoint, connection_handler on_connection)
-    : acceptor_(ioc), retry_(ioc), on_connection_(std::move(on_connection)) {
+listener::listener(asio::io_context& ioc, tcp::endpoint endpoint, connection_handler on_connection,
+                   failure_handler on_failure)
+    : acceptor_(ioc), retry_(ioc), on_connection_(std::move(on_connection)), on_failure_(std::move(on_failure)) {
     error_code ec;
     auto fail = [&](char const* what) {
         throw std::runtime_error(std::string("cannot ") + what + " " + describe(endpoint) + ": " + ec.message());
@@ -91,6 +92,9 @@ void listener::on_accept(error_code ec, tcp::socket socket) {
 }
 
 void listener::refuse_while_out_of_descriptors(error_code ec) {
+    if (on_failure_) {
+        on_failure_();
+    }
     if (!out_of_descriptors_) {
         out_of_descriptors_ = true;
         spdlog::warn("accept failed: {}; refusing new connections until descriptors are free "

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <fstream>
 #include <sstream>
 #include <thread>
 #include <fcntl.h>
@@ -187,6 +188,46 @@ TEST(Process, UnderALowOpenFilesLimitHandshakesPastWhatFitsGet503AndHealthzAnswe
     // The WebSockets that fitted still work.
     open.front()->send_json({{"type", "ping"}});
     open.front()->expect("pong");
+}
+
+TEST(Process, SighupReloadsTheConfigFileKeepsTheCallsAndRefusesABadFile) {
+    test_server folder;  // only for its temporary public folder
+    auto const config = folder.outside_dir() / "duetd.toml";
+    auto write_config = [&](std::string const& text) { std::ofstream(config) << text; };
+    write_config("allowed_origins = [\"https://a.example\"]\n");
+    child_daemon duetd({"--config", config.string(), "--port", "0", "--public-dir", folder.public_dir().string()});
+    auto const m = duetd.wait_for(listening);
+    ASSERT_FALSE(m.empty()) << duetd.rest();
+    auto const port = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+    ws_client::options from_b;
+    from_b.headers["Origin"] = "https://b.example";
+    EXPECT_EQ(ws_client::handshake_status(port, from_b), 403);
+    ws_client::options from_a;
+    from_a.headers["Origin"] = "https://a.example";
+    ws_client call(port, from_a);
+    call.join("kept");
+
+    // A new origin and a room capacity (which needs a restart), then SIGHUP.
+    write_config("allowed_origins = [\"https://a.example\", \"https://b.example\"]\nroom_capacity = 3\n");
+    duetd.signal(SIGHUP);
+    ASSERT_FALSE(duetd.wait_for(std::regex("SIGHUP: settings reloaded; changed: allowed_origins")).empty())
+        << duetd.rest();
+    ASSERT_FALSE(duetd.wait_for(std::regex("SIGHUP: needs a restart to change: room_capacity; the running values stay")).empty())
+        << duetd.rest();
+    EXPECT_EQ(ws_client::handshake_status(port, from_b), 101);
+    // The call opened before the reload goes on.
+    call.send_json({{"type", "ping"}});
+    call.expect("pong");
+
+    // A bad file is refused and the running settings stay.
+    write_config("allowed_origins = [\"ftp://nope\"]\n");
+    duetd.signal(SIGHUP);
+    ASSERT_FALSE(duetd.wait_for(std::regex("SIGHUP: the settings are refused, the running ones stay")).empty())
+        << duetd.rest();
+    EXPECT_EQ(ws_client::handshake_status(port, from_b), 101);
+    call.send_json({{"type", "ping"}});
+    call.expect("pong");
+    EXPECT_EQ(http_get(port, "/healthz").status, 200);
 }
 
 TEST(Process, BindFailureNamesAddressAndPortAndExitsNonZero) {

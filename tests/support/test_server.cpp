@@ -65,7 +65,7 @@ test_server::test_server(tweak adjust) : base_(unique_base()) {
     if (adjust) {
         adjust(s);
     }
-    server_ = std::make_unique<app::server>(std::move(s), app::server::options{.handle_signals = false});
+    server_ = std::make_unique<app::server>(std::move(s), app::server::options{.handle_signals = false, .reload = {}});
     server_->start();
     try {
         front_ = front_for(server_->port());

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <duet/config/load_settings.hpp>
 #include <duet/config/settings.hpp>
 #include <duet/http/router.hpp>
 #include <duet/http/session_context.hpp>
@@ -16,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -24,7 +26,9 @@ namespace duet::app {
 
 /// The daemon and its composition root: owns the settings, the rooms, the counters,
 /// the admission limits, the session list, the one event loop and its thread, the
-/// listener, the signal handling and the shutdown sequence (docs/protocol.md rule 11).
+/// listeners (the public one, and the admin one for /metrics and /healthz when
+/// `admin_address` is set), the signal handling and the shutdown sequence
+/// (docs/protocol.md rule 11).
 ///
 /// One event loop on one thread per process (docs/architecture.md says why): every
 /// session, the registry and the counters are touched only there. Construct it on one
@@ -34,6 +38,9 @@ class server {
 public:
     struct options {
         bool handle_signals = true;  // SIGTERM/SIGINT start the shutdown; tests turn this off
+        /// SIGHUP: reads the settings again (the config file, then the same flags). The
+        /// daemon keeps running either way; refused settings leave the running ones.
+        std::function<config::load_outcome()> reload;
     };
 
     /// Binds the listening socket; throws std::runtime_error naming what failed
@@ -45,6 +52,8 @@ public:
     ~server();
 
     std::uint16_t port() const noexcept { return port_; }
+    /// The admin listener's port; 0 when there is none.
+    std::uint16_t admin_port() const noexcept { return admin_port_; }
 
     /// Starts the event loop on a thread of its own and returns.
     void start();
@@ -62,13 +71,15 @@ public:
 
 private:
     metrics::gauges gauges_on_loop() const;
-    void accept(tcp::socket socket);
+    void accept(tcp::socket socket, http::session_context const& context);
     void begin_shutdown();
     void wait_for_signal();
+    /// SIGHUP: applies what options::reload reads, where it may change.
+    void reload();
 
     // Members are destroyed in reverse order: what the sessions refer to outlives
     // ioc_, whose queued handlers may still touch it while being destroyed.
-    config::settings const settings_;
+    config::settings settings_;  // changed only by reload(), on the loop
     std::chrono::steady_clock::time_point const started_ = std::chrono::steady_clock::now();
     http::static_files const files_;
     metrics::counters counters_;
@@ -80,14 +91,19 @@ private:
     ws::session_context const ws_;
     http::site const pages_;
     http::session_context const http_;
+    http::site const admin_pages_;
+    http::session_context const admin_http_;
 
     asio::io_context ioc_;
     std::optional<asio::signal_set> signals_;
     asio::steady_timer grace_;
     std::shared_ptr<net::listener> listener_;
+    std::shared_ptr<net::listener> admin_listener_;  // null without admin_address
     std::uint16_t port_ = 0;
+    std::uint16_t admin_port_ = 0;
     bool shutting_down_ = false;  // on the loop
     bool loop_done_ = false;      // the loop's thread has ended
+    std::function<config::load_outcome()> reload_settings_;
     std::thread loop_thread_;
 };
 

@@ -10,13 +10,19 @@ namespace duet::config {
 
 /// Every setting of the daemon, with the documented defaults. A plain aggregate:
 /// load_settings() fills it (defaults < config file < flags) and validate() checks it.
-/// After start-up it is read-only and shared by every thread.
+/// The event-loop thread reads it; a reload (SIGHUP) changes it there, between events.
+/// A new setting also goes into settings_toml.cpp (--check-config prints it) and
+/// settings_reload.cpp (whether SIGHUP may change it).
 struct settings {
     // Where to listen and what to serve.
     std::string address = "127.0.0.1";
     std::uint16_t port = 9980;
     std::string public_dir;          // empty: the repo's public/ folder (compiled in)
     unsigned threads = 1;            // kept for old config files: only 1 (or 0) is valid
+    // A second listener for /metrics and /healthz only, so that they need not be public;
+    // empty: none, and the public listener serves /metrics itself.
+    std::string admin_address;
+    std::uint16_t admin_port = 9981;
 
     // Rooms (docs/protocol.md rules 1 and 9).
     std::size_t room_capacity = 2;

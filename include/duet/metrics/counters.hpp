@@ -32,6 +32,7 @@ std::string_view label(close_reason reason) noexcept;
 struct counters {
     using counter = std::atomic<std::uint64_t>;
 
+    counter accept_failures_total{0};        // accept() calls that failed (net::listener)
     counter ws_accepted_total{0};
     counter ws_handshake_failures_total{0};  // upgrades that never became a WebSocket
     counter ws_refused_origin_total{0};

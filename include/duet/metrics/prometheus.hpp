@@ -1,8 +1,10 @@
 #pragma once
 
 #include <duet/metrics/counters.hpp>
+#include <duet/metrics/process_stats.hpp>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 namespace duet::metrics {
@@ -14,9 +16,11 @@ struct gauges {
     std::size_t rooms = 0;
     std::size_t room_members = 0;
     double uptime_seconds = 0;
+    std::optional<process_stats> process = std::nullopt;  // left out of the page when /proc is unreadable
 };
 
-/// The Prometheus text exposition (format 0.0.4) of `c` and `g`. Pure.
+/// The Prometheus text exposition (format 0.0.4) of `c` and `g`, with
+/// `duet_build_info{version=...}` and the standard `process_*` family. Pure.
 std::string render_prometheus(counters const& c, gauges const& g);
 
 }  // namespace duet::metrics

@@ -19,10 +19,13 @@ namespace duet::net {
 class listener : public std::enable_shared_from_this<listener> {
 public:
     using connection_handler = std::function<void(tcp::socket)>;
+    /// Called on each failed accept (the owner counts them: net knows no metrics).
+    using failure_handler = std::function<void()>;
 
     /// Opens, binds and listens; throws std::runtime_error naming the address and port
     /// when that fails (in use, no permission, bad address).
-    listener(asio::io_context& ioc, tcp::endpoint endpoint, connection_handler on_connection);
+    listener(asio::io_context& ioc, tcp::endpoint endpoint, connection_handler on_connection,
+             failure_handler on_failure = {});
     ~listener();
     listener(listener const&) = delete;
     listener& operator=(listener const&) = delete;
@@ -41,6 +44,7 @@ private:
     asio::steady_timer retry_;
     tcp::endpoint local_;
     connection_handler on_connection_;
+    failure_handler on_failure_;
     int reserve_ = -1;               // a descriptor held for refusing when none is left
     std::size_t refused_ = 0;        // refusals in the current episode
     bool out_of_descriptors_ = false;

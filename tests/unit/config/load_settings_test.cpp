@@ -115,10 +115,13 @@ TEST(load_settings, FlagsOverrideDefaults) {
                            "--room-capacity", "4", "--max-rooms", "7", "--max-message-bytes", "1024",
                            "--max-send-queue-bytes", "4096", "--rate-limit-per-second", "2.5", "--rate-limit-burst",
                            "5", "--max-violations", "9", "--max-connections", "11", "--log-level", "debug",
-                           "--log-format", "json", "--turn-urls", "turn:t:3478", "--turn-secret", "s3cret"});
+                           "--log-format", "json", "--turn-urls", "turn:t:3478", "--turn-secret", "s3cret",
+                           "--admin-address", "127.0.0.1", "--admin-port", "9090"});
     ASSERT_EQ(out.what, action::run) << out.output;
     auto const& s = out.values;
     EXPECT_EQ(s.port, 8080);
+    EXPECT_EQ(s.admin_address, "127.0.0.1");
+    EXPECT_EQ(s.admin_port, 9090);
     EXPECT_EQ(s.address, "0.0.0.0");
     EXPECT_EQ(s.public_dir, "/srv/duet");
     EXPECT_EQ(s.threads, 0U);
@@ -179,9 +182,13 @@ log_format = "json"
 turn_urls = ["turn:t:3478"]
 turn_username = "alice"
 turn_credential = "pw"
+admin_address = "::1"
+admin_port = 0
 )");
     auto const out = load({"--config", file.path()});
     ASSERT_EQ(out.what, action::run) << out.output;
+    EXPECT_EQ(out.values.admin_address, "::1");
+    EXPECT_EQ(out.values.admin_port, 0);
     EXPECT_EQ(out.values.address, "0.0.0.0");
     EXPECT_EQ(out.values.port, 8443);
     EXPECT_EQ(out.values.max_message_bytes, 2048U);
@@ -359,8 +366,10 @@ TEST(load_settings, CheckConfigPrintsTheEffectiveSettingsAsAFileThatReadsBack) {
     temp_config const file(example_file);
     auto const out = load({"--config", file.path(), "--check-config", "--max-rooms", "7", "--rate-limit-burst", "1e6",
                            "--turn-urls", "turn:t:3478", "--turn-secret", "s3cret", "--shutdown-grace", "1234567.25",
-                           "--allowed-origins", "https://a.example,https://b.example"});
+                           "--allowed-origins", "https://a.example,https://b.example", "--admin-address",
+                           "127.0.0.2", "--admin-port", "9100"});
     ASSERT_EQ(out.what, action::exit_ok) << out.output;
+    EXPECT_TRUE(contains(out.output, "\nadmin_address = \"127.0.0.2\"\nadmin_port = 9100\n")) << out.output;
     EXPECT_TRUE(contains(out.output, "\nmax_rooms = 7\n")) << out.output;
     EXPECT_TRUE(contains(out.output, "\nroom_capacity = 3\n")) << out.output;  // from the file
     EXPECT_TRUE(contains(out.output, "# turn_secret: set (not shown)")) << out.output;
@@ -383,6 +392,8 @@ TEST(load_settings, CheckConfigPrintsTheEffectiveSettingsAsAFileThatReadsBack) {
     EXPECT_EQ(b.turn_urls, a.turn_urls);
     EXPECT_EQ(b.public_dir, a.public_dir);
     EXPECT_EQ(b.address, a.address);
+    EXPECT_EQ(b.admin_address, a.admin_address);
+    EXPECT_EQ(b.admin_port, a.admin_port);
     EXPECT_EQ(b.log_level, a.log_level);
 }
 

@@ -35,6 +35,8 @@ TEST(settings, DefaultsAreTheDocumentedOnes) {
     settings const s;
     EXPECT_EQ(s.address, "127.0.0.1");
     EXPECT_EQ(s.port, 9980);
+    EXPECT_EQ(s.admin_address, "");  // no admin listener unless asked for
+    EXPECT_EQ(s.admin_port, 9981);
     EXPECT_EQ(s.room_capacity, 2U);
     EXPECT_EQ(s.max_message_bytes, 65536U);
     EXPECT_EQ(s.ping_interval, 20s);
@@ -84,6 +86,13 @@ INSTANTIATE_TEST_SUITE_P(
         rule_row{"address_empty", [](settings& s) { s.address.clear(); }, "address"},
         rule_row{"address_a_name", [](settings& s) { s.address = "localhost"; }, "address"},
         rule_row{"address_bad_ipv4", [](settings& s) { s.address = "127.0.0.256"; }, "address"},
+        rule_row{"admin_address_a_name", [](settings& s) { s.admin_address = "localhost"; }, "admin_address"},
+        rule_row{"admin_same_as_public",
+                 [](settings& s) {
+                     s.admin_address = s.address;
+                     s.admin_port = s.port;
+                 },
+                 "admin_port", "share"},
         rule_row{"room_capacity_1", [](settings& s) { s.room_capacity = 1; }, "room_capacity", "at least 2"},
         rule_row{"room_capacity_0", [](settings& s) { s.room_capacity = 0; }, "room_capacity"},
         rule_row{"max_rooms_0", [](settings& s) { s.max_rooms = 0; }, "max_rooms"},
@@ -193,6 +202,8 @@ TEST(settings, GoodUrlsOriginsAndCredentialsAreValid) {
     for (auto const& address : {"0.0.0.0", "127.0.0.1", "::", "::1", "2001:db8::7", "fe80::1%lo"}) {
         s.address = address;
         EXPECT_EQ(joined(validate(s)), "") << address;
+        s.admin_address = address;
+        EXPECT_EQ(joined(validate(s)), "") << "admin " << address;
     }
 }
 

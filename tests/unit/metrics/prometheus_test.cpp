@@ -1,5 +1,6 @@
 #include <duet/metrics/prometheus.hpp>
 
+#include <duet/build_info.hpp>
 #include <duet/metrics/counters.hpp>
 #include <duet/protocol/error_code.hpp>
 
@@ -45,6 +46,7 @@ std::array<close_reason, close_reason_count> const all_close_reasons{
 class prometheus_test : public ::testing::Test {
 protected:
     prometheus_test() {
+        counters::add(c_.accept_failures_total, 3);
         counters::add(c_.ws_accepted_total, 41);
         counters::add(c_.ws_refused_origin_total, 5);
         counters::add(c_.ws_refused_capacity_total, 6);
@@ -77,6 +79,7 @@ protected:
 TEST_F(prometheus_test, CountersAndGaugesAreRendered) {
     auto const text = render_prometheus(c_, g_);
     for (auto const* line : {
+             "duet_accept_failures_total 3",
              "duet_ws_connections 3",
              "duet_ws_connections_accepted_total 41",
              "duet_ws_handshake_failures_total 7",
@@ -167,14 +170,14 @@ TEST_F(prometheus_test, EveryMetricHasOneHelpAndOneTypeBeforeItsSamples) {
         bool const total = name.size() > 6 && name.compare(name.size() - 6, 6, "_total") == 0;
         EXPECT_EQ(type, total ? "counter" : "gauge") << name;
     }
-    EXPECT_EQ(sampled.size(), 18U);
+    EXPECT_EQ(sampled.size(), 20U);
 }
 
 TEST_F(prometheus_test, EverySampleLineMatchesTheExpositionFormat) {
     auto const text = render_prometheus(c_, g_);
     ASSERT_FALSE(text.empty());
     EXPECT_EQ(text.back(), '\n');
-    std::regex const sample_re(R"re(^[a-z_]+(\{[a-z_]+="[a-z_]+"\})? [0-9.e+-]+$)re");
+    std::regex const sample_re(R"re(^[a-z_]+(\{[a-z_]+="[a-z0-9._]+"\})? [0-9.e+-]+$)re");
     std::size_t samples = 0;
     for (auto const& line : lines_of(text)) {
         if (line.rfind("# ", 0) == 0) {
@@ -183,7 +186,35 @@ TEST_F(prometheus_test, EverySampleLineMatchesTheExpositionFormat) {
         EXPECT_TRUE(std::regex_match(line, sample_re)) << "'" << line << "'";
         ++samples;
     }
-    EXPECT_EQ(samples, 3U + 2U + close_reason_count + 3U + 2U + 6U + protocol::error_code_count + 1U);
+    EXPECT_EQ(samples, 2U + 3U + 2U + close_reason_count + 3U + 2U + 6U + protocol::error_code_count + 1U);
+}
+
+TEST_F(prometheus_test, BuildInfoCarriesTheVersion) {
+    auto const text = render_prometheus(c_, g_);
+    EXPECT_TRUE(has_line(text, "duet_build_info{version=\"" + std::string(build_info::version) + "\"} 1")) << text;
+}
+
+TEST_F(prometheus_test, ProcessFamilyOnlyWhenRead) {
+    EXPECT_EQ(render_prometheus(c_, g_).find("process_"), std::string::npos);
+    g_.process = process_stats{.cpu_seconds = 1.25,
+                               .start_time_seconds = 1700000000.5,
+                               .virtual_memory_bytes = 123456789,
+                               .resident_memory_bytes = 4096000,
+                               .open_fds = 17,
+                               .max_fds = 1048576};
+    auto const text = render_prometheus(c_, g_);
+    for (auto const* line : {
+             "# TYPE process_cpu_seconds_total counter",
+             "process_cpu_seconds_total 1.25",
+             "# TYPE process_start_time_seconds gauge",
+             "process_start_time_seconds 1700000000.5",
+             "process_virtual_memory_bytes 123456789",
+             "process_resident_memory_bytes 4096000",
+             "process_open_fds 17",
+             "process_max_fds 1048576",
+         }) {
+        EXPECT_TRUE(has_line(text, line)) << "missing: " << line << "\n" << text;
+    }
 }
 
 TEST(prometheus, ZeroCountersRenderZeros) {

@@ -1,0 +1,57 @@
+// config::apply_reload: what SIGHUP may change, and what waits for a restart.
+#include <duet/config/settings_reload.hpp>
+
+#include <gtest/gtest.h>
+
+namespace duet::config {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(settings_reload, TheSameSettingsChangeNothing) {
+    settings running;
+    auto const r = apply_reload(running, settings{});
+    EXPECT_TRUE(r.changed.empty());
+    EXPECT_TRUE(r.need_restart.empty());
+}
+
+TEST(settings_reload, LimitsOriginsIceAndLoggingAreTakenOver) {
+    settings running;
+    settings loaded;
+    loaded.max_message_bytes = 4096;
+    loaded.idle_timeout = 90s;
+    loaded.allowed_origins = {"https://call.example.org"};
+    loaded.turn_urls = {"turn:t:3478"};
+    loaded.turn_secret = "new";
+    loaded.log_level = "debug";
+    auto const r = apply_reload(running, loaded);
+    EXPECT_EQ(r.changed, (std::vector<std::string>{"max_message_bytes", "idle_timeout", "allowed_origins",
+                                                   "turn_urls", "turn_secret", "log_level"}));
+    EXPECT_TRUE(r.need_restart.empty());
+    EXPECT_EQ(running.max_message_bytes, 4096u);
+    EXPECT_EQ(running.idle_timeout, 90s);
+    EXPECT_EQ(running.allowed_origins, loaded.allowed_origins);
+    EXPECT_EQ(running.turn_secret, "new");
+    EXPECT_EQ(running.log_level, "debug");
+}
+
+TEST(settings_reload, TheSocketAndWhatWasSizedAtStartWaitForARestart) {
+    settings running;
+    settings loaded;
+    loaded.port = 8080;
+    loaded.address = "0.0.0.0";
+    loaded.room_capacity = 3;
+    loaded.max_connections = 5;
+    loaded.ping_interval = 10s;
+    auto const r = apply_reload(running, loaded);
+    EXPECT_EQ(r.need_restart, (std::vector<std::string>{"address", "port", "room_capacity", "max_connections"}));
+    EXPECT_EQ(r.changed, (std::vector<std::string>{"ping_interval"}));
+    EXPECT_EQ(running.port, 9980);
+    EXPECT_EQ(running.address, "127.0.0.1");
+    EXPECT_EQ(running.room_capacity, 2u);
+    EXPECT_EQ(running.max_connections, 10000u);
+    EXPECT_EQ(running.ping_interval, 10s);
+}
+
+}  // namespace
+}  // namespace duet::config
