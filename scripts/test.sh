@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls exactly this): installs what is
 # missing, then builds and tests four times:
-#   main   warnings as errors; unit, integration, smoke, real-browser, nginx, turn (coturn)
-#          and bench tests
+#   main   warnings as errors; unit, integration, smoke, real-browser, nginx, turn (coturn),
+#          package (the .deb, lintian, the systemd unit, cmake --install) and bench tests
 #   asan   AddressSanitizer + UndefinedBehaviorSanitizer; unit, integration, smoke
 #   tsan   ThreadSanitizer; unit, integration, smoke (the daemon's loop thread beside the
 #          tests' client threads, and the calls that cross between them: stop(), gauges())
@@ -83,7 +83,7 @@ sanitizer_build=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DDU
 
 for suite in "${suites[@]}"; do
     case "$suite" in
-        main) run_suite main build-test "unit|integration|smoke|browser|nginx|turn|bench" -DDUET_SYSTEM_TESTS=ON ;;
+        main) run_suite main build-test "unit|integration|smoke|browser|nginx|turn|package|bench" -DDUET_SYSTEM_TESTS=ON ;;
         asan) run_suite asan build-asan "unit|integration|smoke" "-DDUET_SANITIZERS=address;undefined" "${sanitizer_build[@]}" ;;
         tsan) run_suite tsan build-tsan "unit|integration|smoke" -DDUET_SANITIZERS=thread "${sanitizer_build[@]}" ;;
         fuzz) run_fuzz_suite ;;

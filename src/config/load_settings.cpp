@@ -1,6 +1,7 @@
 #include <duet/config/load_settings.hpp>
 
 #include <duet/build_info.hpp>
+#include <duet/config/default_public_dir.hpp>
 #include <duet/config/settings_toml.hpp>
 
 #include <CLI/CLI.hpp>
@@ -118,7 +119,7 @@ load_outcome load_settings(int argc, char const* const* argv) {
     app.add_option("--address", s.address, "Address to listen on")->capture_default_str()->group("Listening");
     app.add_option("--port", s.port, "TCP port to listen on; 0 picks a free one and logs it")
         ->capture_default_str()->group("Listening");
-    app.add_option("--public-dir", s.public_dir, "Folder of the call pages (default: the source tree's public/)")
+    app.add_option("--public-dir", s.public_dir, "Folder of the call pages (default: ../share/duet/public from the binary's folder, or the source tree's public/ above it)")
         ->group("Listening");
     app.add_option("--admin-address", s.admin_address,
                    "Serve /metrics and /healthz on a second listener at this address (and not /metrics on the "
@@ -247,7 +248,7 @@ load_outcome load_settings(int argc, char const* const* argv) {
     set_duration(secs.shutdown_grace, "shutdown_grace", s.shutdown_grace);
     set_duration(secs.turn_credential_ttl, "turn_credential_ttl", s.turn_credential_ttl);
     if (s.public_dir.empty()) {
-        s.public_dir = build_info::default_public_dir;
+        s.public_dir = default_public_dir();
     }
     auto more = validate(s);
     errors.insert(errors.end(), more.begin(), more.end());

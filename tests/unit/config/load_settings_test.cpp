@@ -1,6 +1,7 @@
 #include <duet/config/load_settings.hpp>
 
 #include <duet/build_info.hpp>
+#include <duet/config/default_public_dir.hpp>
 
 #include <gtest/gtest.h>
 
@@ -84,7 +85,7 @@ TEST(load_settings, Defaults) {
     auto const& s = out.values;
     EXPECT_EQ(s.port, 9980);
     EXPECT_EQ(s.address, "127.0.0.1");
-    EXPECT_EQ(s.public_dir, std::string(build_info::default_public_dir));
+    EXPECT_EQ(s.public_dir, default_public_dir());
     EXPECT_FALSE(s.public_dir.empty());
     EXPECT_EQ(s.threads, 1U);
     EXPECT_EQ(s.room_capacity, 2U);
