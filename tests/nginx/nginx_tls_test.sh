@@ -56,8 +56,8 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$duetd" ] && [ -n "$public_dir" ] || usage
 
-# shellcheck source=tests/nginx/test_harness.sh
-. "$script_dir/test_harness.sh"
+# shellcheck source=tests/support/harness.sh
+. "$script_dir/../support/harness.sh"
 harness_begin nginx-tls-test
 show_at_failure "nginx_front.sh stderr" "$tmp/nginx.stderr"
 show_at_failure "nginx error.log" "$tmp/nginx/error.log"

@@ -1,6 +1,7 @@
-# What the tests/nginx/ end-to-end tests share, sourced by nginx_proxy_test.sh and
-# nginx_tls_test.sh: the "ok"/"not ok" counters, a private temp folder, a watchdog that
-# bounds the run, duetd started on port 0, and stopping every process by its PID.
+# What the end-to-end shell tests share (tests/nginx/nginx_proxy_test.sh and
+# nginx_tls_test.sh, tests/metrics/promtool_test.sh): the "ok"/"not ok" counters, a
+# private temp folder, a watchdog that bounds the run, duetd started on port 0, and
+# stopping every process by its PID.
 #
 # After `harness_begin NAME`: $tmp is the temp folder; each check calls ok or not_ok;
 # `stop_at_exit PID` has a process stopped when the script ends; `show_at_failure LABEL
@@ -141,7 +142,7 @@ free_port() {
 run_ws_exchange() {
     local node_bin=$1 url=$2 out rc good bad
     shift 2
-    out=$(env "$@" timeout 25 "$node_bin" "${node_flags[@]}" "$harness_dir/ws_exchange.mjs" "$url" \
+    out=$(env "$@" timeout 25 "$node_bin" "${node_flags[@]}" "$tests_dir/nginx/ws_exchange.mjs" "$url" \
           2>"$tmp/ws.stderr")
     rc=$?
     [ -n "$out" ] && echo "$out"
@@ -158,4 +159,4 @@ run_ws_exchange() {
     fi
 }
 
-harness_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
