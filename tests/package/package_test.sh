@@ -26,6 +26,7 @@
 # running systemd needed), curl.
 set -u
 
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=""
 max_exposure="2.0"
 keep=0
@@ -47,59 +48,16 @@ done
 [ -n "$build" ] && [ -f "$build/CPackConfig.cmake" ] || usage
 build=$(cd "$build" && pwd)
 
-passed=0
-failed=0
-ok()     { passed=$((passed + 1)); echo "ok - $*"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
-note()   { sed 's/^/# /' >&2; }
-check()  {  # check "what" COMMAND...: ok when COMMAND succeeds
+# shellcheck source=tests/support/harness.sh
+. "$script_dir/../support/harness.sh"
+# cpack, lintian and systemd-analyze take longer than the other tests' 55 s allow.
+harness_begin package-test 100
+
+check() {  # check "what" COMMAND...: ok when COMMAND succeeds
     local what=$1
     shift
     if "$@"; then ok "$what"; else not_ok "$what"; fi
 }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/duet-package-test.XXXXXX")
-duetd_pid=""
-watchdog_pid=""
-
-stop_pid() {  # stop_pid PID: TERM, up to 3 s grace, then KILL
-    local pid=$1 i
-    [ -n "$pid" ] || return 0
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 30); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    return 0
-}
-
-cleanup() {
-    stop_pid "$duetd_pid"
-    if [ -n "$watchdog_pid" ]; then
-        kill "$watchdog_pid" 2>/dev/null
-        wait "$watchdog_pid" 2>/dev/null
-    fi
-    if [ "$keep" = 1 ]; then echo "# kept $tmp" >&2; else rm -rf "$tmp"; fi
-}
-
-finish() {
-    echo "$passed passed, $failed failed"
-    [ "$failed" -eq 0 ] && exit 0
-    exit 1
-}
-
-trap cleanup EXIT
-trap 'not_ok "test interrupted (signal or 100 s watchdog)"; finish' INT TERM HUP
-(
-    trap 'kill "$sleep_pid" 2>/dev/null; exit 0' TERM
-    sleep 100 </dev/null >/dev/null 2>&1 &
-    sleep_pid=$!
-    wait "$sleep_pid" && kill -TERM $$
-) </dev/null >/dev/null 2>&1 &
-watchdog_pid=$!
 
 for tool in cpack dpkg-deb dpkg-shlibdeps lintian systemd-analyze curl; do
     if ! command -v "$tool" >/dev/null 2>&1; then not_ok "tool present: $tool"; finish; fi
@@ -214,13 +172,9 @@ fi
 # No flag but --port 0: the page must come from TMP/share/duet/public, found by the binary.
 (cd "$tmp" && exec "$prefix/bin/duetd" --port 0 </dev/null >"$tmp/duetd.log" 2>&1) &
 duetd_pid=$!
-port=""
-deadline=$((SECONDS + 15))
-while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$duetd_pid" 2>/dev/null; do
-    port=$(grep -oE 'listening on 127\.0\.0\.1:[0-9]+' "$tmp/duetd.log" 2>/dev/null | head -n 1 | sed 's/.*://')
-    [ -n "$port" ] && break
-    sleep 0.1
-done
+stop_at_exit "$duetd_pid"
+wait_for_listening "$duetd_pid" "$tmp/duetd.log" 15
+port=$listening_port
 if [ -z "$port" ] || [ "$port" = 0 ]; then
     not_ok "TMP/bin/duetd --port 0 logs 'listening on 127.0.0.1:PORT'"
     tail -n 20 "$tmp/duetd.log" | note
@@ -239,7 +193,7 @@ check "TMP/bin/duetd logs that it serves TMP/share/duet/public" \
 kill -TERM "$duetd_pid"
 wait "$duetd_pid"
 status=$?
-duetd_pid=""
+forget_pid "$duetd_pid"
 check "TMP/bin/duetd exits 0 on SIGTERM" test "$status" -eq 0
 
 finish

@@ -1,12 +1,14 @@
+# shellcheck shell=bash
 # What the end-to-end shell tests share (tests/nginx/nginx_proxy_test.sh and
-# nginx_tls_test.sh, tests/metrics/promtool_test.sh): the "ok"/"not ok" counters, a
-# private temp folder, a watchdog that bounds the run, duetd started on port 0, and
-# stopping every process by its PID.
+# nginx_tls_test.sh, tests/turn/coturn_test.sh, tests/metrics/promtool_test.sh,
+# tests/package/package_test.sh): the "ok"/"not ok" counters, a private temp folder, a
+# watchdog that bounds the run, duetd started on port 0, and stopping every process by
+# its PID.
 #
-# After `harness_begin NAME`: $tmp is the temp folder; each check calls ok or not_ok;
-# `stop_at_exit PID` has a process stopped when the script ends; `show_at_failure LABEL
-# FILE` has FILE's tail printed if a check failed; finish prints "N passed, M failed" and
-# exits (0 only when nothing failed). --keep (keep=1) leaves $tmp in place.
+# After `harness_begin NAME [SECONDS]`: $tmp is the temp folder; each check calls ok or
+# not_ok; `stop_at_exit PID` has a process stopped when the script ends; `show_at_failure
+# LABEL FILE` has FILE's tail printed if a check failed; finish prints "N passed, M failed"
+# and exits (0 only when nothing failed). --keep (keep=1) leaves $tmp in place.
 
 passed=0
 failed=0
@@ -21,13 +23,19 @@ watchdog_pid=""
 stop_at_exit() { harness_pids+=("$1"); }
 show_at_failure() { harness_logs+=("$1" "$2"); }
 
-# stop_pid PID: TERM, up to 3 s grace, then KILL; and forget it, so that the exit does
-# not signal the PID again (by then it may be another process's).
-stop_pid() {
-    local pid=$1 i kept=() p
-    [ -n "$pid" ] || return 0
-    for p in "${harness_pids[@]}"; do [ "$p" = "$pid" ] || kept+=("$p"); done
+# forget_pid PID: not stopped at exit any more. For a process already waited for: by the
+# exit its PID may be another process's.
+forget_pid() {
+    local kept=() p
+    for p in "${harness_pids[@]}"; do [ "$p" = "$1" ] || kept+=("$p"); done
     harness_pids=("${kept[@]}")
+}
+
+# stop_pid PID: TERM, up to 3 s grace, then KILL; and forget it.
+stop_pid() {
+    local pid=$1 i
+    [ -n "$pid" ] || return 0
+    forget_pid "$pid"
     kill -0 "$pid" 2>/dev/null || return 0
     kill -TERM "$pid" 2>/dev/null
     for i in $(seq 30); do
@@ -70,18 +78,21 @@ finish() {
     exit 1
 }
 
-harness_begin() {  # harness_begin NAME: $tmp, the exit trap and a 55 s watchdog
+# harness_begin NAME [SECONDS]: $tmp, the exit trap and a watchdog that ends the run
+# after SECONDS (55 by default: under the minute ctest allows most of these tests).
+harness_begin() {
+    watchdog_seconds=${2:-55}
     tmp=$(mktemp -d "${TMPDIR:-/tmp}/duet-$1.XXXXXX")
     # nginx workers may run as an unprivileged user when started as root; let them
     # traverse the prefix (logs and temp files are opened by the master or created here).
     chmod 755 "$tmp"
     trap harness_cleanup EXIT
-    trap 'not_ok "test interrupted (signal or 55 s watchdog)"; finish' INT TERM HUP
-    # Hard bound on the whole run: well under 60 s even if something hangs. The sleep
-    # holds no inherited descriptor, so a caller reading our output never waits for it.
+    trap 'not_ok "test interrupted (signal or $watchdog_seconds s watchdog)"; finish' INT TERM HUP
+    # Hard bound on the whole run, even if something hangs. The sleep holds no inherited
+    # descriptor, so a caller reading our output never waits for it.
     (
         trap 'kill "$sleep_pid" 2>/dev/null; exit 0' TERM
-        sleep 55 </dev/null >/dev/null 2>&1 &
+        sleep "$watchdog_seconds" </dev/null >/dev/null 2>&1 &
         sleep_pid=$!
         wait "$sleep_pid" && kill -TERM $$
     ) </dev/null >/dev/null 2>&1 &
@@ -99,21 +110,31 @@ node_websocket_flags() {
     finish
 }
 
-# start_duetd DUETD PUBLIC_DIR: duetd on 127.0.0.1, port 0; sets duetd_port from its log
+# wait_for_listening PID LOG SECONDS: sets listening_port from LOG's first line
+# "listening on 127.0.0.1:PORT", waiting up to SECONDS for PID to write it; fails (with
+# listening_port empty) if PID exits or the time runs out first.
+wait_for_listening() {
+    local pid=$1 log=$2 deadline=$((SECONDS + $3))
+    listening_port=""
+    while :; do
+        listening_port=$(grep -oE 'listening on 127\.0\.0\.1:[0-9]+' "$log" 2>/dev/null \
+                         | head -n 1 | sed 's/.*://')
+        [ -n "$listening_port" ] && return 0
+        kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ] || return 1
+        sleep 0.1
+    done
+}
+
+# start_duetd DUETD PUBLIC_DIR [FLAG...]: duetd on 127.0.0.1, port 0, with the FLAGs a
+# test needs (coturn_test.sh: its TURN secret and URL); sets duetd_port from its log
 # line "listening on 127.0.0.1:PORT", or fails the run.
 start_duetd() {
-    "$1" --address 127.0.0.1 --port 0 --public-dir "$2" </dev/null >"$tmp/duetd.log" 2>&1 &
+    "$1" --address 127.0.0.1 --port 0 --public-dir "$2" "${@:3}" </dev/null >"$tmp/duetd.log" 2>&1 &
     local pid=$!
     stop_at_exit "$pid"
     show_at_failure "duetd log" "$tmp/duetd.log"
-    duetd_port=""
-    for _ in $(seq 80); do  # up to 8 s
-        duetd_port=$(grep -oE 'listening on 127\.0\.0\.1:[0-9]+' "$tmp/duetd.log" 2>/dev/null \
-                     | head -n 1 | sed 's/.*://')
-        [ -n "$duetd_port" ] && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
+    wait_for_listening "$pid" "$tmp/duetd.log" 8
+    duetd_port=$listening_port
     if [ -z "$duetd_port" ]; then
         if kill -0 "$pid" 2>/dev/null; then
             not_ok "duetd logs 'listening on 127.0.0.1:PORT' within 8 s"

@@ -55,73 +55,11 @@ tool_dir=$(dirname "$turnserver_bin")
 uclient="$tool_dir/turnutils_uclient"
 stunclient="$tool_dir/turnutils_stunclient"
 
-passed=0
-failed=0
-ok()     { passed=$((passed + 1)); echo "ok - $*"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
-note()   { sed 's/^/# /' >&2; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/duet-coturn-test.XXXXXX")
-duetd_pid=""
-coturn_pid=""
-watchdog_pid=""
-
-stop_pid() {  # stop_pid PID: TERM, up to 3 s grace, then KILL
-    local pid=$1 i
-    [ -n "$pid" ] || return 0
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 30); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    return 0
-}
-
-cleanup() {
-    stop_pid "$coturn_pid"
-    stop_pid "$duetd_pid"
-    if [ -n "$watchdog_pid" ]; then
-        kill "$watchdog_pid" 2>/dev/null
-        wait "$watchdog_pid" 2>/dev/null
-    fi
-    if [ "$keep" = 1 ]; then
-        echo "# kept $tmp" >&2
-    else
-        rm -rf "$tmp"
-    fi
-}
-
-show_logs() {
-    local f
-    for f in duetd.log coturn.stderr coturn/turnserver.log; do
-        if [ -s "$tmp/$f" ]; then
-            echo "$f (last 20 lines):" | note
-            tail -n 20 "$tmp/$f" | note
-        fi
-    done
-}
-
-finish() {
-    [ "$failed" -eq 0 ] || show_logs
-    echo "$passed passed, $failed failed"
-    [ "$failed" -eq 0 ] && exit 0
-    exit 1
-}
-
-trap cleanup EXIT
-trap 'not_ok "test interrupted (signal or 55 s watchdog)"; finish' INT TERM HUP
-# Hard bound on the whole run. The sleep holds no inherited descriptor, so a caller
-# reading our output never waits for it.
-(
-    trap 'kill "$sleep_pid" 2>/dev/null; exit 0' TERM
-    sleep 55 </dev/null >/dev/null 2>&1 &
-    sleep_pid=$!
-    wait "$sleep_pid" && kill -TERM $$
-) </dev/null >/dev/null 2>&1 &
-watchdog_pid=$!
+# shellcheck source=tests/support/harness.sh
+. "$script_dir/../support/harness.sh"
+harness_begin coturn-test
+show_at_failure "coturn_front.sh stderr" "$tmp/coturn.stderr"
+show_at_failure "coturn log" "$tmp/coturn/turnserver.log"
 
 # --- prerequisites -----------------------------------------------------------------------
 for f in "$duetd" "$turnserver_bin" "$uclient" "$stunclient"; do
@@ -131,19 +69,13 @@ if [ ! -d "$public_dir" ]; then not_ok "public dir present: $public_dir"; finish
 for tool in openssl ss "$node_bin"; do
     if ! command -v "$tool" >/dev/null 2>&1; then not_ok "tool present: $tool"; finish; fi
 done
-node_flags=()
-if [ "$("$node_bin" -e 'process.stdout.write(typeof WebSocket)' 2>/dev/null)" != function ]; then
-    node_flags=(--experimental-websocket)
-    if [ "$("$node_bin" "${node_flags[@]}" -e 'process.stdout.write(typeof WebSocket)' 2>/dev/null)" != function ]; then
-        not_ok "node has a WebSocket client (Node >= 20 needed)"
-        finish
-    fi
-fi
+node_websocket_flags "$node_bin"
 
 # --- coturn on loopback -----------------------------------------------------------------------
 # coturn cannot take port 0, and with SO_REUSEPORT a taken UDP port does not even fail;
 # so pick one that nothing listens on (UDP or TCP), below the kernel's ephemeral range,
-# and retry with another if coturn does not answer there.
+# and retry with another if coturn does not answer there. (The harness's free_port is a
+# TCP port from the ephemeral range: right for nginx, not for coturn.)
 unused_port() {
     local p
     for _ in $(seq 50); do
@@ -166,6 +98,7 @@ for attempt in 1 2 3; do
     bash "$coturn_front" --listen 127.0.0.1 --port "$port" --secret "$secret" --dir "$tmp/coturn" \
         --allow-peer 127.0.0.1 --turnserver "$turnserver_bin" >"$tmp/coturn.stderr" 2>&1 &
     coturn_pid=$!
+    stop_at_exit "$coturn_pid"
     deadline=$((SECONDS + 10))
     while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$coturn_pid" 2>/dev/null; do
         if stun_answers "$port"; then turn_port=$port; break; fi
@@ -184,21 +117,7 @@ ok "coturn with config/coturn.conf answers STUN on 127.0.0.1:$turn_port"
 
 # --- duetd with the same secret ------------------------------------------------------------------
 turn_url="turn:127.0.0.1:$turn_port?transport=udp"
-"$duetd" --address 127.0.0.1 --port 0 --public-dir "$public_dir" \
-    --turn-secret "$secret" --turn-urls "$turn_url" </dev/null >"$tmp/duetd.log" 2>&1 &
-duetd_pid=$!
-duetd_port=""
-deadline=$((SECONDS + 8))
-while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$duetd_pid" 2>/dev/null; do
-    duetd_port=$(grep -oE 'listening on 127\.0\.0\.1:[0-9]+' "$tmp/duetd.log" 2>/dev/null | head -n 1 | sed 's/.*://')
-    [ -n "$duetd_port" ] && break
-    sleep 0.1
-done
-if [ -z "$duetd_port" ] || [ "$duetd_port" = 0 ]; then
-    not_ok "duetd logs 'listening on 127.0.0.1:PORT' within 8 s"
-    finish
-fi
-ok "duetd listening on 127.0.0.1:$duetd_port with turn_urls $turn_url"
+start_duetd "$duetd" "$public_dir" --turn-secret "$secret" --turn-urls "$turn_url"
 
 # --- a credential from `joined` ----------------------------------------------------------------------
 # Prints "id username credential urls" of the TURN entry of a joined, or an error.
