@@ -4,9 +4,8 @@
 #include <duet/app/server.hpp>
 #include <duet/build_info.hpp>
 #include <duet/config/load_settings.hpp>
+#include <duet/logging/event.hpp>
 #include <duet/logging/setup.hpp>
-
-#include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <exception>
@@ -14,7 +13,8 @@
 namespace {
 
 void log_effective_settings(duet::config::settings const& s, std::vector<std::string> const& files) {
-    spdlog::info(
+    duet::logging::info(
+        duet::logging::event("settings"),
         "duetd {} settings: config={} address={} port={} public_dir={} room_capacity={} max_rooms={} "
         "max_message_bytes={} max_send_queue_bytes={} rate_limit={}/s burst {} max_violations={} "
         "ping_interval={}ms idle_timeout={}ms close_linger={}B/{}ms max_connections={} allowed_origins={} "
@@ -47,11 +47,11 @@ int main(int argc, char** argv) {
     duet::logging::setup(settings.log_level, settings.log_format);
     auto const files = duet::app::raise_open_files_limit(settings);
     if (files.budget.fitted) {
-        spdlog::warn("{}", files.warning);
+        duet::logging::warn(duet::logging::event("open_files.fitted"), "{}", files.warning);
         settings.max_connections = files.budget.max_connections;
         settings.max_http_connections = files.budget.max_http_connections;
     }
-    spdlog::info("open-files limit: {}", files.budget.limit);
+    duet::logging::info(duet::logging::event("open_files"), "open-files limit: {}", files.budget.limit);
     log_effective_settings(settings, outcome.config_files);
     try {
         // SIGHUP reads the same file and flags again, fitted to the same open-files limit.
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
         duet::app::server server(settings, {.handle_signals = true, .reload = reload});
         return server.run();
     } catch (std::exception const& e) {
-        spdlog::critical("cannot start: {}", e.what());
+        duet::logging::critical(duet::logging::event("start.failed"), "cannot start: {}", e.what());
         return 1;
     }
 }

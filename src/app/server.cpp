@@ -2,9 +2,8 @@
 
 #include <duet/config/settings_reload.hpp>
 #include <duet/http/http_session.hpp>
+#include <duet/logging/event.hpp>
 #include <duet/logging/setup.hpp>
-
-#include <spdlog/spdlog.h>
 
 #include <csignal>
 #include <future>
@@ -78,7 +77,10 @@ void server::accept(tcp::socket socket, http::session_context const& context) {
         socket.close(ignored);
         return;
     }
-    std::make_shared<http::http_session>(std::move(socket), std::move(*place), context)->run();
+    error_code ec;
+    auto const peer = socket.remote_endpoint(ec);
+    logging::connection_label who{.conn = ++connections_accepted_, .remote = ec ? "?" : peer.address().to_string()};
+    std::make_shared<http::http_session>(std::move(socket), std::move(*place), std::move(who), context)->run();
 }
 
 void server::start() {
@@ -90,7 +92,8 @@ void server::start() {
         wait_for_signal();
     }
     loop_thread_ = std::thread([this] { ioc_.run(); });
-    spdlog::info("duetd serving {} on port {} (one event loop)", files_.root().string(), port_);
+    logging::info(logging::event("start"), "duetd serving {} on port {} (one event loop)", files_.root().string(),
+                  port_);
 }
 
 void server::stop() {
@@ -136,11 +139,11 @@ void server::wait_for_signal() {
             return wait_for_signal();
         }
         if (shutting_down_) {
-            spdlog::warn("second signal ({}): stopping now", signal_number);
+            logging::warn(logging::event("shutdown.forced"), "second signal ({}): stopping now", signal_number);
             ioc_.stop();
             return;
         }
-        spdlog::info("signal {}: shutting down", signal_number);
+        logging::info(logging::event("shutdown.begin"), "signal {}: shutting down", signal_number);
         begin_shutdown();
         wait_for_signal();
     });
@@ -148,12 +151,13 @@ void server::wait_for_signal() {
 
 void server::reload() {
     if (!reload_settings_) {
-        spdlog::info("SIGHUP: no configuration to reload");
+        logging::info(logging::event("reload.none"), "SIGHUP: no configuration to reload");
         return;
     }
     auto loaded = reload_settings_();
     if (loaded.what != config::load_outcome::action::run) {
-        spdlog::warn("SIGHUP: the settings are refused, the running ones stay: {}", loaded.output);
+        logging::warn(logging::event("reload.refused"), "SIGHUP: the settings are refused, the running ones stay: {}",
+                      loaded.output);
         return;
     }
     auto const logging_before = std::make_pair(settings_.log_level, settings_.log_format);
@@ -168,9 +172,10 @@ void server::reload() {
         }
         return text.empty() ? std::string("nothing") : text;
     };
-    spdlog::info("SIGHUP: settings reloaded; changed: {}", list(result.changed));
+    logging::info(logging::event("reload"), "SIGHUP: settings reloaded; changed: {}", list(result.changed));
     if (!result.need_restart.empty()) {
-        spdlog::warn("SIGHUP: needs a restart to change: {}; the running values stay", list(result.need_restart));
+        logging::warn(logging::event("reload.needs_restart"),
+                      "SIGHUP: needs a restart to change: {}; the running values stay", list(result.need_restart));
     }
 }
 
@@ -186,7 +191,8 @@ void server::begin_shutdown() {
     grace_.expires_after(settings_.shutdown_grace);
     grace_.async_wait([this](error_code ec) {
         if (!ec) {
-            spdlog::warn("shutdown_grace passed with {} session(s) still open; stopping", tracker_.size());
+            logging::warn(logging::event("shutdown.grace_passed"),
+                          "shutdown_grace passed with {} session(s) still open; stopping", tracker_.size());
             ioc_.stop();
         }
     });
@@ -195,7 +201,7 @@ void server::begin_shutdown() {
         if (loop_done_) {
             return;
         }
-        spdlog::info("all connections closed; bye");
+        logging::info(logging::event("shutdown.done"), "all connections closed; bye");
         grace_.cancel();
         if (signals_) {
             signals_->cancel();

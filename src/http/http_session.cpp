@@ -3,8 +3,6 @@
 #include <duet/http/router.hpp>
 #include <duet/ws/websocket_session.hpp>
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <cctype>
 
@@ -38,8 +36,9 @@ bool origin_allowed(std::vector<std::string> const& allowed, std::string_view or
 
 }  // namespace
 
-http_session::http_session(tcp::socket&& socket, net::admission::slot place, session_context const& ctx)
-    : ctx_(ctx), place_(std::move(place)), stream_(std::move(socket)) {}
+http_session::http_session(tcp::socket&& socket, net::admission::slot place, logging::connection_label who,
+                           session_context const& ctx)
+    : ctx_(ctx), who_(std::move(who)), place_(std::move(place)), stream_(std::move(socket)) {}
 
 http_session::~http_session() {
     ctx_.tracker.remove(tracker_key_);
@@ -79,7 +78,8 @@ void http_session::on_read(error_code ec, std::size_t) {
         return refuse(bhttp::status::payload_too_large, "request body too large\n");
     }
     if (ec == beast::error::timeout) {
-        spdlog::debug("http: a client did not send a whole request within request_timeout");
+        logging::debug(logging::event("http.timeout").conn(who_.conn).remote(who_.remote),
+                       "http: the client did not send a whole request within request_timeout");
         return finish();
     }
     if (ec) {
@@ -105,13 +105,15 @@ void http_session::upgrade() {
     // Rule 10: Origin first, then capacity.
     if (!origin_allowed(ctx_.settings.allowed_origins, req[bhttp::field::origin])) {
         metrics::counters::add(counters.ws_refused_origin_total);
-        spdlog::warn("ws: handshake refused: origin '{}' is not allowed", std::string(req[bhttp::field::origin]));
+        logging::warn(logging::event("ws.refused").conn(who_.conn).remote(who_.remote).code(403).reason("origin"),
+                      "ws: handshake refused: origin '{}' is not allowed", std::string(req[bhttp::field::origin]));
         return refuse(bhttp::status::forbidden, "origin not allowed\n");
     }
     auto place = ctx_.websockets.try_acquire();
     if (!place) {
         metrics::counters::add(counters.ws_refused_capacity_total);
-        spdlog::warn("ws: handshake refused: max_connections ({}) reached", ctx_.settings.max_connections);
+        logging::warn(logging::event("ws.refused").conn(who_.conn).remote(who_.remote).code(503).reason("capacity"),
+                      "ws: handshake refused: max_connections ({}) reached", ctx_.settings.max_connections);
         return refuse(bhttp::status::service_unavailable, "too many connections\n");
     }
     upgraded_ = true;
@@ -121,7 +123,7 @@ void http_session::upgrade() {
     auto early_bytes = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
     place_.reset();  // no longer an HTTP connection
-    std::make_shared<ws::websocket_session>(stream_.release_socket(), std::move(early_bytes), std::move(*place),
+    std::make_shared<ws::websocket_session>(stream_.release_socket(), std::move(early_bytes), std::move(*place), who_,
                                             ctx_.ws)
         ->run(parser_->release());
 }

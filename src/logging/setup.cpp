@@ -1,5 +1,7 @@
 #include <duet/logging/setup.hpp>
 
+#include "line_format.hpp"
+
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <spdlog/pattern_formatter.h>
@@ -7,37 +9,29 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <atomic>
 #include <memory>
 
 namespace duet::logging {
 namespace {
 
-/// `%*` in the pattern: the log message as the body of a JSON string.
-class json_escaped_message : public spdlog::custom_flag_formatter {
+/// `%*` in the JSON pattern: the line's members after time, level and thread. A line
+/// from write() brings them ready (its fields and "msg"); any other line is a message
+/// only, written as "msg".
+class message_members : public spdlog::custom_flag_formatter {
 public:
     void format(spdlog::details::log_msg const& msg, std::tm const&, spdlog::memory_buf_t& dest) override {
-        static constexpr char hex[] = "0123456789abcdef";
-        for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
-            switch (c) {
-            case '"': dest.append(std::string_view("\\\"")); break;
-            case '\\': dest.append(std::string_view("\\\\")); break;
-            case '\n': dest.append(std::string_view("\\n")); break;
-            case '\r': dest.append(std::string_view("\\r")); break;
-            case '\t': dest.append(std::string_view("\\t")); break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char const escaped[] = {'\\', 'u', '0', '0', hex[(c >> 4) & 0xf], hex[c & 0xf]};
-                    dest.append(escaped, escaped + sizeof escaped);
-                } else {
-                    dest.push_back(c);
-                }
-            }
+        std::string_view const payload(msg.payload.data(), msg.payload.size());
+        if (detail::payload_is_members()) {
+            dest.append(payload);
+            return;
         }
+        dest.append(std::string_view(R"("msg":")"));
+        detail::append_json_escaped(dest, payload);
+        dest.push_back('"');
     }
 
-    std::unique_ptr<custom_flag_formatter> clone() const override {
-        return std::make_unique<json_escaped_message>();
-    }
+    std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<message_members>(); }
 };
 
 /// `%L` in the pattern: the level as the settings name it.
@@ -64,6 +58,8 @@ private:
     bool padded_;
 };
 
+std::atomic<bool> json_format{false};
+
 /// The key of room_tag, drawn once per process.
 std::array<unsigned char, 32> const& room_key() {
     static auto const key = [] {
@@ -76,14 +72,27 @@ std::array<unsigned char, 32> const& room_key() {
 
 }  // namespace
 
+namespace detail {
+
+bool json_lines() noexcept {
+    return json_format.load(std::memory_order_relaxed);
+}
+
+bool& payload_is_members() noexcept {
+    thread_local bool members = false;
+    return members;
+}
+
+}  // namespace detail
+
 void setup(std::string const& level, std::string const& format) {
     auto logger = std::make_shared<spdlog::logger>("duetd", std::make_shared<spdlog::sinks::stderr_sink_mt>());
     std::unique_ptr<spdlog::pattern_formatter> formatter;
     if (format == "json") {
         formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
-        formatter->add_flag<json_escaped_message>('*');
+        formatter->add_flag<message_members>('*');
         formatter->add_flag<settings_level_name>('L', false);
-        formatter->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%L","thread":%t,"msg":"%*"})");
+        formatter->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%L","thread":%t,%*})");
     } else {
         formatter = std::make_unique<spdlog::pattern_formatter>();
         formatter->add_flag<settings_level_name>('L', true);
@@ -92,6 +101,7 @@ void setup(std::string const& level, std::string const& format) {
     logger->set_formatter(std::move(formatter));
     logger->set_level(spdlog::level::from_str(level));
     logger->flush_on(spdlog::level::info);
+    json_format.store(format == "json", std::memory_order_relaxed);
     spdlog::set_default_logger(std::move(logger));
 }
 

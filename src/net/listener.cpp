@@ -1,6 +1,6 @@
 #include <duet/net/listener.hpp>
 
-#include <spdlog/spdlog.h>
+#include <duet/logging/event.hpp>
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -45,7 +45,7 @@ listener::listener(asio::io_context& ioc, tcp::endpoint endpoint, connection_han
     if (ec) fail("listen on");
     local_ = acceptor_.local_endpoint(ec);
     reserve_ = open_reserve();
-    spdlog::info("listening on {}", describe(local_));
+    logging::info(logging::event("listen"), "listening on {}", describe(local_));
 }
 
 listener::~listener() {
@@ -83,7 +83,8 @@ void listener::on_accept(error_code ec, tcp::socket socket) {
     }
     if (out_of_descriptors_) {
         out_of_descriptors_ = false;
-        spdlog::warn("accepting connections again; {} refused while out of file descriptors", refused_);
+        logging::warn(logging::event("accept.resumed"),
+                      "accepting connections again; {} refused while out of file descriptors", refused_);
         refused_ = 0;
     }
     socket.set_option(tcp::no_delay(true), ec);
@@ -97,9 +98,10 @@ void listener::refuse_while_out_of_descriptors(error_code ec) {
     }
     if (!out_of_descriptors_) {
         out_of_descriptors_ = true;
-        spdlog::warn("accept failed: {}; refusing new connections until descriptors are free "
-                     "(see the open-files limit logged at start)",
-                     ec.message());
+        logging::warn(logging::event("accept.failed"),
+                      "accept failed: {}; refusing new connections until descriptors are free "
+                      "(see the open-files limit logged at start)",
+                      ec.message());
     }
     if (out_of_descriptors(ec) && reserve_ >= 0) {
         ::close(reserve_);

@@ -1,12 +1,11 @@
 #include <duet/signaling/connection.hpp>
 
 #include <duet/ice/ice_servers.hpp>
+#include <duet/logging/event.hpp>
 #include <duet/logging/setup.hpp>
 #include <duet/protocol/codec.hpp>
 #include <duet/protocol/identifiers.hpp>
 #include <duet/protocol/server_message.hpp>
-
-#include <spdlog/spdlog.h>
 
 #include <exception>
 #include <optional>
@@ -29,9 +28,10 @@ std::string not_in_room_message(std::string_view room) {
 
 }  // namespace
 
-connection::connection(context const& ctx, transport& out, clock::time_point now)
+connection::connection(context const& ctx, transport& out, clock::time_point now, logging::connection_label who)
     : ctx_(ctx),
       out_(out),
+      who_(std::move(who)),
       id_(protocol::make_peer_id()),
       limiter_(ctx.settings.rate_limit_per_second, ctx.settings.rate_limit_burst, now) {}
 
@@ -50,16 +50,27 @@ void connection::on_text(std::string_view text, clock::time_point now) {
     try {
         auto const parsed = protocol::parse_client_message(text);
         if (!parsed) {
-            spdlog::debug("ws {}: refused ({}): {}", logging::short_id(id_), protocol::wire_name(parsed.error.code),
-                          parsed.error.message);
+            logging::debug(about("request.refused", protocol::wire_name(parsed.error.code)), "refused: {}",
+                           parsed.error.message);
             return refuse(parsed.error);
         }
         std::visit([this](auto const& request) { handle(request); }, *parsed.message);
     } catch (std::exception const& e) {
         // Nothing may escape into the event loop: it would end the daemon.
-        spdlog::error("ws {}: internal error: {}", logging::short_id(id_), e.what());
+        logging::error(about("ws.internal_error"), "internal error: {}", e.what());
         close(protocol::close_code::internal_error, "internal error", metrics::close_reason::disconnected);
     }
+}
+
+logging::fields connection::about(std::string_view event, std::string_view reason, std::string_view room_tag) const {
+    auto line = logging::event(event).conn(who_.conn).peer(logging::short_id(id_)).remote(who_.remote);
+    if (!room_tag.empty()) {
+        line.room(room_tag);
+    }
+    if (!reason.empty()) {
+        line.reason(reason);
+    }
+    return line;
 }
 
 void connection::on_closed() {
@@ -85,16 +96,20 @@ void connection::on_join_result(rooms::room_registry::join_result const& result)
         place_ = place::outside;
         if (result.status == status::full) {
             counters::add(ctx_.counters.fulls_total);
-            spdlog::warn("ws {}: room {} is full", logging::short_id(id_), logging::room_tag(room));
+            // A third caller at a two-person room: worth a line, not an operator's attention.
+            logging::info(about("join.full", "full", logging::room_tag(room)), "the room is full");
             return send(protocol::encode_full(room));
         }
-        spdlog::warn("ws {}: max_rooms ({}) reached", logging::short_id(id_), ctx_.settings.max_rooms);
+        logging::warn(about("join.room_limit", protocol::wire_name(wire_error::room_limit)), "max_rooms ({}) reached",
+                      ctx_.settings.max_rooms);
         return refuse({wire_error::room_limit, "the server holds its maximum number of rooms", "join"});
     }
     place_ = place::inside;
     counters::add(ctx_.counters.joins_total);
-    spdlog::debug("ws {}: joined room {} ({} of {})", logging::short_id(id_), room_, result.peers,
-                  ctx_.settings.room_capacity);
+    if (spdlog::should_log(spdlog::level::debug)) {  // the tag costs an HMAC
+        logging::debug(about("join", {}, logging::room_tag(room_)), "joined room {} ({} of {})", room_, result.peers,
+                       ctx_.settings.room_capacity);
+    }
     send(protocol::encode_joined(room_, id_, result.peers,
                                  ice::ice_servers_json(ctx_.settings, id_, std::chrono::system_clock::now())));
 }
@@ -162,7 +177,7 @@ void connection::refuse(request_error const& error) {
     // Rule 8: a connection that keeps sending refused requests is closed, after its
     // last error reply.
     if (++violations_ >= ctx_.settings.max_violations) {
-        spdlog::warn("ws {}: closed after {} refused requests", logging::short_id(id_), violations_);
+        logging::warn(about("ws.violations", "violations"), "closing after {} refused requests", violations_);
         close(protocol::close_code::policy_violation, "too many refused requests", metrics::close_reason::violations);
     }
 }
@@ -174,8 +189,8 @@ void connection::send(std::string_view frame) {
     if (!out_.send(frame)) {
         // Rule 5: never drop a message while both ends stay connected; a receiver that
         // cannot keep up is disconnected instead, and its room is told (on_closed).
-        spdlog::warn("ws {}: slow consumer: send queue passed {} bytes", logging::short_id(id_),
-                     ctx_.settings.max_send_queue_bytes);
+        logging::warn(about("ws.slow_consumer", "slow_consumer"), "closing: send queue passed {} bytes",
+                      ctx_.settings.max_send_queue_bytes);
         close(protocol::close_code::policy_violation, "slow consumer", metrics::close_reason::slow_consumer);
     }
 }
@@ -194,7 +209,9 @@ void connection::leave_room() {
     }
     // Rule 6: the others get `bye` (a pending join is cancelled).
     ctx_.rooms.leave(room_, *this);
-    spdlog::debug("ws {}: left room {}", logging::short_id(id_), room_);
+    if (spdlog::should_log(spdlog::level::debug)) {
+        logging::debug(about("leave", {}, logging::room_tag(room_)), "left room {}", room_);
+    }
     place_ = place::outside;
     room_.clear();
 }

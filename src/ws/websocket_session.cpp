@@ -1,5 +1,6 @@
 #include <duet/ws/websocket_session.hpp>
 
+#include <duet/logging/event.hpp>
 #include <duet/logging/setup.hpp>
 
 #include <spdlog/spdlog.h>
@@ -13,12 +14,6 @@ namespace {
 // is handled: an idle connection should not keep 64 KiB because it once got one.
 constexpr std::size_t kept_read_capacity = 8 * 1024;
 
-std::string remote_address(tcp::socket const& socket) {
-    error_code ec;
-    auto const endpoint = socket.remote_endpoint(ec);
-    return ec ? std::string("?") : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-}
-
 /// Closes that are about the connection itself drop what still waits to be sent: the
 /// receiver is too slow, gone quiet, or not speaking the protocol. The others (refused
 /// requests, shutdown) let the queued replies go first.
@@ -31,12 +26,13 @@ bool drops_unsent(metrics::close_reason why) {
 }  // namespace
 
 websocket_session::websocket_session(tcp::socket&& socket, std::string early_bytes, net::admission::slot place,
-                                     session_context const& ctx)
+                                     logging::connection_label const& who, session_context const& ctx)
     : ctx_(ctx),
+      who_(who),
       place_(std::move(place)),
       ws_(std::move(socket), std::move(early_bytes),
           net::linger_limits{ctx.settings.close_linger_bytes, ctx.settings.close_linger_time}),
-      rules_(ctx.signaling, *this, clock::now()),
+      rules_(ctx.signaling, *this, clock::now(), who),
       heartbeat_(ws_.get_executor()) {}
 
 websocket_session::~websocket_session() {
@@ -65,17 +61,17 @@ void websocket_session::on_accept(error_code ec) {
     if (ec) {
         // Never a WebSocket: counted apart from the closes of open ones.
         metrics::counters::add(ctx_.counters.ws_handshake_failures_total);
-        spdlog::debug("ws {}: handshake failed: {}", logging::short_id(rules_.id()), ec.message());
+        logging::debug(logging::event("ws.handshake_failed").conn(who_.conn).remote(who_.remote),
+                       "ws: handshake failed: {}", ec.message());
         return finish(ec);
     }
     open_ = true;
     metrics::counters::add(ctx_.counters.ws_accepted_total);
-    // Connections come and go at debug (STYLE.md); the address costs a system call.
-    if (spdlog::should_log(spdlog::level::debug)) {
-        spdlog::debug("ws {}: open from {}", logging::short_id(rules_.id()),
-                      remote_address(beast::get_lowest_layer(ws_)));
-    }
     last_received_ = clock::now();
+    opened_ = last_received_;
+    // Connections come and go at debug (STYLE.md).
+    logging::debug(logging::event("ws.open").conn(who_.conn).peer(logging::short_id(rules_.id())).remote(who_.remote),
+                   "ws: open");
     next_ping_ = last_received_ + ctx_.settings.ping_interval;
     if (shut_down_requested_) {
         shut_down();
@@ -136,6 +132,7 @@ void websocket_session::close(protocol::close_code code, std::string_view reason
     }
     closing_ = true;
     close_cause_ = why;
+    close_code_ = static_cast<int>(code);
     heartbeat_.cancel();
     // The rules leave the room from a handler of their own: this may be called while
     // the registry walks the room (a receiver that fell behind).
@@ -167,7 +164,8 @@ void websocket_session::on_heartbeat(error_code ec) {
     }
     auto const now = clock::now();
     if (now - last_received_ >= ctx_.settings.idle_timeout) {
-        spdlog::debug("ws {}: idle for {} ms", logging::short_id(rules_.id()), ctx_.settings.idle_timeout.count());
+        logging::debug(logging::event("ws.idle").conn(who_.conn).peer(logging::short_id(rules_.id())),
+                       "ws: nothing received for {} ms", ctx_.settings.idle_timeout.count());
         return close(protocol::close_code::going_away, "idle timeout", metrics::close_reason::idle_timeout);
     }
     if (now >= next_ping_) {
@@ -179,6 +177,22 @@ void websocket_session::on_heartbeat(error_code ec) {
         }
     }
     arm_heartbeat();
+}
+
+int websocket_session::close_code_for_log(error_code ec) const {
+    if (close_code_) {
+        return *close_code_;  // ours went first
+    }
+    if (ec == websocket::error::closed) {
+        return ws_.reason().code;  // the client's
+    }
+    if (ec == websocket::error::message_too_big) {
+        return static_cast<int>(protocol::close_code::message_too_big);  // Beast's
+    }
+    if (ec == websocket::error::bad_frame_payload) {
+        return 1007;  // Beast's: not UTF-8
+    }
+    return 1006;  // no close frame: the connection dropped
 }
 
 void websocket_session::finish(error_code ec) {
@@ -199,7 +213,17 @@ void websocket_session::finish(error_code ec) {
             }
         }
         ctx_.counters.count_close(cause);
-        spdlog::debug("ws {}: closed ({})", logging::short_id(rules_.id()), metrics::label(cause));
+        if (spdlog::should_log(spdlog::level::debug)) {
+            auto const lasted = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - opened_);
+            logging::debug(logging::event("ws.closed")
+                               .conn(who_.conn)
+                               .peer(logging::short_id(rules_.id()))
+                               .remote(who_.remote)
+                               .code(close_code_for_log(ec))
+                               .reason(metrics::label(cause))
+                               .duration_ms(lasted.count()),
+                           "ws: closed");
+        }
     }
     ctx_.tracker.remove(tracker_key_);
     tracker_key_ = 0;

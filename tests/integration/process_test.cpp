@@ -252,38 +252,100 @@ TEST(Process, EveryBadSettingIsReportedTogether) {
     EXPECT_NE(out.find("idle_timeout"), std::string::npos) << out;
 }
 
-TEST(Process, JsonLogFormatWritesOneObjectPerLine) {
+// Issue 10, item 6: JSON lines with fields a collector can index, level names as the
+// settings spell them, and room names never in clear above debug.
+TEST(Process, JsonLogsCarryEventFieldsAndNeverARoomNameAboveDebug) {
     test_server folder;
-    child_daemon duetd({"--port", "0", "--public-dir", folder.public_dir().string(), "--log-format", "json"});
-    auto m = duetd.wait_for(std::regex(R"re(^\{"time":".*"msg":"listening on 127\.0\.0\.1:(\d+)"\}$)re"));
+    child_daemon duetd({"--port", "0", "--public-dir", folder.public_dir().string(), "--log-format", "json",
+                        "--max-connections", "3"});
+    auto m = duetd.wait_for(std::regex(R"re(^\{"time":".*"event":"listen".*"msg":"listening on 127\.0\.0\.1:(\d+)"\}$)re"));
     ASSERT_FALSE(m.empty()) << duetd.rest();
     auto const port = static_cast<std::uint16_t>(std::stoi(m[1].str()));
     {
-        // A third joiner of a full room: a warn line about a room whose name is secret.
+        // A third joiner of a full room (an info line about a room whose name is
+        // secret), then a fourth connection past max_connections (a warn line).
         ws_client a(port), b(port), c(port);
         a.join("secret-room-name");
         b.join("secret-room-name");
         c.send_json({{"type", "join"}, {"room", "secret-room-name"}});
         c.expect("full");
+        EXPECT_EQ(ws_client::handshake_status(port, {}), 503);
     }
     duetd.signal(SIGTERM);
     EXPECT_EQ(duetd.wait_exit(5s), 0);
+
     std::istringstream lines(duetd.rest());
     std::string line;
-    int count = 0;
-    bool warned = false;
+    std::vector<json> parsed_lines;
     while (std::getline(lines, line)) {
-        auto parsed = json::parse(line, nullptr, false);
-        EXPECT_TRUE(parsed.is_object() && parsed.contains("msg") && parsed.contains("level")) << line;
         EXPECT_EQ(line.find("secret-room-name"), std::string::npos) << "a room name in clear: " << line;
-        if (parsed.is_object() && parsed.value("level", "") == "warn" &&
-            parsed.value("msg", "").find("is full") != std::string::npos) {
-            warned = true;
-        }
-        ++count;
+        auto parsed = json::parse(line, nullptr, false);
+        ASSERT_TRUE(parsed.is_object()) << line;
+        EXPECT_TRUE(parsed.contains("time") && parsed.contains("level") && parsed.contains("msg")) << line;
+        EXPECT_TRUE(parsed.contains("event") && parsed["event"].is_string()) << "no event: " << line;
+        parsed_lines.push_back(std::move(parsed));
     }
-    EXPECT_TRUE(warned) << "no warn line (level named as in the settings) for the full room";
-    EXPECT_GE(count, 4);
+    auto find = [&](std::string const& event) -> json const* {
+        for (auto const& l : parsed_lines) {
+            if (l.value("event", "") == event) {
+                return &l;
+            }
+        }
+        return nullptr;
+    };
+    auto const* full = find("join.full");
+    ASSERT_NE(full, nullptr) << "no join.full line in:\n" << duetd.output();
+    EXPECT_EQ(full->value("level", ""), "info");
+    EXPECT_TRUE(std::regex_match(full->value("room", ""), std::regex("[0-9a-f]{8}"))) << full->dump();
+    EXPECT_GT(full->value("conn", 0), 0) << full->dump();
+    EXPECT_EQ(full->value("peer", "").size(), 6u) << full->dump();
+    EXPECT_EQ(full->value("remote", ""), "127.0.0.1") << full->dump();
+    EXPECT_EQ(full->value("reason", ""), "full") << full->dump();
+
+    auto const* refused = find("ws.refused");
+    ASSERT_NE(refused, nullptr) << "no ws.refused line in:\n" << duetd.output();
+    EXPECT_EQ(refused->value("level", ""), "warn") << "level named as in the settings";
+    EXPECT_EQ(refused->value("code", 0), 503) << refused->dump();
+    EXPECT_EQ(refused->value("reason", ""), "capacity") << refused->dump();
+    EXPECT_EQ(refused->value("remote", ""), "127.0.0.1") << refused->dump();
+    EXPECT_NE(refused->value("conn", 0), full->value("conn", 0)) << "each connection has its own number";
+}
+
+// At debug, a WebSocket's close line says how it ended and how long it lasted.
+TEST(Process, DebugLogsTheCloseOfEachWebSocketWithItsCodeAndDuration) {
+    test_server folder;
+    child_daemon duetd({"--port", "0", "--public-dir", folder.public_dir().string(), "--log-format", "json",
+                        "--log-level", "debug"});
+    auto m = duetd.wait_for(std::regex(R"re("msg":"listening on 127\.0\.0\.1:(\d+)")re"));
+    ASSERT_FALSE(m.empty()) << duetd.rest();
+    auto const port = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+    {
+        ws_client a(port);
+        a.join("debug-room");
+        a.close();
+        auto closed = duetd.wait_for(std::regex(R"re(^.*"event":"ws\.closed".*$)re"));
+        ASSERT_FALSE(closed.empty()) << duetd.rest();
+        auto const line = json::parse(closed[0].str());
+        EXPECT_EQ(line.value("level", ""), "debug");
+        EXPECT_EQ(line.value("code", 0), 1000) << line.dump();
+        EXPECT_EQ(line.value("reason", ""), "client_closed") << line.dump();
+        EXPECT_TRUE(line.contains("duration_ms") && line["duration_ms"].is_number_integer()) << line.dump();
+        EXPECT_GE(line.value("duration_ms", -1), 0) << line.dump();
+        EXPECT_GT(line.value("conn", 0), 0) << line.dump();
+        EXPECT_EQ(line.value("remote", ""), "127.0.0.1") << line.dump();
+    }
+    duetd.signal(SIGTERM);
+    EXPECT_EQ(duetd.wait_exit(5s), 0);
+}
+
+// The text format carries the same fields as key=value pairs after the message.
+TEST(Process, TextLogsAppendTheFieldsAsKeyValuePairs) {
+    test_server folder;
+    child_daemon duetd({"--port", "0", "--public-dir", folder.public_dir().string()});
+    auto m = duetd.wait_for(std::regex(R"re( info  listening on 127\.0\.0\.1:(\d+) event=listen$)re"));
+    ASSERT_FALSE(m.empty()) << duetd.rest();
+    duetd.signal(SIGTERM);
+    EXPECT_EQ(duetd.wait_exit(5s), 0);
 }
 
 }  // namespace

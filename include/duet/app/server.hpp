@@ -87,6 +87,7 @@ private:
     net::admission websockets_;
     net::admission http_connections_;
     net::session_tracker tracker_;
+    std::uint64_t connections_accepted_ = 0;  // numbers each connection for the logs
     signaling::context const signaling_;
     ws::session_context const ws_;
     http::site const pages_;

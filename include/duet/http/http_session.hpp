@@ -2,6 +2,7 @@
 
 #include <duet/http/responses.hpp>
 #include <duet/http/session_context.hpp>
+#include <duet/logging/event.hpp>
 #include <duet/net/admission.hpp>
 #include <duet/net/asio.hpp>
 #include <duet/net/session_tracker.hpp>
@@ -19,8 +20,9 @@ namespace duet::http {
 class http_session : public std::enable_shared_from_this<http_session>, public net::closable {
 public:
     /// `place`: this connection's place among max_http_connections, held until it is
-    /// upgraded or closed.
-    http_session(tcp::socket&& socket, net::admission::slot place, session_context const& ctx);
+    /// upgraded or closed. `who`: the connection's number and client address, for logs.
+    http_session(tcp::socket&& socket, net::admission::slot place, logging::connection_label who,
+                 session_context const& ctx);
     ~http_session() override;
 
     void run();
@@ -36,6 +38,7 @@ private:
     void finish();
 
     session_context const& ctx_;
+    logging::connection_label const who_;
     std::optional<net::admission::slot> place_;
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;

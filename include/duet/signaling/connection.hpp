@@ -1,5 +1,6 @@
 #pragma once
 
+#include <duet/logging/event.hpp>
 #include <duet/protocol/client_message.hpp>
 #include <duet/rooms/member.hpp>
 #include <duet/signaling/context.hpp>
@@ -26,7 +27,8 @@ class connection final : public rooms::member {
 public:
     using clock = std::chrono::steady_clock;
 
-    connection(context const& ctx, transport& out, clock::time_point now);
+    /// `who`: the connection's number and client address, for its log lines.
+    connection(context const& ctx, transport& out, clock::time_point now, logging::connection_label who = {});
     ~connection() override;
     connection(connection const&) = delete;
     connection& operator=(connection const&) = delete;
@@ -60,10 +62,13 @@ private:
     void send(std::string_view frame);
     void close(protocol::close_code code, std::string_view reason, metrics::close_reason why);
     void leave_room();
+    /// The fields of a log line about this connection.
+    logging::fields about(std::string_view event, std::string_view reason = {}, std::string_view room_tag = {}) const;
     bool in_room(std::string_view room) const noexcept { return place_ == place::inside && room == room_; }
 
     context const& ctx_;
     transport& out_;
+    logging::connection_label const who_;
     std::string const id_;
     std::string room_;  // the room joined, or being joined
     place place_ = place::outside;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <duet/logging/event.hpp>
 #include <duet/net/admission.hpp>
 #include <duet/net/asio.hpp>
 #include <duet/net/outbound_stream.hpp>
@@ -31,9 +32,10 @@ public:
     using clock = std::chrono::steady_clock;
 
     /// `early_bytes`: what the client sent behind its upgrade request. `place`: this
-    /// connection's place among max_connections, held for the session's life.
+    /// connection's place among max_connections, held for the session's life. `who`:
+    /// the connection's number and client address, for logs.
     websocket_session(tcp::socket&& socket, std::string early_bytes, net::admission::slot place,
-                      session_context const& ctx);
+                      logging::connection_label const& who, session_context const& ctx);
     ~websocket_session() override;
 
     /// Completes the handshake for `upgrade_request`, then serves the connection.
@@ -53,8 +55,11 @@ private:
     void arm_heartbeat();
     void on_heartbeat(error_code ec);
     void finish(error_code ec);
+    /// The close code of the connection that `ec` ended, as the close line logs it.
+    int close_code_for_log(error_code ec) const;
 
     session_context const& ctx_;
+    logging::connection_label const who_;
     net::admission::slot place_;
     websocket::stream<net::outbound_stream> ws_;
     beast::flat_buffer buffer_;
@@ -70,6 +75,8 @@ private:
     bool closing_ = false;
     bool finished_ = false;
     std::optional<metrics::close_reason> close_cause_;
+    std::optional<int> close_code_;  // the code of our close frame, once sent
+    clock::time_point opened_;
     net::session_tracker::key tracker_key_ = 0;
 };
 
