@@ -4,8 +4,9 @@
 #   main   warnings as errors; unit, integration, smoke, real-browser, nginx, turn (coturn),
 #          package (the .deb, lintian, the systemd unit, cmake --install) and bench tests
 #   asan   AddressSanitizer + UndefinedBehaviorSanitizer; unit, integration, smoke
-#   tsan   ThreadSanitizer; unit, integration, smoke (the daemon's loop thread beside the
-#          tests' client threads, and the calls that cross between them: stop(), gauges())
+#   tsan   ThreadSanitizer; integration, smoke (the daemon's loop thread beside the tests'
+#          client threads, and the calls that cross between them: stop(), gauges()). Not
+#          the unit tests: they run on one thread, where TSan has nothing to find.
 #   fuzz   the libFuzzer targets of fuzz/ (clang), 30 s each: scripts/fuzz.sh all 30
 # Name suites to run only those:  scripts/test.sh main
 # The last line is "N passed, M failed" over every test of every suite run.
@@ -23,16 +24,19 @@ total_failed=0
 status=0
 logs=$(mktemp -d)
 
+# run_suite NAME DIR LABELS [CMAKE_ARG...]; $targets, when set, limits the build.
 run_suite() {
     local name=$1 dir=$2 labels=$3
     shift 3
+    local build_targets=()
+    [ -n "${targets:-}" ] && build_targets=(--target $targets)
     echo "=== suite $name: configure and build in $dir"
     if ! cmake -S . -B "$dir" -DDUET_BUILD_TESTS=ON -DDUET_WARNINGS_AS_ERRORS=ON "$@" >"$logs/$name.cmake" 2>&1; then
         cat "$logs/$name.cmake"
         echo "=== suite $name: configure FAILED"
         total_failed=$((total_failed + 1)); status=1; return
     fi
-    if ! cmake --build "$dir" -j "$jobs" >"$logs/$name.build" 2>&1; then
+    if ! cmake --build "$dir" -j "$jobs" "${build_targets[@]}" >"$logs/$name.build" 2>&1; then
         grep -E "error|Error" -A5 "$logs/$name.build" | head -100
         echo "=== suite $name: build FAILED"
         total_failed=$((total_failed + 1)); status=1; return
@@ -78,14 +82,19 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 
 # Sanitizer builds: -O1 and line tables only, which compile much faster than -O2 -g and
-# still give sanitizers readable stacks.
-sanitizer_build=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DDUET_BUILD_BENCH=OFF)
+# still give sanitizers readable stacks; and unity builds (a few sources per compiler
+# run), which instantiate Asio's, Beast's and GoogleTest's templates once per batch
+# instead of once per file. The main build stays one file per compile, so a source that
+# forgets an #include still fails there.
+sanitizer_build=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DDUET_BUILD_BENCH=OFF
+                 -DCMAKE_UNITY_BUILD=ON)
 
 for suite in "${suites[@]}"; do
     case "$suite" in
         main) run_suite main build-test "unit|integration|smoke|browser|nginx|turn|package|bench" -DDUET_SYSTEM_TESTS=ON ;;
         asan) run_suite asan build-asan "unit|integration|smoke" "-DDUET_SANITIZERS=address;undefined" "${sanitizer_build[@]}" ;;
-        tsan) run_suite tsan build-tsan "unit|integration|smoke" -DDUET_SANITIZERS=thread "${sanitizer_build[@]}" ;;
+        tsan) targets="duetd duet_integration_tests duet_protocol_tests" \
+                  run_suite tsan build-tsan "integration|smoke" -DDUET_SANITIZERS=thread "${sanitizer_build[@]}" ;;
         fuzz) run_fuzz_suite ;;
         *) echo "unknown suite '$suite' (main, asan, tsan, fuzz)"; status=2 ;;
     esac

@@ -4,19 +4,12 @@
 #include <duet/ws/websocket_session.hpp>
 
 #include <algorithm>
-#include <cctype>
 
 namespace duet::http {
 namespace {
 
 // A GET needs no body; a small limit keeps a client from parking data here.
 constexpr std::uint64_t max_body_bytes = 16 * 1024;
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 bool origin_allowed(std::vector<std::string> const& allowed, std::string_view origin) {
     if (allowed.empty()) {
@@ -30,7 +23,7 @@ bool origin_allowed(std::vector<std::string> const& allowed, std::string_view or
         while (!entry.empty() && entry.back() == '/') {
             entry.remove_suffix(1);
         }
-        return iequals(entry, origin);
+        return beast::iequals(entry, origin);
     });
 }
 

@@ -1,23 +1,12 @@
 #include <duet/http/mime_types.hpp>
 
+#include <boost/beast/core/string.hpp>
+
 #include <array>
-#include <cctype>
 #include <utility>
 
 namespace duet::http {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
-            return false;
-        }
-    }
-    return true;
-}
 
 constexpr std::array<std::pair<std::string_view, std::string_view>, 18> types{{
     {"html", "text/html; charset=utf-8"},
@@ -47,7 +36,7 @@ std::string_view mime_type(std::string_view file_name) noexcept {
     if (dot != std::string_view::npos) {
         auto const extension = file_name.substr(dot + 1);
         for (auto const& [ext, type] : types) {
-            if (iequals(ext, extension)) {
+            if (boost::beast::iequals(ext, extension)) {
                 return type;
             }
         }

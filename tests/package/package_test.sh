@@ -8,7 +8,8 @@
 #     folder itself is not written to) gives one duet_*.deb whose control file has
 #     Section, Priority, Maintainer, Homepage, Description and shared-library Depends,
 #     and which marks /etc/duet/duetd.toml as a conffile;
-#   - lintian reports no error (its warnings are printed, prefixed with "# ");
+#   - lintian reports no error (its warnings are printed, prefixed with "# "), nor the
+#     absence of the hardening flags (cmake/hardening.cmake);
 #   - `dpkg-deb -x` into a temporary root holds the binary, the pages, duetd(8), the
 #     docs, the conffile and the unit; ROOT/usr/bin/duetd --check-config accepts
 #     ROOT/etc/duet/duetd.toml with --public-dir ROOT/usr/share/duet/public, and finds
@@ -101,6 +102,13 @@ if [ "$lintian_status" -eq 0 ] && ! grep -q '^E: ' "$tmp/lintian.log"; then
 else
     not_ok "lintian reports no error"
     grep -vE '^[WI]: ' "$tmp/lintian.log" | note
+fi
+# cmake/hardening.cmake: the binary is built as Debian builds packaged C++.
+if ! grep -qE 'hardening-no-(fortify-functions|bindnow|relro)' "$tmp/lintian.log"; then
+    ok "lintian finds the hardening flags (fortify, relro, bindnow) in the binary"
+else
+    not_ok "lintian finds the hardening flags (fortify, relro, bindnow) in the binary"
+    grep -E 'hardening-no' "$tmp/lintian.log" | note
 fi
 
 # --- the extracted tree -------------------------------------------------------------------------

@@ -40,7 +40,7 @@ constexpr auto stop_deadline = 5s;
 // not control, bounded by the deadlines above.
 constexpr auto poll_interval = 5ms;
 
-sockaddr_in loopback(std::uint16_t port) {
+sockaddr_in loopback_address(std::uint16_t port) {
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
@@ -55,7 +55,7 @@ std::uint16_t free_loopback_port() {
     if (fd < 0) {
         throw std::runtime_error("nginx_front: socket() failed");
     }
-    auto address = loopback(0);
+    auto address = loopback_address(0);
     socklen_t length = sizeof address;
     bool const bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
                        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
@@ -71,7 +71,7 @@ bool accepts_tcp(std::uint16_t port) {
     if (fd < 0) {
         return false;
     }
-    auto const address = loopback(port);
+    auto const address = loopback_address(port);
     bool const connected = ::connect(fd, reinterpret_cast<sockaddr const*>(&address), sizeof address) == 0;
     ::close(fd);
     return connected;
