@@ -15,7 +15,7 @@ test_server with_admin() {
     });
 }
 
-std::string upgrade_request(std::string const& target) {
+std::string upgrade_to_ws(std::string const& target) {
     return "GET " + target +
            " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
@@ -49,7 +49,7 @@ TEST(AdminListener, ServesNothingElse) {
         EXPECT_EQ(http_get(admin, target).status, 404) << target;
     }
     // No WebSocket through the admin port either.
-    EXPECT_EQ(raw_http(admin, upgrade_request("/ws")).status, 404);
+    EXPECT_EQ(raw_http(admin, upgrade_to_ws("/ws")).status, 404);
 }
 
 TEST(AdminListener, PublicListenerRefusesMetricsButKeepsHealthzAndPages) {
@@ -60,7 +60,7 @@ TEST(AdminListener, PublicListenerRefusesMetricsButKeepsHealthzAndPages) {
     EXPECT_EQ(metrics.body.find("duet_"), std::string::npos) << metrics.body;
     EXPECT_EQ(http_get(pub, "/healthz").status, 200);
     EXPECT_EQ(http_get(pub, "/").status, 200);
-    EXPECT_EQ(raw_http(pub, upgrade_request("/ws")).status, 101);
+    EXPECT_EQ(raw_http(pub, upgrade_to_ws("/ws")).status, 101);
 }
 
 }  // namespace
