@@ -1,6 +1,7 @@
 #include <duet/http/http_session.hpp>
 
 #include <duet/http/router.hpp>
+#include <duet/net/forwarded.hpp>
 #include <duet/ws/websocket_session.hpp>
 
 #include <spdlog/spdlog.h>
@@ -13,6 +14,19 @@ namespace {
 
 // A GET needs no body; a small limit keeps a client from parking data here.
 constexpr std::uint64_t max_body_bytes = 16 * 1024;
+
+// Retry-After on a 503 for a connection limit: a place frees when a call ends, which
+// no one can predict; this keeps a well-behaved client from retrying in a tight loop.
+constexpr std::chrono::seconds retry_after_at_capacity{10};
+
+std::vector<std::string_view> header_lines(request const& req, std::string_view name) {
+    std::vector<std::string_view> lines;
+    auto const [first, last] = req.equal_range(name);
+    for (auto it = first; it != last; ++it) {
+        lines.push_back(it->value());
+    }
+    return lines;
+}
 
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -38,8 +52,13 @@ bool origin_allowed(std::vector<std::string> const& allowed, std::string_view or
 
 }  // namespace
 
-http_session::http_session(tcp::socket&& socket, net::admission::slot place, session_context const& ctx)
-    : ctx_(ctx), place_(std::move(place)), stream_(std::move(socket)) {}
+http_session::http_session(tcp::socket&& socket, net::admission::slot place,
+                           std::optional<net::client_limits::slot> client_place, session_context const& ctx)
+    : ctx_(ctx), place_(std::move(place)), client_place_(std::move(client_place)), stream_(std::move(socket)) {
+    error_code ec;
+    peer_ = stream_.socket().remote_endpoint(ec).address();
+    client_ = net::client_address(peer_);
+}
 
 http_session::~http_session() {
     ctx_.tracker.remove(tracker_key_);
@@ -79,7 +98,7 @@ void http_session::on_read(error_code ec, std::size_t) {
         return refuse(bhttp::status::payload_too_large, "request body too large\n");
     }
     if (ec == beast::error::timeout) {
-        spdlog::debug("http: a client did not send a whole request within request_timeout");
+        spdlog::debug("http: {} did not send a whole request within request_timeout", client_.to_string());
         return finish();
     }
     if (ec) {
@@ -89,6 +108,9 @@ void http_session::on_read(error_code ec, std::size_t) {
         return finish();
     }
     metrics::counters::add(ctx_.counters.http_requests_total);
+    if (!identify_client()) {
+        return;
+    }
     auto const& req = parser_->get();
     if (websocket::is_upgrade(req)) {
         if (target_path(req.target()) != "/ws" || !ctx_.pages.serves_pages) {
@@ -99,20 +121,63 @@ void http_session::on_read(error_code ec, std::size_t) {
     send(route(req, ctx_.pages));
 }
 
+bool http_session::identify_client() {
+    auto const& req = parser_->get();
+    client_ = net::resolve_client(peer_, ctx_.trusted_proxies, header_lines(req, "X-Forwarded-For"),
+                                  header_lines(req, "Forwarded"));
+    if (client_place_ && client_place_->client() == client_) {
+        return true;
+    }
+    // Give the previous client's place back before taking this one's, so a connection
+    // never counts for two clients.
+    client_place_.reset();
+    client_place_ = ctx_.clients.try_acquire(net::client_limits::kind::http, client_, std::chrono::steady_clock::now());
+    if (!client_place_) {
+        metrics::counters::add(ctx_.counters.http_refused_client_connections_total);
+        spdlog::warn("http: request from {} refused: max_http_connections_per_client ({}) reached",
+                     client_.to_string(), ctx_.settings.max_http_connections_per_client);
+        refuse(bhttp::status::service_unavailable, "too many connections from this client\n", retry_after_at_capacity);
+        return false;
+    }
+    return true;
+}
+
 void http_session::upgrade() {
     auto const& req = parser_->get();
     auto& counters = ctx_.counters;
-    // Rule 10: Origin first, then capacity.
+    auto const client = client_.to_string();
+    // Rule 10: Origin first; then the client's own limits, so that one client at its
+    // limit is told so rather than blamed on everyone; then capacity. Every attempt
+    // past the Origin check takes a handshake token, refused or not: a script that
+    // retries at once gains nothing.
     if (!origin_allowed(ctx_.settings.allowed_origins, req[bhttp::field::origin])) {
         metrics::counters::add(counters.ws_refused_origin_total);
-        spdlog::warn("ws: handshake refused: origin '{}' is not allowed", std::string(req[bhttp::field::origin]));
+        spdlog::warn("ws: handshake from {} refused: origin '{}' is not allowed", client,
+                     std::string(req[bhttp::field::origin]));
         return refuse(bhttp::status::forbidden, "origin not allowed\n");
+    }
+    auto const now = std::chrono::steady_clock::now();
+    auto const verdict = ctx_.clients.try_handshake(client_, now);
+    if (!verdict.allowed) {
+        metrics::counters::add(counters.ws_refused_client_rate_total);
+        spdlog::warn("ws: handshake from {} refused: handshake_rate_per_client ({}/s, burst {}) exceeded", client,
+                     ctx_.settings.handshake_rate_per_client, ctx_.settings.handshake_burst_per_client);
+        return refuse(bhttp::status::too_many_requests, "too many handshakes from this client\n", verdict.retry_after);
+    }
+    auto client_place = ctx_.clients.try_acquire(net::client_limits::kind::websocket, client_, now);
+    if (!client_place) {
+        metrics::counters::add(counters.ws_refused_client_connections_total);
+        spdlog::warn("ws: handshake from {} refused: max_connections_per_client ({}) reached", client,
+                     ctx_.settings.max_connections_per_client);
+        return refuse(bhttp::status::service_unavailable, "too many connections from this client\n",
+                      retry_after_at_capacity);
     }
     auto place = ctx_.websockets.try_acquire();
     if (!place) {
         metrics::counters::add(counters.ws_refused_capacity_total);
-        spdlog::warn("ws: handshake refused: max_connections ({}) reached", ctx_.settings.max_connections);
-        return refuse(bhttp::status::service_unavailable, "too many connections\n");
+        spdlog::warn("ws: handshake from {} refused: max_connections ({}) reached", client,
+                     ctx_.settings.max_connections);
+        return refuse(bhttp::status::service_unavailable, "too many connections\n", retry_after_at_capacity);
     }
     upgraded_ = true;
     stream_.expires_never();
@@ -121,8 +186,9 @@ void http_session::upgrade() {
     auto early_bytes = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
     place_.reset();  // no longer an HTTP connection
+    client_place_.reset();
     std::make_shared<ws::websocket_session>(stream_.release_socket(), std::move(early_bytes), std::move(*place),
-                                            ctx_.ws)
+                                            client_, std::move(*client_place), ctx_.ws)
         ->run(parser_->release());
 }
 
@@ -148,12 +214,15 @@ void http_session::on_write(bool keep_alive, error_code ec, std::size_t) {
     do_read();
 }
 
-void http_session::refuse(bhttp::status status, std::string_view text) {
+void http_session::refuse(bhttp::status status, std::string_view text, std::optional<std::chrono::seconds> retry_after) {
     request req;
     if (parser_ && parser_->is_header_done()) {
         req = parser_->get();
     }
     auto res = make_text(req, status, "text/plain; charset=utf-8", std::string(text));
+    if (retry_after) {
+        res.set(bhttp::field::retry_after, std::to_string(retry_after->count()));
+    }
     res.keep_alive(false);
     send(std::move(res));
 }

@@ -13,12 +13,6 @@ namespace {
 // is handled: an idle connection should not keep 64 KiB because it once got one.
 constexpr std::size_t kept_read_capacity = 8 * 1024;
 
-std::string remote_address(tcp::socket const& socket) {
-    error_code ec;
-    auto const endpoint = socket.remote_endpoint(ec);
-    return ec ? std::string("?") : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-}
-
 /// Closes that are about the connection itself drop what still waits to be sent: the
 /// receiver is too slow, gone quiet, or not speaking the protocol. The others (refused
 /// requests, shutdown) let the queued replies go first.
@@ -31,9 +25,12 @@ bool drops_unsent(metrics::close_reason why) {
 }  // namespace
 
 websocket_session::websocket_session(tcp::socket&& socket, std::string early_bytes, net::admission::slot place,
+                                     net::client_address client, net::client_limits::slot client_place,
                                      session_context const& ctx)
     : ctx_(ctx),
       place_(std::move(place)),
+      client_(std::move(client)),
+      client_place_(std::move(client_place)),
       ws_(std::move(socket), std::move(early_bytes),
           net::linger_limits{ctx.settings.close_linger_bytes, ctx.settings.close_linger_time}),
       rules_(ctx.signaling, *this, clock::now()),
@@ -65,15 +62,15 @@ void websocket_session::on_accept(error_code ec) {
     if (ec) {
         // Never a WebSocket: counted apart from the closes of open ones.
         metrics::counters::add(ctx_.counters.ws_handshake_failures_total);
-        spdlog::debug("ws {}: handshake failed: {}", logging::short_id(rules_.id()), ec.message());
+        spdlog::debug("ws {}: handshake from {} failed: {}", logging::short_id(rules_.id()), client_.to_string(),
+                      ec.message());
         return finish(ec);
     }
     open_ = true;
     metrics::counters::add(ctx_.counters.ws_accepted_total);
-    // Connections come and go at debug (STYLE.md); the address costs a system call.
+    // Connections come and go at debug (STYLE.md); the address costs a formatting.
     if (spdlog::should_log(spdlog::level::debug)) {
-        spdlog::debug("ws {}: open from {}", logging::short_id(rules_.id()),
-                      remote_address(beast::get_lowest_layer(ws_)));
+        spdlog::debug("ws {}: open from {}", logging::short_id(rules_.id()), client_.to_string());
     }
     last_received_ = clock::now();
     next_ping_ = last_received_ + ctx_.settings.ping_interval;
