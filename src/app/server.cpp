@@ -14,10 +14,10 @@ namespace duet::app {
 namespace {
 
 // Clients whose last connection ended but whose handshake bucket is still refilling:
-// past this many, the longest idle is forgotten (net::client_limits). About 100 bytes
-// each, so at most ~1 MB, and far more than the distinct addresses that end a
-// connection within one bucket refill (handshake_burst_per_client /
-// handshake_rate_per_client seconds, 20 s by default) on a busy server.
+// past this many, the longest idle is forgotten (net::client_limits). About 150 bytes
+// each (a map node and a list node), so under 2 MB, and far more than the distinct
+// addresses that end a connection within one bucket refill (handshake_burst_per_client
+// / handshake_rate_per_client seconds, 20 s by default) on a busy server.
 constexpr std::size_t max_idle_clients = 10'000;
 
 net::client_limits::limits client_limits_of(config::settings const& s) {
@@ -160,6 +160,7 @@ metrics::gauges server::gauges_on_loop() const {
         .http_connections = http_connections_.in_use(),
         .rooms = rooms_.room_count(),
         .room_members = rooms_.member_count(),
+        .clients_tracked = clients_.tracked(),
         .uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count(),
     };
 }

@@ -77,6 +77,10 @@ std::string render_prometheus(counters const& c, gauges const& g) {
     e.labelled("duet_http_connections_refused_total", "reason", "capacity", read(c.http_refused_total));
     e.labelled("duet_http_connections_refused_total", "reason", "client_connections",
                read(c.http_refused_client_connections_total));
+    e.single("duet_clients_tracked", "gauge",
+             "Client addresses the per-client limits remember: holding a connection, or refilling their handshake "
+             "bucket.",
+             g.clients_tracked);
     e.single("duet_rooms", "gauge", "Rooms that exist now.", g.rooms);
     e.single("duet_room_members", "gauge", "Connections that are in a room now.", g.room_members);
     e.single("duet_joins_total", "counter", "Successful joins.", read(c.joins_total));

@@ -125,6 +125,8 @@ TEST(ClientLimits, WebSocketsPerClientAre503WithRetryAfterAndCountedByReason) {
     auto const other = open_ws(server.port(), from("127.0.0.3"));
     EXPECT_EQ(metric(server.port(), "duet_ws_handshakes_refused_total{reason=\"client_connections\"}"), 1);
     EXPECT_EQ(metric(server.port(), "duet_ws_handshakes_refused_total{reason=\"capacity\"}"), 0);
+    // 127.0.0.2 and .3 hold WebSockets; 127.0.0.1 holds the /metrics request itself.
+    EXPECT_EQ(metric(server.port(), "duet_clients_tracked"), 3);
     // A place frees when a connection ends (the daemon sees the close a little later).
     held.back()->close();
     held.pop_back();

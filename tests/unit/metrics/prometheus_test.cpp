@@ -71,6 +71,7 @@ protected:
         g_.ws_connections = 3;
         g_.http_connections = 2;
         g_.rooms = 5;
+        g_.clients_tracked = 13;
         g_.room_members = 9;
         g_.uptime_seconds = 12.5;
     }
@@ -94,6 +95,7 @@ TEST_F(prometheus_test, CountersAndGaugesAreRendered) {
              "duet_http_requests_total 1234",
              "duet_http_connections_refused_total{reason=\"capacity\"} 8",
              "duet_http_connections_refused_total{reason=\"client_connections\"} 12",
+             "duet_clients_tracked 13",
              "duet_rooms 5",
              "duet_room_members 9",
              "duet_joins_total 17",
@@ -176,7 +178,7 @@ TEST_F(prometheus_test, EveryMetricHasOneHelpAndOneTypeBeforeItsSamples) {
         bool const total = name.size() > 6 && name.compare(name.size() - 6, 6, "_total") == 0;
         EXPECT_EQ(type, total ? "counter" : "gauge") << name;
     }
-    EXPECT_EQ(sampled.size(), 20U);
+    EXPECT_EQ(sampled.size(), 21U);
 }
 
 TEST_F(prometheus_test, EverySampleLineMatchesTheExpositionFormat) {
@@ -192,7 +194,7 @@ TEST_F(prometheus_test, EverySampleLineMatchesTheExpositionFormat) {
         EXPECT_TRUE(std::regex_match(line, sample_re)) << "'" << line << "'";
         ++samples;
     }
-    EXPECT_EQ(samples, 2U + 3U + 4U + close_reason_count + 4U + 2U + 6U + protocol::error_code_count + 1U);
+    EXPECT_EQ(samples, 2U + 3U + 4U + close_reason_count + 4U + 3U + 6U + protocol::error_code_count + 1U);
 }
 
 TEST_F(prometheus_test, BuildInfoCarriesTheVersion) {
