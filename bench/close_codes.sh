@@ -107,7 +107,7 @@ trap 'die "interrupted"' INT TERM HUP
 # Every client here is 127.0.0.1 (directly, or nginx): the per-client limits (issue 11)
 # would refuse the trials' handshakes; lifted for a binary that has them.
 client_limits=()
-if "$duetd" --help 2>/dev/null | grep -q -- --max-connections-per-client; then
+if [[ $("$duetd" --help 2>/dev/null || true) == *--max-connections-per-client* ]]; then
     client_limits=(--max-connections-per-client 100000 --handshake-burst-per-client 100000
         --handshake-rate-per-client 100000)
 fi

@@ -82,7 +82,11 @@ start_duetd() {
     local binary=$1 threads=$2 level=$3
     shift 3
     local extra=()
-    if [ ${#duetd_limits[@]} -gt 0 ] && "$binary" --help 2>/dev/null | grep -q -- --max-connections-per-client; then
+    # The help text into a variable, not a pipe into grep -q: under pipefail an early
+    # grep exit would fail the pipeline with duetd's SIGPIPE.
+    local help
+    help=$("$binary" --help 2>/dev/null || true)
+    if [ ${#duetd_limits[@]} -gt 0 ] && [[ $help == *--max-connections-per-client* ]]; then
         extra=("${duetd_client_limits[@]}")
     fi
     # The port is logged at info; below that, wait_for_port asks the kernel.
