@@ -71,13 +71,27 @@ start_logged() {
 duetd_limits=(--rate-limit-per-second 1e9 --rate-limit-burst 1e9
     --max-connections 1000000 --max-rooms 1000000 --max-http-connections 100000)
 
+# The per-client limits (issue 11) would refuse a generator whose every connection comes
+# from 127.0.0.1; added only for a binary that has them, so A/B runs against older
+# binaries still start.
+duetd_client_limits=(--max-connections-per-client 1000000 --max-http-connections-per-client 1000000
+    --handshake-rate-per-client 1e9 --handshake-burst-per-client 1e9)
+
 # start_duetd BINARY THREADS LOG_LEVEL [FLAG...]: the flags go after duetd_limits.
 start_duetd() {
     local binary=$1 threads=$2 level=$3
     shift 3
+    local extra=()
+    # The help text into a variable, not a pipe into grep -q: under pipefail an early
+    # grep exit would fail the pipeline with duetd's SIGPIPE.
+    local help
+    help=$("$binary" --help 2>/dev/null || true)
+    if [ ${#duetd_limits[@]} -gt 0 ] && [[ $help == *--max-connections-per-client* ]]; then
+        extra=("${duetd_client_limits[@]}")
+    fi
     # The port is logged at info; below that, wait_for_port asks the kernel.
     start_logged duetd 'on port [0-9]+' "${server_cpu[@]}" "$binary" --port 0 --threads "$threads" \
-        --log-level "$level" "${duetd_limits[@]}" "$@"
+        --log-level "$level" "${duetd_limits[@]}" "${extra[@]}" "$@"
 }
 
 # start_socketio FOLDER QUIET: node FOLDER/server.js (installed there with npm ci); its

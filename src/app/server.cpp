@@ -12,6 +12,18 @@
 namespace duet::app {
 namespace {
 
+// Clients whose last connection ended but whose handshake bucket is still refilling:
+// past this many, the longest idle is forgotten (net::client_limits). About 150 bytes
+// each (a map node and a list node), so under 2 MB, and far more than the distinct
+// addresses that end a connection within one bucket refill (handshake_burst_per_client
+// / handshake_rate_per_client seconds, 20 s by default) on a busy server.
+constexpr std::size_t max_idle_clients = 10'000;
+
+net::client_limits::limits client_limits_of(config::settings const& s) {
+    return {s.max_connections_per_client, s.max_http_connections_per_client, s.handshake_rate_per_client,
+            s.handshake_burst_per_client};
+}
+
 tcp::endpoint make_endpoint(char const* setting, std::string const& text, std::uint16_t port) {
     error_code ec;
     auto const address = asio::ip::make_address(text, ec);
@@ -29,15 +41,17 @@ server::server(config::settings settings, options opts)
       rooms_(settings_.room_capacity, settings_.max_rooms),
       websockets_(settings_.max_connections),
       http_connections_(settings_.max_http_connections),
+      trusted_proxies_(settings_.trusted_proxies),
+      clients_(client_limits_of(settings_), max_idle_clients),
       signaling_{settings_, rooms_, counters_},
       ws_{settings_, signaling_, counters_, tracker_},
       // With an admin listener, /metrics is served there only: the public port need not
       // show the daemon's insides. /healthz stays on both: it is what a load balancer or
       // nginx probes on the port that carries the traffic, and it tells no more than up.
       pages_{files_, counters_, [this] { return gauges_on_loop(); }, true, settings_.admin_address.empty()},
-      http_{settings_, pages_, counters_, tracker_, websockets_, ws_},
+      http_{settings_, pages_, counters_, tracker_, websockets_, clients_, trusted_proxies_, ws_},
       admin_pages_{files_, counters_, [this] { return gauges_on_loop(); }, false, true},
-      admin_http_{settings_, admin_pages_, counters_, tracker_, websockets_, ws_},
+      admin_http_{settings_, admin_pages_, counters_, tracker_, websockets_, clients_, trusted_proxies_, ws_},
       // One thread runs the loop: Asio then skips its cross-thread locking.
       ioc_(1),
       grace_(ioc_) {
@@ -77,10 +91,37 @@ void server::accept(tcp::socket socket, http::session_context const& context) {
         socket.close(ignored);
         return;
     }
+    // A peer that is not a trusted proxy is the client itself, so its per-client place
+    // is taken now, before a byte is read: a script's thousandth idle connection costs
+    // nothing. A trusted proxy's connection is counted for its client once the request
+    // names it (http_session).
     error_code ec;
-    auto const peer = socket.remote_endpoint(ec);
-    logging::connection_label who{.conn = ++connections_accepted_, .remote = ec ? "?" : peer.address().to_string()};
-    std::make_shared<http::http_session>(std::move(socket), std::move(*place), std::move(who), context)->run();
+    auto const peer = socket.remote_endpoint(ec).address();
+    if (ec) {
+        return;  // gone already; the socket closes as it goes out of scope
+    }
+    std::optional<net::client_limits::slot> client_place;
+    if (!trusted_proxies_.trusts(peer)) {
+        client_place = clients_.try_acquire(net::client_limits::kind::http, net::client_address(peer),
+                                            std::chrono::steady_clock::now());
+        if (!client_place) {
+            // Closed at once like a connection past max_http_connections: answering would
+            // mean reading its request first, which is what the limit is there to spare.
+            metrics::counters::add(counters_.http_refused_client_connections_total);
+            logging::debug(logging::event("http.refused")
+                               .remote(net::client_address(peer).to_string())
+                               .reason("client_connections"),
+                           "http: connection closed: max_http_connections_per_client ({}) reached",
+                           settings_.max_http_connections_per_client);
+            error_code ignored;
+            socket.close(ignored);
+            return;
+        }
+    }
+    logging::connection_label who{.conn = ++connections_accepted_, .remote = net::client_address(peer).to_string()};
+    std::make_shared<http::http_session>(std::move(socket), std::move(*place), std::move(client_place), std::move(who),
+                                         context)
+        ->run();
 }
 
 void server::start() {
@@ -124,6 +165,7 @@ metrics::gauges server::gauges_on_loop() const {
         .http_connections = http_connections_.in_use(),
         .rooms = rooms_.room_count(),
         .room_members = rooms_.member_count(),
+        .clients_tracked = clients_.tracked(),
         .uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count(),
     };
 }
@@ -162,6 +204,8 @@ void server::reload() {
     }
     auto const logging_before = std::make_pair(settings_.log_level, settings_.log_format);
     auto const result = config::apply_reload(settings_, loaded.values);
+    trusted_proxies_ = net::proxy_trust(settings_.trusted_proxies);
+    clients_.set_limits(client_limits_of(settings_));
     if (std::make_pair(settings_.log_level, settings_.log_format) != logging_before) {
         logging::setup(settings_.log_level, settings_.log_format);
     }

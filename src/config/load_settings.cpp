@@ -170,6 +170,22 @@ load_outcome load_settings(int argc, char const* const* argv) {
     app.add_option("--max-http-connections", s.max_http_connections,
                    "Open HTTP connections not yet upgraded; past it new ones are closed at once")
         ->capture_default_str()->group("HTTP limits");
+    app.add_option("--trusted-proxies", s.trusted_proxies,
+                   "Proxies (CIDR blocks, comma-separated, e.g. 127.0.0.1/32,::1/128) whose X-Forwarded-For or "
+                   "Forwarded header names the client; empty: every client is its TCP peer")
+        ->delimiter(',')->group("Per-client limits");
+    app.add_option("--max-connections-per-client", s.max_connections_per_client,
+                   "Open WebSockets one client address may hold; past it handshakes get 503")
+        ->capture_default_str()->group("Per-client limits");
+    app.add_option("--max-http-connections-per-client", s.max_http_connections_per_client,
+                   "Connections not yet upgraded one client address may hold; past it they are refused")
+        ->capture_default_str()->group("Per-client limits");
+    app.add_option("--handshake-rate-per-client", s.handshake_rate_per_client,
+                   "WebSocket handshakes per second one client address may start (refill of its bucket)")
+        ->capture_default_str()->group("Per-client limits");
+    app.add_option("--handshake-burst-per-client", s.handshake_burst_per_client,
+                   "WebSocket handshakes one client address may start at once; past it they get 429")
+        ->capture_default_str()->group("Per-client limits");
     app.add_option("--shutdown-grace", secs.shutdown_grace, "Seconds to wait for connections to close on SIGTERM")
         ->capture_default_str()->group("HTTP limits");
 
@@ -200,14 +216,15 @@ load_outcome load_settings(int argc, char const* const* argv) {
         }
     }
     file_format->set_names(std::move(known), {"public-dir", "admin-address", "allowed-origins", "stun-urls", "turn-urls",
-                                              "turn-secret", "turn-username", "turn-credential"});
+                                              "trusted-proxies", "turn-secret", "turn-username", "turn-credential"});
     // Counts are unsigned: CLI11 would wrap "-1" to a huge value, so refuse signs here.
     for (auto* option : app.get_options()) {
         auto const& names = option->get_lnames();
         static std::set<std::string> const counts{"room-capacity", "max-rooms", "max-message-bytes",
                                                   "max-send-queue-bytes", "max-violations", "close-linger-bytes", "max-connections",
                                                   "max-header-bytes", "max-http-connections", "threads", "port",
-                                                  "admin-port"};
+                                                  "admin-port", "max-connections-per-client",
+                                                  "max-http-connections-per-client"};
         if (!names.empty() && counts.count(names.front()) != 0) {
             option->check(CLI::NonNegativeNumber);
         }

@@ -32,6 +32,31 @@ bool is_ip_address(std::string const& text) {
     return ::inet_pton(AF_INET, text.c_str(), bytes) == 1 || ::inet_pton(AF_INET6, v6.c_str(), bytes) == 1;
 }
 
+/// A CIDR block as net::cidr reads it: an address, optionally "/" and a prefix length
+/// that fits its family (config comes before net, so the grammar is checked here).
+bool is_cidr(std::string const& text) {
+    auto const slash = text.find('/');
+    auto const address = text.substr(0, slash);
+    unsigned char bytes[16];
+    unsigned bits = 0;
+    if (::inet_pton(AF_INET, address.c_str(), bytes) == 1) {
+        bits = 32;
+    } else if (::inet_pton(AF_INET6, address.c_str(), bytes) == 1) {
+        bits = 128;
+    } else {
+        return false;
+    }
+    if (slash == std::string::npos) {
+        return true;
+    }
+    auto const digits = text.substr(slash + 1);
+    if (digits.empty() || digits.size() > 3 ||
+        !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return c >= '0' && c <= '9'; })) {
+        return false;
+    }
+    return static_cast<unsigned>(std::stoul(digits)) <= bits;
+}
+
 }  // namespace
 
 std::vector<std::string> validate(settings const& s) {
@@ -69,6 +94,14 @@ std::vector<std::string> validate(settings const& s) {
     require(s.max_header_bytes >= 1024, "max_header_bytes: must be at least 1024");
     require(s.request_timeout.count() >= 10, "request_timeout: must be at least 0.01 seconds");
     require(s.max_http_connections >= 1, "max_http_connections: must be at least 1");
+    for (auto const& block : s.trusted_proxies) {
+        require(is_cidr(block), "trusted_proxies: '" + block +
+                                    "' is not an address or CIDR block (such as 127.0.0.1/32 or ::1/128)");
+    }
+    require(s.max_connections_per_client >= 1, "max_connections_per_client: must be at least 1");
+    require(s.max_http_connections_per_client >= 1, "max_http_connections_per_client: must be at least 1");
+    require(s.handshake_rate_per_client > 0, "handshake_rate_per_client: must be greater than 0");
+    require(s.handshake_burst_per_client >= 1, "handshake_burst_per_client: must be at least 1");
     require(s.shutdown_grace.count() >= 0, "shutdown_grace: must not be negative");
     require(s.turn_credential_ttl.count() >= 60, "turn_credential_ttl: must be at least 60 seconds");
     require(s.log_format == "text" || s.log_format == "json", "log_format: must be 'text' or 'json'");

@@ -56,6 +56,12 @@ reload_result apply_reload(settings& running, settings const& loaded) {
     take("max_header_bytes", running.max_header_bytes, loaded.max_header_bytes, r);
     take("request_timeout", running.request_timeout, loaded.request_timeout, r);
     take("max_http_connections", running.max_http_connections, loaded.max_http_connections, r);
+    take("trusted_proxies", running.trusted_proxies, loaded.trusted_proxies, r);
+    take("max_connections_per_client", running.max_connections_per_client, loaded.max_connections_per_client, r);
+    take("max_http_connections_per_client", running.max_http_connections_per_client,
+         loaded.max_http_connections_per_client, r);
+    take("handshake_rate_per_client", running.handshake_rate_per_client, loaded.handshake_rate_per_client, r);
+    take("handshake_burst_per_client", running.handshake_burst_per_client, loaded.handshake_burst_per_client, r);
     take("shutdown_grace", running.shutdown_grace, loaded.shutdown_grace, r);
     take("stun_urls", running.stun_urls, loaded.stun_urls, r);
     take("turn_urls", running.turn_urls, loaded.turn_urls, r);

@@ -61,6 +61,9 @@ std::string render_prometheus(counters const& c, gauges const& g) {
     e.header("duet_ws_handshakes_refused_total", "counter", "WebSocket handshakes refused, by reason.");
     e.labelled("duet_ws_handshakes_refused_total", "reason", "origin", read(c.ws_refused_origin_total));
     e.labelled("duet_ws_handshakes_refused_total", "reason", "capacity", read(c.ws_refused_capacity_total));
+    e.labelled("duet_ws_handshakes_refused_total", "reason", "client_connections",
+               read(c.ws_refused_client_connections_total));
+    e.labelled("duet_ws_handshakes_refused_total", "reason", "client_rate", read(c.ws_refused_client_rate_total));
     e.header("duet_ws_closes_total", "counter", "WebSocket connections ended, by reason.");
     for (std::size_t i = 0; i < close_reason_count; ++i) {
         e.labelled("duet_ws_closes_total", "reason", label(static_cast<close_reason>(i)), read(c.closes_total[i]));
@@ -68,8 +71,16 @@ std::string render_prometheus(counters const& c, gauges const& g) {
     e.single("duet_http_connections", "gauge", "Open HTTP connections not upgraded to WebSocket.",
              g.http_connections);
     e.single("duet_http_requests_total", "counter", "HTTP requests answered.", read(c.http_requests_total));
-    e.single("duet_http_connections_refused_total", "counter", "HTTP connections closed at once: too many open.",
-             read(c.http_refused_total));
+    e.header("duet_http_connections_refused_total", "counter",
+             "HTTP connections refused, by reason: capacity (max_http_connections, closed at once), "
+             "client_connections (max_http_connections_per_client).");
+    e.labelled("duet_http_connections_refused_total", "reason", "capacity", read(c.http_refused_total));
+    e.labelled("duet_http_connections_refused_total", "reason", "client_connections",
+               read(c.http_refused_client_connections_total));
+    e.single("duet_clients_tracked", "gauge",
+             "Client addresses the per-client limits remember: holding a connection, or refilling their handshake "
+             "bucket.",
+             g.clients_tracked);
     e.single("duet_rooms", "gauge", "Rooms that exist now.", g.rooms);
     e.single("duet_room_members", "gauge", "Connections that are in a room now.", g.room_members);
     e.single("duet_joins_total", "counter", "Successful joins.", read(c.joins_total));

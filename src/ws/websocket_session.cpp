@@ -26,10 +26,13 @@ bool drops_unsent(metrics::close_reason why) {
 }  // namespace
 
 websocket_session::websocket_session(tcp::socket&& socket, std::string early_bytes, net::admission::slot place,
+                                     net::client_address client, net::client_limits::slot client_place,
                                      logging::connection_label const& who, session_context const& ctx)
     : ctx_(ctx),
       who_(who),
       place_(std::move(place)),
+      client_(std::move(client)),
+      client_place_(std::move(client_place)),
       ws_(std::move(socket), std::move(early_bytes),
           net::linger_limits{ctx.settings.close_linger_bytes, ctx.settings.close_linger_time}),
       rules_(ctx.signaling, *this, clock::now(), who),

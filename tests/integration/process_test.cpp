@@ -169,7 +169,10 @@ TEST(Process, UnderALowOpenFilesLimitHandshakesPastWhatFitsGet503AndHealthzAnswe
     // ulimit -n 120 against the default 10,000 + 1,000 connections: without fitting, the
     // daemon would run out of descriptors mid-accept and new clients would hang.
     test_server folder;  // only for its temporary public folder
-    child_daemon duetd({"--port", "0", "--public-dir", folder.public_dir().string()}, 120);
+    // Every client here is 127.0.0.1: the per-client limits are not what this is about.
+    child_daemon duetd({"--port", "0", "--public-dir", folder.public_dir().string(), "--max-connections-per-client",
+                        "100000", "--handshake-burst-per-client", "100000"},
+                       120);
     auto const fit = duetd.wait_for(std::regex(R"(open-files limit \(120\) fits (\d+) WebSockets and (\d+) HTTP)"));
     ASSERT_FALSE(fit.empty()) << duetd.rest();
     auto const websockets = std::stoul(fit[1].str());
@@ -228,6 +231,41 @@ TEST(Process, SighupReloadsTheConfigFileKeepsTheCallsAndRefusesABadFile) {
     call.send_json({{"type", "ping"}});
     call.expect("pong");
     EXPECT_EQ(http_get(port, "/healthz").status, 200);
+}
+
+TEST(Process, SighupChangesTrustedProxiesAndPerClientLimits) {
+    test_server folder;  // only for its temporary public folder
+    auto const config = folder.outside_dir() / "duetd.toml";
+    auto write_config = [&](std::string const& text) { std::ofstream(config) << text; };
+    write_config("max_connections_per_client = 1\n");
+    child_daemon duetd({"--config", config.string(), "--port", "0", "--public-dir", folder.public_dir().string()});
+    auto const m = duetd.wait_for(listening);
+    ASSERT_FALSE(m.empty()) << duetd.rest();
+    auto const port = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+    ws_client::options alice;
+    alice.headers["X-Forwarded-For"] = "198.51.100.1";
+    ws_client::options bob;
+    bob.headers["X-Forwarded-For"] = "198.51.100.2";
+    ws_client const first(port, alice);
+    // Nobody is trusted yet: both are 127.0.0.1, which has its one WebSocket.
+    EXPECT_EQ(ws_client::handshake_status(port, bob), 503);
+
+    write_config("max_connections_per_client = 1\ntrusted_proxies = [\"127.0.0.1/32\"]\n");
+    duetd.signal(SIGHUP);
+    ASSERT_FALSE(duetd.wait_for(std::regex("SIGHUP: settings reloaded; changed: trusted_proxies")).empty())
+        << duetd.rest();
+    // Now the header names the client: bob is someone else than 127.0.0.1, and has
+    // one WebSocket at most. (The first connection stays counted for 127.0.0.1, where it
+    // was admitted.)
+    ws_client const second(port, bob);
+    EXPECT_EQ(ws_client::handshake_status(port, bob), 503);
+
+    write_config("max_connections_per_client = 2\ntrusted_proxies = [\"127.0.0.1/32\"]\n");
+    duetd.signal(SIGHUP);
+    ASSERT_FALSE(duetd.wait_for(std::regex("SIGHUP: settings reloaded; changed: max_connections_per_client")).empty())
+        << duetd.rest();
+    ws_client const third(port, bob);
+    EXPECT_EQ(ws_client::handshake_status(port, bob), 503);
 }
 
 TEST(Process, BindFailureNamesAddressAndPortAndExitsNonZero) {

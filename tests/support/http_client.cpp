@@ -7,9 +7,16 @@
 
 namespace duet::testing {
 
-http_answer raw_http(std::uint16_t port, std::string const& raw, std::chrono::milliseconds timeout, bool head) {
+namespace {
+
+http_answer exchange(std::string const& source, std::uint16_t port, std::string const& raw,
+                     std::chrono::milliseconds timeout, bool head) {
     asio::io_context ioc;
     beast::tcp_stream stream(ioc);
+    if (!source.empty()) {
+        stream.socket().open(tcp::v4());
+        stream.socket().bind(tcp::endpoint(asio::ip::make_address(source), 0));
+    }
     http_answer answer;
     beast::flat_buffer buffer;
     bhttp::response_parser<bhttp::string_body> parser;
@@ -42,6 +49,23 @@ http_answer raw_http(std::uint16_t port, std::string const& raw, std::chrono::mi
     });
     ioc.run();
     return answer;
+}
+
+}  // namespace
+
+http_answer raw_http(std::uint16_t port, std::string const& raw, std::chrono::milliseconds timeout, bool head) {
+    return exchange({}, port, raw, timeout, head);
+}
+
+http_answer raw_http_from(std::string const& source, std::uint16_t port, std::string const& raw,
+                          std::chrono::milliseconds timeout) {
+    return exchange(source, port, raw, timeout, false);
+}
+
+std::string upgrade_request(std::string const& extra_headers) {
+    return "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+           extra_headers + "\r\n";
 }
 
 http_answer http_get(std::uint16_t port, std::string const& target, std::string const& extra_headers) {

@@ -27,6 +27,15 @@ struct http_answer {
 http_answer raw_http(std::uint16_t port, std::string const& raw, std::chrono::milliseconds timeout = 5s,
                      bool head = false);
 
+/// raw_http from the local address `source` (127.0.0.2: another client on this host;
+/// Linux routes all of 127/8 to loopback).
+http_answer raw_http_from(std::string const& source, std::uint16_t port, std::string const& raw,
+                          std::chrono::milliseconds timeout = 5s);
+
+/// A WebSocket upgrade request for /ws (a fixed key), with extra header lines (each
+/// "Name: value\r\n"): for reading a refused handshake's status and headers.
+std::string upgrade_request(std::string const& extra_headers = {});
+
 /// GET `target` with optional extra header lines (each "Name: value\r\n").
 http_answer http_get(std::uint16_t port, std::string const& target, std::string const& extra_headers = {});
 

@@ -62,6 +62,12 @@ test_server::test_server(tweak adjust) : base_(unique_base()) {
     s.port = 0;
     s.public_dir = public_dir_.string();
     s.shutdown_grace = std::chrono::seconds(5);
+    // Every test client comes from 127.0.0.1: the per-client limits are out of the way
+    // unless a test about them sets its own.
+    s.max_connections_per_client = 1'000'000;
+    s.max_http_connections_per_client = 1'000'000;
+    s.handshake_rate_per_client = 1e9;
+    s.handshake_burst_per_client = 1e9;
     if (adjust) {
         adjust(s);
     }

@@ -11,6 +11,15 @@ tcp::endpoint loopback(std::uint16_t port) {
     return {asio::ip::make_address("127.0.0.1"), port};
 }
 
+/// Opens `socket` bound to `source` (when not empty), ready to connect from there.
+void bind_source(tcp::socket& socket, std::string const& source) {
+    if (source.empty()) {
+        return;
+    }
+    socket.open(tcp::v4());
+    socket.bind(tcp::endpoint(asio::ip::make_address(source), 0));
+}
+
 }  // namespace
 
 template <class Op>
@@ -52,6 +61,7 @@ ws_client::ws_client(std::uint16_t port, options opts) : ws_(ioc_) {
     websocket::response_type response;
     run_until(
         [&] {
+            bind_source(beast::get_lowest_layer(ws_).socket(), opts.source);
             beast::get_lowest_layer(ws_).async_connect(loopback(port), [&](error_code ec) {
                 if (ec) {
                     result = ec;
@@ -87,6 +97,7 @@ int ws_client::handshake_status(std::uint16_t port, options opts) {
     websocket::response_type response;
     error_code ec;
     beast::get_lowest_layer(ws).expires_after(opts.timeout);
+    bind_source(beast::get_lowest_layer(ws).socket(), opts.source);
     beast::get_lowest_layer(ws).connect(loopback(port), ec);
     if (ec) {
         return -1;

@@ -41,6 +41,9 @@ public:
         std::string target = "/ws";
         std::map<std::string, std::string> headers;  // e.g. Origin
         std::chrono::milliseconds timeout = 5s;
+        /// The local address to connect from (127.0.0.2: another client on this host;
+        /// Linux routes all of 127/8 to loopback). Empty: the kernel's choice.
+        std::string source;
     };
 
     /// Connects and completes the handshake; throws std::runtime_error on failure

@@ -9,7 +9,9 @@
 #include <duet/metrics/prometheus.hpp>
 #include <duet/net/admission.hpp>
 #include <duet/net/asio.hpp>
+#include <duet/net/client_limits.hpp>
 #include <duet/net/listener.hpp>
+#include <duet/net/proxy_trust.hpp>
 #include <duet/net/session_tracker.hpp>
 #include <duet/rooms/local_room_registry.hpp>
 #include <duet/signaling/context.hpp>
@@ -86,6 +88,8 @@ private:
     rooms::local_room_registry rooms_;
     net::admission websockets_;
     net::admission http_connections_;
+    net::proxy_trust trusted_proxies_;  // trusted_proxies, parsed; replaced by reload()
+    net::client_limits clients_;        // the per-client limits
     net::session_tracker tracker_;
     std::uint64_t connections_accepted_ = 0;  // numbers each connection for the logs
     signaling::context const signaling_;

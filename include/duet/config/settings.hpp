@@ -52,6 +52,16 @@ struct settings {
     std::chrono::milliseconds request_timeout{10'000};
     std::size_t max_http_connections = 1000;
 
+    // Who a client is, and what one client may hold (README, "Protecting rooms").
+    // CIDR blocks (127.0.0.1/32, ::1/128) whose X-Forwarded-For / Forwarded headers are
+    // believed; empty: nobody's, every client is its TCP peer.
+    std::vector<std::string> trusted_proxies;
+    // A household behind one NAT address never needs more; one script gets no further.
+    std::size_t max_connections_per_client = 20;        // open WebSockets; more get 503
+    std::size_t max_http_connections_per_client = 50;   // connections not yet upgraded
+    double handshake_rate_per_client = 1.0;             // WebSocket handshakes per second...
+    double handshake_burst_per_client = 20.0;           // ...and at once; more get 429
+
     std::chrono::milliseconds shutdown_grace{10'000};
 
     // ICE servers handed out in `joined`.

@@ -4,6 +4,8 @@
 #include <duet/http/router.hpp>
 #include <duet/metrics/counters.hpp>
 #include <duet/net/admission.hpp>
+#include <duet/net/client_limits.hpp>
+#include <duet/net/proxy_trust.hpp>
 #include <duet/net/session_tracker.hpp>
 #include <duet/ws/session_context.hpp>
 
@@ -16,6 +18,8 @@ struct session_context {
     metrics::counters& counters;
     net::session_tracker& tracker;
     net::admission& websockets;  // max_connections: one place per WebSocket
+    net::client_limits& clients;  // the per-client limits (connections, handshake rate)
+    net::proxy_trust const& trusted_proxies;  // replaced in place by a reload
     ws::session_context const& ws;
 };
 

@@ -37,8 +37,11 @@ struct counters {
     counter ws_handshake_failures_total{0};  // upgrades that never became a WebSocket
     counter ws_refused_origin_total{0};
     counter ws_refused_capacity_total{0};
+    counter ws_refused_client_connections_total{0};  // max_connections_per_client: 503
+    counter ws_refused_client_rate_total{0};         // the handshake bucket per client: 429
     counter http_requests_total{0};
-    counter http_refused_total{0};
+    counter http_refused_total{0};                   // max_http_connections
+    counter http_refused_client_connections_total{0};  // max_http_connections_per_client
     counter joins_total{0};
     counter fulls_total{0};
     counter leaves_total{0};

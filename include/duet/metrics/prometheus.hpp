@@ -15,6 +15,7 @@ struct gauges {
     std::size_t http_connections = 0;  // open connections not (yet) upgraded
     std::size_t rooms = 0;
     std::size_t room_members = 0;
+    std::size_t clients_tracked = 0;   // client addresses the per-client limits remember
     double uptime_seconds = 0;
     std::optional<process_stats> process = std::nullopt;  // left out of the page when /proc is unreadable
 };

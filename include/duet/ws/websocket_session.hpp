@@ -3,6 +3,8 @@
 #include <duet/logging/event.hpp>
 #include <duet/net/admission.hpp>
 #include <duet/net/asio.hpp>
+#include <duet/net/client_address.hpp>
+#include <duet/net/client_limits.hpp>
 #include <duet/net/outbound_stream.hpp>
 #include <duet/net/session_tracker.hpp>
 #include <duet/signaling/connection.hpp>
@@ -32,9 +34,12 @@ public:
     using clock = std::chrono::steady_clock;
 
     /// `early_bytes`: what the client sent behind its upgrade request. `place`: this
-    /// connection's place among max_connections, held for the session's life. `who`:
-    /// the connection's number and client address, for logs.
+    /// connection's place among max_connections, and `client_place` among its client's
+    /// max_connections_per_client, both held for the session's life. `client`: who the
+    /// upgrade request came from (http::http_session worked it out, proxies included).
+    /// `who`: the connection's number and client address, for logs.
     websocket_session(tcp::socket&& socket, std::string early_bytes, net::admission::slot place,
+                      net::client_address client, net::client_limits::slot client_place,
                       logging::connection_label const& who, session_context const& ctx);
     ~websocket_session() override;
 
@@ -47,6 +52,10 @@ public:
 
     // net::closable: close with 1001, now or as soon as the handshake completes.
     void shut_down() override;
+
+    /// The client's address (behind a trusted proxy, the one it reported): what the
+    /// logs print as this connection's remote end.
+    net::client_address const& client() const noexcept { return client_; }
 
 private:
     void on_accept(error_code ec);
@@ -61,6 +70,8 @@ private:
     session_context const& ctx_;
     logging::connection_label const who_;
     net::admission::slot place_;
+    net::client_address const client_;
+    net::client_limits::slot client_place_;
     websocket::stream<net::outbound_stream> ws_;
     beast::flat_buffer buffer_;
     signaling::connection rules_;

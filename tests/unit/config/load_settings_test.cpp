@@ -159,6 +159,36 @@ TEST(load_settings, CommaSeparatedLists) {
     EXPECT_EQ(out.values.allowed_origins, (std::vector<std::string>{"https://a.example", "https://b.example"}));
 }
 
+TEST(load_settings, TrustedProxiesAndPerClientLimitsFromFlags) {
+    auto const out = load({"--trusted-proxies", "127.0.0.1/32,::1/128", "--max-connections-per-client", "3",
+                           "--max-http-connections-per-client", "4", "--handshake-rate-per-client", "0.5",
+                           "--handshake-burst-per-client", "6"});
+    ASSERT_EQ(out.what, action::run) << out.output;
+    EXPECT_EQ(out.values.trusted_proxies, (std::vector<std::string>{"127.0.0.1/32", "::1/128"}));
+    EXPECT_EQ(out.values.max_connections_per_client, 3U);
+    EXPECT_EQ(out.values.max_http_connections_per_client, 4U);
+    EXPECT_EQ(out.values.handshake_rate_per_client, 0.5);
+    EXPECT_EQ(out.values.handshake_burst_per_client, 6.0);
+}
+
+TEST(load_settings, TrustedProxiesFromTheFileAndTheirErrors) {
+    temp_config const good("trusted_proxies = [\"127.0.0.1/32\", \"::1/128\"]\nmax_connections_per_client = 2\n");
+    auto const out = load({"--config", good.path()});
+    ASSERT_EQ(out.what, action::run) << out.output;
+    EXPECT_EQ(out.values.trusted_proxies, (std::vector<std::string>{"127.0.0.1/32", "::1/128"}));
+    EXPECT_EQ(out.values.max_connections_per_client, 2U);
+    temp_config const none("trusted_proxies = []\n");
+    auto const empty = load({"--config", none.path()});
+    ASSERT_EQ(empty.what, action::run) << empty.output;
+    EXPECT_TRUE(empty.values.trusted_proxies.empty());
+    temp_config const bad("trusted_proxies = [\"nginx.local\"]\n");
+    auto const refused = load({"--config", bad.path()});
+    EXPECT_EQ(refused.what, action::exit_error);
+    EXPECT_TRUE(contains(refused.output, "trusted_proxies: 'nginx.local'")) << refused.output;
+    auto const negative = load({"--max-connections-per-client", "-1"});
+    EXPECT_EQ(negative.what, action::exit_error) << negative.output;
+}
+
 TEST(load_settings, ConfigFileIsRead) {
     temp_config const file(example_file);
     auto const out = load({"--config", file.path()});
@@ -367,8 +397,10 @@ TEST(load_settings, CheckConfigPrintsTheEffectiveSettingsAsAFileThatReadsBack) {
     auto const out = load({"--config", file.path(), "--check-config", "--max-rooms", "7", "--rate-limit-burst", "1e6",
                            "--turn-urls", "turn:t:3478", "--turn-secret", "s3cret", "--shutdown-grace", "1234567.25",
                            "--allowed-origins", "https://a.example,https://b.example", "--admin-address",
-                           "127.0.0.2", "--admin-port", "9100"});
+                           "127.0.0.2", "--admin-port", "9100", "--trusted-proxies", "127.0.0.1/32,::1/128",
+                           "--handshake-rate-per-client", "0.25"});
     ASSERT_EQ(out.what, action::exit_ok) << out.output;
+    EXPECT_TRUE(contains(out.output, "\ntrusted_proxies = [\"127.0.0.1/32\", \"::1/128\"]\n")) << out.output;
     EXPECT_TRUE(contains(out.output, "\nadmin_address = \"127.0.0.2\"\nadmin_port = 9100\n")) << out.output;
     EXPECT_TRUE(contains(out.output, "\nmax_rooms = 7\n")) << out.output;
     EXPECT_TRUE(contains(out.output, "\nroom_capacity = 3\n")) << out.output;  // from the file
@@ -395,6 +427,11 @@ TEST(load_settings, CheckConfigPrintsTheEffectiveSettingsAsAFileThatReadsBack) {
     EXPECT_EQ(b.admin_address, a.admin_address);
     EXPECT_EQ(b.admin_port, a.admin_port);
     EXPECT_EQ(b.log_level, a.log_level);
+    EXPECT_EQ(b.trusted_proxies, a.trusted_proxies);
+    EXPECT_EQ(b.max_connections_per_client, a.max_connections_per_client);
+    EXPECT_EQ(b.max_http_connections_per_client, a.max_http_connections_per_client);
+    EXPECT_EQ(b.handshake_rate_per_client, a.handshake_rate_per_client);
+    EXPECT_EQ(b.handshake_burst_per_client, a.handshake_burst_per_client);
 }
 
 TEST(load_settings, CheckConfigRefusesAPublicFolderThatIsNotThere) {

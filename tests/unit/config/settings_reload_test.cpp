@@ -35,6 +35,24 @@ TEST(settings_reload, LimitsOriginsIceAndLoggingAreTakenOver) {
     EXPECT_EQ(running.log_level, "debug");
 }
 
+TEST(settings_reload, TrustedProxiesAndPerClientLimitsAreTakenOver) {
+    settings running;
+    settings loaded;
+    loaded.trusted_proxies = {"127.0.0.1/32"};
+    loaded.max_connections_per_client = 3;
+    loaded.max_http_connections_per_client = 4;
+    loaded.handshake_rate_per_client = 0.5;
+    loaded.handshake_burst_per_client = 5;
+    auto const r = apply_reload(running, loaded);
+    EXPECT_EQ(r.changed, (std::vector<std::string>{"trusted_proxies", "max_connections_per_client",
+                                                   "max_http_connections_per_client", "handshake_rate_per_client",
+                                                   "handshake_burst_per_client"}));
+    EXPECT_TRUE(r.need_restart.empty());
+    EXPECT_EQ(running.trusted_proxies, loaded.trusted_proxies);
+    EXPECT_EQ(running.max_connections_per_client, 3U);
+    EXPECT_EQ(running.handshake_burst_per_client, 5.0);
+}
+
 TEST(settings_reload, TheSocketAndWhatWasSizedAtStartWaitForARestart) {
     settings running;
     settings loaded;

@@ -46,6 +46,11 @@ TEST(settings, DefaultsAreTheDocumentedOnes) {
     EXPECT_TRUE(s.allowed_origins.empty());
     EXPECT_EQ(s.log_level, "info");
     EXPECT_EQ(s.log_format, "text");
+    EXPECT_TRUE(s.trusted_proxies.empty());  // nobody's forwarding headers are believed
+    EXPECT_EQ(s.max_connections_per_client, 20U);
+    EXPECT_EQ(s.max_http_connections_per_client, 50U);
+    EXPECT_EQ(s.handshake_rate_per_client, 1.0);
+    EXPECT_EQ(s.handshake_burst_per_client, 20.0);
 }
 
 TEST(settings, DefaultsAreValid) {
@@ -123,6 +128,26 @@ INSTANTIATE_TEST_SUITE_P(
         rule_row{"max_header_bytes_1023", [](settings& s) { s.max_header_bytes = 1023; }, "max_header_bytes"},
         rule_row{"request_timeout_too_short", [](settings& s) { s.request_timeout = 9ms; }, "request_timeout"},
         rule_row{"max_http_connections_0", [](settings& s) { s.max_http_connections = 0; }, "max_http_connections"},
+        rule_row{"trusted_proxies_a_name", [](settings& s) { s.trusted_proxies = {"localhost"}; }, "trusted_proxies",
+                 "localhost"},
+        rule_row{"trusted_proxies_v4_prefix_33", [](settings& s) { s.trusted_proxies = {"10.0.0.0/33"}; },
+                 "trusted_proxies", "10.0.0.0/33"},
+        rule_row{"trusted_proxies_v6_prefix_129", [](settings& s) { s.trusted_proxies = {"::1/129"}; },
+                 "trusted_proxies"},
+        rule_row{"trusted_proxies_empty_prefix", [](settings& s) { s.trusted_proxies = {"127.0.0.1/"}; },
+                 "trusted_proxies"},
+        rule_row{"trusted_proxies_signed_prefix", [](settings& s) { s.trusted_proxies = {"127.0.0.1/+8"}; },
+                 "trusted_proxies"},
+        rule_row{"trusted_proxies_one_bad_of_two",
+                 [](settings& s) { s.trusted_proxies = {"127.0.0.1/32", "::1/1x"}; }, "trusted_proxies", "::1/1x"},
+        rule_row{"max_connections_per_client_0", [](settings& s) { s.max_connections_per_client = 0; },
+                 "max_connections_per_client"},
+        rule_row{"max_http_connections_per_client_0", [](settings& s) { s.max_http_connections_per_client = 0; },
+                 "max_http_connections_per_client"},
+        rule_row{"handshake_rate_per_client_0", [](settings& s) { s.handshake_rate_per_client = 0; },
+                 "handshake_rate_per_client"},
+        rule_row{"handshake_burst_per_client_below_1", [](settings& s) { s.handshake_burst_per_client = 0.5; },
+                 "handshake_burst_per_client"},
         rule_row{"shutdown_grace_negative", [](settings& s) { s.shutdown_grace = -1ms; }, "shutdown_grace"},
         rule_row{"turn_credential_ttl_59", [](settings& s) { s.turn_credential_ttl = 59s; }, "turn_credential_ttl"},
         rule_row{"log_format_xml", [](settings& s) { s.log_format = "xml"; }, "log_format"},
@@ -179,6 +204,13 @@ TEST(settings, BoundaryValuesAreValid) {
 
     s.max_message_bytes = 64 * 1024 * 1024;
     s.max_send_queue_bytes = 2 * s.max_message_bytes + 1024;
+    EXPECT_EQ(joined(validate(s)), "");
+}
+
+TEST(settings, TrustedProxyBlocksOfBothFamiliesAreValid) {
+    settings s;
+    s.trusted_proxies = {"127.0.0.1/32", "::1/128", "10.0.0.0/8", "192.0.2.7", "2001:db8::/32", "::ffff:10.0.0.0/104",
+                         "0.0.0.0/0", "::/0"};
     EXPECT_EQ(joined(validate(s)), "");
 }
 

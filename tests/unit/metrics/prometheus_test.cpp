@@ -50,9 +50,12 @@ protected:
         counters::add(c_.ws_accepted_total, 41);
         counters::add(c_.ws_refused_origin_total, 5);
         counters::add(c_.ws_refused_capacity_total, 6);
+        counters::add(c_.ws_refused_client_connections_total, 10);
+        counters::add(c_.ws_refused_client_rate_total, 11);
         counters::add(c_.ws_handshake_failures_total, 7);
         counters::add(c_.http_requests_total, 1234);
         counters::add(c_.http_refused_total, 8);
+        counters::add(c_.http_refused_client_connections_total, 12);
         counters::add(c_.joins_total, 17);
         counters::add(c_.fulls_total, 4);
         counters::add(c_.leaves_total, 9);
@@ -68,6 +71,7 @@ protected:
         g_.ws_connections = 3;
         g_.http_connections = 2;
         g_.rooms = 5;
+        g_.clients_tracked = 13;
         g_.room_members = 9;
         g_.uptime_seconds = 12.5;
     }
@@ -85,9 +89,13 @@ TEST_F(prometheus_test, CountersAndGaugesAreRendered) {
              "duet_ws_handshake_failures_total 7",
              "duet_ws_handshakes_refused_total{reason=\"origin\"} 5",
              "duet_ws_handshakes_refused_total{reason=\"capacity\"} 6",
+             "duet_ws_handshakes_refused_total{reason=\"client_connections\"} 10",
+             "duet_ws_handshakes_refused_total{reason=\"client_rate\"} 11",
              "duet_http_connections 2",
              "duet_http_requests_total 1234",
-             "duet_http_connections_refused_total 8",
+             "duet_http_connections_refused_total{reason=\"capacity\"} 8",
+             "duet_http_connections_refused_total{reason=\"client_connections\"} 12",
+             "duet_clients_tracked 13",
              "duet_rooms 5",
              "duet_room_members 9",
              "duet_joins_total 17",
@@ -170,7 +178,7 @@ TEST_F(prometheus_test, EveryMetricHasOneHelpAndOneTypeBeforeItsSamples) {
         bool const total = name.size() > 6 && name.compare(name.size() - 6, 6, "_total") == 0;
         EXPECT_EQ(type, total ? "counter" : "gauge") << name;
     }
-    EXPECT_EQ(sampled.size(), 20U);
+    EXPECT_EQ(sampled.size(), 21U);
 }
 
 TEST_F(prometheus_test, EverySampleLineMatchesTheExpositionFormat) {
@@ -186,7 +194,7 @@ TEST_F(prometheus_test, EverySampleLineMatchesTheExpositionFormat) {
         EXPECT_TRUE(std::regex_match(line, sample_re)) << "'" << line << "'";
         ++samples;
     }
-    EXPECT_EQ(samples, 2U + 3U + 2U + close_reason_count + 3U + 2U + 6U + protocol::error_code_count + 1U);
+    EXPECT_EQ(samples, 2U + 3U + 4U + close_reason_count + 4U + 3U + 6U + protocol::error_code_count + 1U);
 }
 
 TEST_F(prometheus_test, BuildInfoCarriesTheVersion) {
