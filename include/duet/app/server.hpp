@@ -11,6 +11,7 @@
 #include <duet/net/asio.hpp>
 #include <duet/net/listener.hpp>
 #include <duet/net/session_tracker.hpp>
+#include <duet/access/local_spent_tokens.hpp>
 #include <duet/rooms/local_room_registry.hpp>
 #include <duet/signaling/context.hpp>
 #include <duet/ws/session_context.hpp>
@@ -84,6 +85,7 @@ private:
     http::static_files const files_;
     metrics::counters counters_;
     rooms::local_room_registry rooms_;
+    access::local_spent_tokens spent_tokens_;
     net::admission websockets_;
     net::admission http_connections_;
     net::session_tracker tracker_;

@@ -9,6 +9,7 @@
 #include <duet/protocol/close_code.hpp>
 #include <duet/protocol/error_code.hpp>
 #include <duet/protocol/identifiers.hpp>
+#include <duet/access/local_spent_tokens.hpp>
 #include <duet/rooms/local_room_registry.hpp>
 #include <duet/signaling/context.hpp>
 #include <duet/signaling/transport.hpp>
@@ -128,7 +129,8 @@ struct world {
     config::settings settings;
     rooms::local_room_registry registry;
     metrics::counters counters;
-    context ctx{settings, registry, counters};
+    access::local_spent_tokens spent_tokens{settings.max_spent_tokens};
+    context ctx{settings, registry, counters, spent_tokens};
 };
 
 std::uint64_t read(metrics::counters::counter const& c) {
