@@ -55,9 +55,12 @@ std::string_view refusal_message(token_fault fault) noexcept;
 /// much longer and earlier. The signature is checked before any claim is read, and in
 /// constant time. Pure; throws nothing but std::bad_alloc.
 ///
-/// Our own few lines on OpenSSL rather than a JWT library: Debian's libcpp-jwt (1.4)
-/// compares HMAC signatures with `==` on strings, which leaks through timing how much
-/// of a forged signature is right, and it decodes before it checks `alg`.
+/// Our own few lines on OpenSSL rather than a JWT library: Debian's libcpp-jwt (1.4,
+/// header-only on nlohmann and OpenSSL) verifies an HMAC signature by comparing
+/// base64 strings with `==` (HMACSign::verify in jwt/impl/algorithm.ipp), which can
+/// leak through timing how much of a forged signature is right. HS256 alone needs
+/// only HMAC, CRYPTO_memcmp and base64url, and a fixed algorithm leaves no `alg`
+/// choice to get wrong.
 token_check verify_join_token(std::string_view token, std::string_view room,
                               std::vector<config::join_secret> const& secrets, token_clock::time_point now,
                               std::chrono::seconds leeway);
