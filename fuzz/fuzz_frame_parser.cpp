@@ -41,6 +41,7 @@ struct expectation {
     json const* room = nullptr;
     json const* data = nullptr;
     json const* to = nullptr;
+    json const* token = nullptr;  // a join's (rule 14)
 };
 
 /// The room-name rule of docs/protocol.md, written out again rather than borrowed from
@@ -89,6 +90,13 @@ expectation expect_from(json const& frame, std::string_view input) {
         e.data = member(frame, "data");
         e.to = member(frame, "to");
         if (e.data == nullptr || (e.to != nullptr && !e.to->is_string())) {
+            e.refusal = error_code::bad_request;
+            return e;
+        }
+    }
+    if (e.type == "join") {
+        e.token = member(frame, "token");
+        if (e.token != nullptr && !e.token->is_string()) {
             e.refusal = error_code::bad_request;
             return e;
         }
@@ -189,6 +197,14 @@ void check_frame(std::string_view input) {
                 auto const room = text_of(request.room);
                 if (room != want.room->get<std::string>()) {
                     disagree("room differs", input, reference, result, "parser's room: " + room);
+                }
+            }
+            if constexpr (std::is_same_v<request_type, join_request>) {
+                if (request.token.has_value() != (want.token != nullptr)) {
+                    disagree("'token' present in one only", input, reference, result);
+                }
+                if (request.token && text_of(*request.token) != want.token->get<std::string>()) {
+                    disagree("'token' differs", input, reference, result, "parser's token: " + text_of(*request.token));
                 }
             }
             if constexpr (std::is_same_v<request_type, relay_request>) {

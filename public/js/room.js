@@ -19,10 +19,15 @@ import { ChatPanel } from './chat-panel.js';
 import { StatsPanel } from './stats-panel.js';
 import { wirePanelToggle } from './panels.js';
 import { copyInvite } from './invite.js';
+import { takeJoinToken, forgetJoinToken, unauthorizedText } from './join-token.js';
 
 const NOTE_MS = 6000;
 
 const room = new URLSearchParams(window.location.search).get('room') ?? '';
+// An invite link's token (#t=...): kept for this tab, out of the address bar at once.
+let joinToken = takeJoinToken({
+  location: window.location, history: window.history, storage: sessionStorage, room,
+});
 const view = new RoomView(document);
 const devices = pageMediaDevices();
 const media = new LocalMedia(devices);
@@ -202,7 +207,7 @@ async function join() {
   chat.setAvailable(false);
   startTimer();
   stats.start(() => call);
-  signaling.start(room);
+  signaling.start(room, { token: joinToken });
   render();
 }
 
@@ -226,6 +231,11 @@ function listen(client, currentCall) {
   client.addEventListener('error', whileCurrent(({ code, message, ref }) => {
     if (ref === 'join' && code === 'invalid_room') {
       failure = 'The server does not accept this room name.';
+    } else if (ref === 'join' && code === 'unauthorized') {
+      // Say why in words (expired, already used, ...); a refused token is not kept.
+      failure = unauthorizedText(message);
+      forgetJoinToken(sessionStorage, room);
+      joinToken = null;
     } else {
       console.warn('room: the server refused a request', ref, code, message);
     }

@@ -89,6 +89,7 @@ export class SignalingClient extends EventTarget {
 
   #state = 'idle';
   #room = null;
+  #token = null;
   #id = null;
   #socket = null;
   #hasJoined = false; // a `joined` arrived since start(): later joins are rejoins
@@ -131,12 +132,17 @@ export class SignalingClient extends EventTarget {
     return this.#id;
   }
 
-  /** Connects and joins `room`, and from then on stays in it until leave() or close(). */
-  start(room) {
+  /**
+   * Connects and joins `room`, and from then on stays in it until leave() or
+   * close(). `token` (a join token, docs/protocol.md rule 14) goes with every
+   * join, rejoins included.
+   */
+  start(room, { token = null } = {}) {
     if (this.#state !== 'idle') {
       throw new Error(`SignalingClient.start() in state ${this.#state}`);
     }
     this.#room = room;
+    this.#token = token;
     this.#connect();
   }
 
@@ -245,7 +251,9 @@ export class SignalingClient extends EventTarget {
 
   #sendJoin() {
     this.#setState('joining');
-    this.#write({ type: 'join', room: this.#room });
+    this.#write(this.#token === null
+      ? { type: 'join', room: this.#room }
+      : { type: 'join', room: this.#room, token: this.#token });
   }
 
   #onLost(code, reason) {
@@ -407,7 +415,7 @@ export class SignalingClient extends EventTarget {
       if (message.code === 'room_limit' || message.code === 'rate_limited') {
         this.#scheduleRetry(); // the server is busy now; it may not be later
       } else {
-        // invalid_room and the like: the same join would be refused again.
+        // invalid_room, unauthorized and the like: the same join would be refused again.
         this.#stopTimers();
         this.#dropSocket(1000, 'join refused');
         this.#setState('closed', { code: 0, reason: message.code });

@@ -39,11 +39,12 @@ server::server(config::settings settings, options opts)
     : settings_(std::move(settings)),
       files_(settings_.public_dir),
       rooms_(settings_.room_capacity, settings_.max_rooms),
+      spent_tokens_(settings_.max_spent_tokens),
       websockets_(settings_.max_connections),
       http_connections_(settings_.max_http_connections),
       trusted_proxies_(settings_.trusted_proxies),
       clients_(client_limits_of(settings_), max_idle_clients),
-      signaling_{settings_, rooms_, counters_},
+      signaling_{settings_, rooms_, counters_, spent_tokens_},
       ws_{settings_, signaling_, counters_, tracker_},
       // With an admin listener, /metrics is served there only: the public port need not
       // show the daemon's insides. /healthz stays on both: it is what a load balancer or

@@ -2,6 +2,7 @@
 
 #include <duet/build_info.hpp>
 #include <duet/config/default_public_dir.hpp>
+#include <duet/config/join_secrets.hpp>
 #include <duet/config/settings_toml.hpp>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <set>
 #include <sstream>
@@ -67,6 +69,7 @@ struct duration_seconds {
     double request_timeout;
     double shutdown_grace;
     double turn_credential_ttl;
+    double token_leeway;
 };
 
 template <class Duration>
@@ -97,7 +100,7 @@ load_outcome load_settings(int argc, char const* const* argv) {
     settings& s = out.values;
     duration_seconds secs{to_seconds(s.ping_interval), to_seconds(s.idle_timeout),
                           to_seconds(s.close_linger_time), to_seconds(s.request_timeout), to_seconds(s.shutdown_grace),
-                          to_seconds(s.turn_credential_ttl)};
+                          to_seconds(s.turn_credential_ttl), to_seconds(s.token_leeway)};
 
     CLI::App app{"duetd: the duet WebRTC signaling daemon. Every option can also be set in the "
                  "config file as `name = value`, with underscores for dashes "
@@ -111,7 +114,7 @@ load_outcome load_settings(int argc, char const* const* argv) {
     app.get_formatter()->column_width(34);
     app.footer("SIGHUP re-reads the config file (and the same flags) without dropping a call. It cannot change "
                "address, port, admin_address, admin_port, public_dir, threads, room_capacity, max_rooms, "
-               "max_connections and max_http_connections: those need a restart.");
+               "max_connections, max_http_connections and max_spent_tokens: those need a restart.");
     bool check_only = false;
     app.add_flag("--check-config", check_only,
                  "Check the settings (file and flags) and the public folder, print the effective settings, and exit");
@@ -202,6 +205,23 @@ load_outcome load_settings(int argc, char const* const* argv) {
     app.add_option("--turn-credential", s.turn_credential, "Static TURN password (only without --turn-secret)")
         ->group("ICE servers");
 
+    app.add_option("--join-secrets", s.join_secrets,
+                   "A secret join tokens are signed with, as NAME=SECRET (NAME is the token's kid) or SECRET; "
+                   "repeat the flag for several (rotation)")
+        ->group("Join tokens");
+    app.add_option("--join-secrets-file", s.join_secrets_file,
+                   "A file of join secrets, one NAME=SECRET per line (# comments); must not be readable by every "
+                   "user")
+        ->group("Join tokens");
+    app.add_option("--require-token", s.require_token,
+                   "true: a join needs a valid token; false: a join without a token is let in")
+        ->capture_default_str()->group("Join tokens");
+    app.add_option("--token-leeway", secs.token_leeway, "Seconds of clock difference allowed on a token's exp and nbf")
+        ->capture_default_str()->group("Join tokens");
+    app.add_option("--max-spent-tokens", s.max_spent_tokens,
+                   "Used once-tokens remembered until they expire; past it new once-tokens are refused")
+        ->capture_default_str()->group("Join tokens");
+
     app.add_option("--log-level", s.log_level, "trace, debug, info, warn, error, critical or off")
         ->capture_default_str()->group("Logging");
     app.add_option("--log-format", s.log_format, "text, or json for one JSON object per line")
@@ -216,7 +236,8 @@ load_outcome load_settings(int argc, char const* const* argv) {
         }
     }
     file_format->set_names(std::move(known), {"public-dir", "admin-address", "allowed-origins", "stun-urls", "turn-urls",
-                                              "trusted-proxies", "turn-secret", "turn-username", "turn-credential"});
+                                              "trusted-proxies", "turn-secret", "turn-username", "turn-credential",
+                                              "join-secrets", "join-secrets-file"});
     // Counts are unsigned: CLI11 would wrap "-1" to a huge value, so refuse signs here.
     for (auto* option : app.get_options()) {
         auto const& names = option->get_lnames();
@@ -224,11 +245,29 @@ load_outcome load_settings(int argc, char const* const* argv) {
                                                   "max-send-queue-bytes", "max-violations", "close-linger-bytes", "max-connections",
                                                   "max-header-bytes", "max-http-connections", "threads", "port",
                                                   "admin-port", "max-connections-per-client",
-                                                  "max-http-connections-per-client"};
+                                                  "max-http-connections-per-client", "max-spent-tokens"};
         if (!names.empty() && counts.count(names.front()) != 0) {
             option->check(CLI::NonNegativeNumber);
         }
     }
+
+    // Subcommands: mint a token or an invite link with the secrets the daemon would
+    // use, read from the same file and flags (which may follow the subcommand).
+    std::string ttl_text = "1h";
+    auto add_mint = [&](char const* name, char const* what) {
+        auto* sub = app.add_subcommand(name, what);
+        sub->fallthrough();
+        sub->add_option("--room", out.mint.room, "The room the token lets one join")->required();
+        sub->add_option("--ttl", ttl_text, "How long it stays valid: seconds, or 90s, 15m, 1h, 7d")
+            ->capture_default_str();
+        sub->add_flag("--once", out.mint.once, "Valid for one successful join only");
+        sub->add_option("--kid", out.mint.kid, "Sign with the secret of this name (default: the first secret)");
+        return sub;
+    };
+    auto* token_command = add_mint("token", "Print a join token for a room (signed with a configured join secret)");
+    auto* invite_command = add_mint("invite", "Print an invite link to a room that carries a join token");
+    invite_command->add_option("--base", out.mint.base, "The call site's address, e.g. https://duet.example.org")
+        ->required();
 
     try {
         app.parse(argc, argv);
@@ -264,6 +303,24 @@ load_outcome load_settings(int argc, char const* const* argv) {
     set_duration(secs.request_timeout, "request_timeout", s.request_timeout);
     set_duration(secs.shutdown_grace, "shutdown_grace", s.shutdown_grace);
     set_duration(secs.turn_credential_ttl, "turn_credential_ttl", s.turn_credential_ttl);
+    set_duration(secs.token_leeway, "token_leeway", s.token_leeway);
+    if (!s.join_secrets_file.empty()) {
+        auto file = read_join_secrets_file(s.join_secrets_file);
+        errors.insert(errors.end(), file.errors.begin(), file.errors.end());
+        s.join_secrets.insert(s.join_secrets.end(), file.entries.begin(), file.entries.end());
+    }
+    if (token_command->parsed() || invite_command->parsed()) {
+        out.run_command = token_command->parsed() ? load_outcome::command::token : load_outcome::command::invite;
+        if (auto const ttl = parse_ttl(ttl_text)) {
+            out.mint.ttl = *ttl;
+        } else {
+            errors.push_back("--ttl: '" + ttl_text + "' is not a duration such as 3600, 90s, 15m, 1h or 7d");
+        }
+        if (s.join_secrets.empty()) {
+            errors.push_back("join_secrets: none configured, so there is nothing to sign a token with "
+                             "(--join-secrets, --join-secrets-file or --config)");
+        }
+    }
     if (s.public_dir.empty()) {
         s.public_dir = default_public_dir();
     }
@@ -294,6 +351,29 @@ load_outcome load_settings(int argc, char const* const* argv) {
                      to_toml(s);
     }
     return out;
+}
+
+std::optional<std::chrono::seconds> parse_ttl(std::string_view text) {
+    std::int64_t unit = 1;
+    if (!text.empty()) {
+        switch (text.back()) {
+        case 's': unit = 1; text.remove_suffix(1); break;
+        case 'm': unit = 60; text.remove_suffix(1); break;
+        case 'h': unit = 3600; text.remove_suffix(1); break;
+        case 'd': unit = 86400; text.remove_suffix(1); break;
+        default: break;
+        }
+    }
+    // At most ten years: a count that cannot overflow, and more than any invite needs.
+    constexpr std::int64_t max_seconds = 10LL * 366 * 86400;
+    if (text.empty() || text.size() > 12 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+    }
+    auto const count = std::stoll(std::string(text));
+    if (count <= 0 || count > max_seconds / unit) {
+        return std::nullopt;
+    }
+    return std::chrono::seconds(count * unit);
 }
 
 }  // namespace duet::config

@@ -1,5 +1,7 @@
 #include <duet/config/settings.hpp>
 
+#include <duet/config/join_secrets.hpp>
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -121,6 +123,13 @@ std::vector<std::string> validate(settings const& s) {
             "turn_username: set together with turn_credential, or neither");
     require(!(s.turn_urls.empty() && (!s.turn_secret.empty() || !s.turn_username.empty())),
             "turn_urls: TURN credentials are configured but no turn_urls");
+    auto const secret_errors = check_join_secrets(split_join_secrets(s.join_secrets));
+    errors.insert(errors.end(), secret_errors.begin(), secret_errors.end());
+    require(!s.require_token || !s.join_secrets.empty(),
+            "require_token: needs join_secrets or join_secrets_file (no token could ever be valid)");
+    require(s.token_leeway.count() >= 0 && s.token_leeway.count() <= 3600,
+            "token_leeway: must be between 0 and 3600 seconds");
+    require(s.max_spent_tokens >= 1, "max_spent_tokens: must be at least 1");
     return errors;
 }
 

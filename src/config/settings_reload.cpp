@@ -7,9 +7,10 @@
 namespace duet::config {
 namespace {
 
-constexpr std::array<std::string_view, 10> restart_only = {
+constexpr std::array<std::string_view, 11> restart_only = {
     "address",   "port",          "admin_address",   "admin_port",      "public_dir",
     "threads",   "room_capacity", "max_rooms",       "max_connections", "max_http_connections",
+    "max_spent_tokens",
 };
 
 /// One setting of both: note it in `result`, and copy it when a reload may.
@@ -69,6 +70,12 @@ reload_result apply_reload(settings& running, settings const& loaded) {
     take("turn_credential_ttl", running.turn_credential_ttl, loaded.turn_credential_ttl, r);
     take("turn_username", running.turn_username, loaded.turn_username, r);
     take("turn_credential", running.turn_credential, loaded.turn_credential, r);
+    // Secrets rotate without a restart: the next join is checked against the new list.
+    take("join_secrets", running.join_secrets, loaded.join_secrets, r);
+    take("join_secrets_file", running.join_secrets_file, loaded.join_secrets_file, r);
+    take("require_token", running.require_token, loaded.require_token, r);
+    take("token_leeway", running.token_leeway, loaded.token_leeway, r);
+    take("max_spent_tokens", running.max_spent_tokens, loaded.max_spent_tokens, r);
     take("log_level", running.log_level, loaded.log_level, r);
     take("log_format", running.log_format, loaded.log_format, r);
     return r;

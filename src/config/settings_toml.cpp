@@ -1,5 +1,7 @@
 #include <duet/config/settings_toml.hpp>
 
+#include <duet/config/join_secrets.hpp>
+
 #include <chrono>
 #include <iomanip>
 #include <sstream>
@@ -51,6 +53,14 @@ std::string seconds(Duration d) {
     return number(std::chrono::duration<double>(d).count());
 }
 
+/// Join secrets by name only: the secrets are keys to every room.
+std::string secret_names(std::vector<std::string> const& entries) {
+    if (entries.empty()) {
+        return "none";
+    }
+    return std::to_string(entries.size()) + " set (not shown), named: " + join_secret_names(split_join_secrets(entries));
+}
+
 }  // namespace
 
 std::string to_toml(settings const& s) {
@@ -89,6 +99,11 @@ std::string to_toml(settings const& s) {
         << "turn_credential_ttl = " << seconds(s.turn_credential_ttl) << "\n"
         << "turn_username = " << quoted(s.turn_username) << "\n"
         << "# turn_credential: " << (s.turn_credential.empty() ? "not set" : "set (not shown)") << "\n"
+        << "# join_secrets: " << secret_names(s.join_secrets) << "\n"
+        << "join_secrets_file = " << quoted(s.join_secrets_file) << "\n"
+        << "require_token = " << (s.require_token ? "true" : "false") << "\n"
+        << "token_leeway = " << s.token_leeway.count() << "\n"
+        << "max_spent_tokens = " << s.max_spent_tokens << "\n"
         << "log_level = " << quoted(s.log_level) << "\n"
         << "log_format = " << quoted(s.log_format) << "\n";
     return out.str();

@@ -78,7 +78,8 @@ void check_room(scanned_frame const& frame, std::string_view type, room_check& r
 }
 
 /// Gives the result the decoded strings its views need (rare: only strings with
-/// escapes), in one allocation, and points `room` and `to` at them.
+/// escapes), in one allocation, and points `room` and `to` (a message's `to`, or a
+/// join's `token`) at them.
 void own_decoded(parse_result& result, room_check const& room, std::string_view& room_view,
                  member_span const* to, std::optional<std::string_view>& to_view) {
     bool const to_decoded = to != nullptr && to->escaped;
@@ -105,18 +106,37 @@ void own_decoded(parse_result& result, room_check const& room, std::string_view&
     result.decoded = std::move(storage);
 }
 
-/// A join or a leave: a room and nothing else.
-template <class Request>
-parse_result parse_room_request(scanned_frame const& frame, std::string_view type) {
+/// A leave: a room and nothing else.
+parse_result parse_leave(scanned_frame const& frame) {
+    room_check room;
+    check_room(frame, "leave", room);
+    if (room.refused) {
+        return std::move(*room.refused);
+    }
+    parse_result result;
+    leave_request request;
+    std::optional<std::string_view> no_to;
+    own_decoded(result, room, request.room, nullptr, no_to);
+    result.message = request;
+    return result;
+}
+
+/// A join: a room and an optional token (rule 14). The token is only parsed here;
+/// signaling::connection checks it, after the room (rule 9: invalid_room first).
+parse_result parse_join(scanned_frame const& frame) {
+    static constexpr std::string_view type = "join";
+    auto const* token = frame.find(member_key::token);
+    if (token != nullptr && token->kind != json_kind::string) {
+        return refuse(error_code::bad_request, "'token' must be a string (a JWT)", type);
+    }
     room_check room;
     check_room(frame, type, room);
     if (room.refused) {
         return std::move(*room.refused);
     }
     parse_result result;
-    Request request;
-    std::optional<std::string_view> no_to;
-    own_decoded(result, room, request.room, nullptr, no_to);
+    join_request request;
+    own_decoded(result, room, request.room, token, request.token);
     result.message = request;
     return result;
 }
@@ -171,10 +191,10 @@ parse_result parse_client_message(std::string_view text) {
             return parse_relay(frame);
         }
         if (type.text == "join") {
-            return parse_room_request<join_request>(frame, "join");
+            return parse_join(frame);
         }
         if (type.text == "leave") {
-            return parse_room_request<leave_request>(frame, "leave");
+            return parse_leave(frame);
         }
         if (type.text == "ping") {
             parse_result result;

@@ -13,6 +13,8 @@ std::string_view wire_name(error_code code) noexcept {
     case error_code::no_such_peer: return "no_such_peer";
     case error_code::rate_limited: return "rate_limited";
     case error_code::room_limit: return "room_limit";
+    case error_code::unauthorized: return "unauthorized";
+    case error_code::unavailable: return "unavailable";
     }
     return "unknown";
 }

@@ -1,5 +1,6 @@
 #include <duet/signaling/connection.hpp>
 
+#include <duet/config/join_secrets.hpp>
 #include <duet/ice/ice_servers.hpp>
 #include <duet/logging/event.hpp>
 #include <duet/logging/setup.hpp>
@@ -79,11 +80,74 @@ void connection::on_closed() {
 }
 
 void connection::handle(protocol::join_request const& request) {
+    auto const& s = ctx_.settings;
+    // Rule 14: with no secret configured a token cannot be checked, and there is no
+    // token to require (validate() refuses require_token without secrets), so it is
+    // ignored as 1.0 ignored it. Rule 9: unauthorized comes before the state errors, so
+    // the token is checked before already_in_room and before the room's capacity.
+    if (!s.join_secrets.empty() && (request.token || s.require_token)) {
+        auto unauthorized = [&](std::string_view why) {
+            logging::debug(about("join.unauthorized", "unauthorized"), "join refused: {}", why);
+            return refuse({wire_error::unauthorized, std::string(why), "join"});
+        };
+        if (!request.token) {
+            return unauthorized("this server requires a token to join");
+        }
+        // The secrets are split per join: a reload (SIGHUP) may have rotated them, and
+        // there are a handful.
+        auto const check =
+            access::verify_join_token(*request.token, request.room, config::split_join_secrets(s.join_secrets),
+                                      access::token_clock::now(), s.token_leeway);
+        if (!check) {
+            return unauthorized(check.refusal.message);
+        }
+        if (auto const& jti = check.admitted->once_jti) {
+            if (!claimed_jti_.empty()) {
+                return refuse({wire_error::already_in_room, "a join is already under way", "join"});
+            }
+            claimed_jti_ = *jti;
+            std::string room(request.room);
+            ctx_.spent_tokens.claim(claimed_jti_, check.admitted->expires + s.token_leeway,
+                                    [this, room](access::spent_tokens::claim_status status) { on_claim(status, room); });
+            return;
+        }
+    }
     if (place_ != place::outside) {
         return refuse({wire_error::already_in_room, "leave room '" + room_ + "' first", "join"});
     }
+    enter(std::string(request.room));
+}
+
+void connection::on_claim(access::spent_tokens::claim_status status, std::string const& room) {
+    using claim = access::spent_tokens::claim_status;
+    if (status != claim::claimed) {
+        claimed_jti_.clear();
+        if (status == claim::already_used) {
+            logging::debug(about("join.unauthorized", "unauthorized"), "join refused: once token already used");
+            return refuse({wire_error::unauthorized, std::string(access::refusal_message(access::token_fault::already_used)),
+                           "join"});
+        }
+        logging::warn(about("join.unavailable", "unavailable"), "max_spent_tokens ({}) reached: a once token is refused",
+                      ctx_.settings.max_spent_tokens);
+        return refuse({wire_error::unavailable, "the server cannot take more single-use tokens now; try again later",
+                       "join"});
+    }
+    if (place_ != place::outside) {
+        give_back_claim();
+        return refuse({wire_error::already_in_room, "leave room '" + room_ + "' first", "join"});
+    }
+    enter(room);
+}
+
+void connection::give_back_claim() {
+    if (!claimed_jti_.empty()) {
+        ctx_.spent_tokens.release(std::exchange(claimed_jti_, {}));
+    }
+}
+
+void connection::enter(std::string room) {
     place_ = place::joining;
-    room_ = std::string(request.room);
+    room_ = std::move(room);
     // Rule 3: `joined` is sent in the handler, before anything else can be delivered
     // here from that room (the registry promises it).
     ctx_.rooms.join(room_, *this, [this](rooms::room_registry::join_result const& result) { on_join_result(result); });
@@ -92,6 +156,8 @@ void connection::handle(protocol::join_request const& request) {
 void connection::on_join_result(rooms::room_registry::join_result const& result) {
     using status = rooms::room_registry::join_status;
     if (result.status != status::joined) {
+        // Rule 14: a refused join does not spend its once token.
+        give_back_claim();
         std::string const room = std::exchange(room_, {});
         place_ = place::outside;
         if (result.status == status::full) {
@@ -105,6 +171,7 @@ void connection::on_join_result(rooms::room_registry::join_result const& result)
         return refuse({wire_error::room_limit, "the server holds its maximum number of rooms", "join"});
     }
     place_ = place::inside;
+    claimed_jti_.clear();  // spent: remembered by the store until the token's exp
     counters::add(ctx_.counters.joins_total);
     if (spdlog::should_log(spdlog::level::debug)) {  // the tag costs an HMAC
         logging::debug(about("join", {}, logging::room_tag(room_)), "joined room {} ({} of {})", room_, result.peers,
@@ -204,6 +271,10 @@ void connection::close(protocol::close_code code, std::string_view reason, metri
 }
 
 void connection::leave_room() {
+    // A join under way ends with the connection: its once token was not spent.
+    if (place_ != place::inside) {
+        give_back_claim();
+    }
     if (place_ == place::outside) {
         return;
     }

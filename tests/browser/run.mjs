@@ -3,7 +3,8 @@
 // headless Chromium (Debian's, driven by playwright-core) with a fake camera,
 // microphone and screen. Two pages get a call with video and sound both ways;
 // then chat, mute, camera, screen share, glare, hang-up, a daemon killed and
-// restarted mid-call, a reload, blocked devices and the keyboard are tried.
+// restarted mid-call, a reload, blocked devices and the keyboard are tried;
+// then invite links on a duetd that requires a join token.
 // Last, inside isolated.sh's namespace, a call forced through a real coturn
 // (config/coturn.conf) with iceTransportPolicy "relay".
 //
@@ -32,6 +33,7 @@ import {
   hangUpAndRejoin, daemonRestart, reload, blockedDevices, keyboard,
 } from './scenarios/resilience.mjs';
 import { relayedCall, hasTurnAddress, TURN_ADDRESS } from './scenarios/relay.mjs';
+import { inviteLinks } from './scenarios/invite.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = join(HERE, 'artifacts');
@@ -93,6 +95,14 @@ const turnDaemon = new Daemon({
   extraArgs: ['--turn-secret', TURN_SECRET, '--turn-urls', `turn:${TURN_ADDRESS}:${TURN_PORT}?transport=udp`,
     ...CLIENT_LIMIT_ARGS],
 });
+// Invite links: a duetd of their own that requires a join token.
+const JOIN_SECRET = randomBytes(32).toString('hex');
+const tokenDaemon = new Daemon({
+  binary: resolve(options.duetd),
+  publicDir: resolve(options['public-dir']),
+  logPath: join(ARTIFACTS, 'duetd-tokens.log'),
+  extraArgs: ['--join-secrets', `k1=${JOIN_SECRET}`, '--require-token', 'true'],
+});
 const browser = new Browser(ARTIFACTS);
 let shots = 0;
 
@@ -101,6 +111,9 @@ const ctx = {
   browser,
   coturn,
   turnDaemon,
+  tokenDaemon,
+  duetd: resolve(options.duetd),
+  joinSecret: JOIN_SECRET,
   port: 0,
   base: '',
   room: `duet-${randomBytes(5).toString('hex')}`,
@@ -163,6 +176,7 @@ async function run() {
   await leaveToStartPage(ctx);
   await blockedDevices(ctx);
   await keyboard(ctx);
+  await inviteLinks(ctx);
   if (hasTurnAddress()) {
     await relayedCall(ctx);
   } else {
@@ -178,6 +192,7 @@ async function cleanUp() {
   await browser.close();
   await daemon.close();
   await turnDaemon.close();
+  await tokenDaemon.close();
   await coturn.close();
 }
 
@@ -205,6 +220,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 process.on('exit', () => {
   daemon.killNow();
   turnDaemon.killNow();
+  tokenDaemon.killNow();
   coturn.killNow();
 });
 

@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -266,6 +268,112 @@ TEST(Process, SighupChangesTrustedProxiesAndPerClientLimits) {
         << duetd.rest();
     ws_client const third(port, bob);
     EXPECT_EQ(ws_client::handshake_status(port, bob), 503);
+}
+
+/// Join secrets for the token tests: a config file naming a private secrets file.
+struct token_config {
+    explicit token_config(std::filesystem::path const& folder, std::string const& secrets_text,
+                          bool require = true)
+        : config(folder / "duetd.toml"), secrets(folder / "join-secrets") {
+        write_secrets(secrets_text);
+        std::ofstream(config) << "join_secrets_file = \"" << secrets.string() << "\"\nrequire_token = "
+                              << (require ? "true" : "false") << "\n";
+    }
+    void write_secrets(std::string const& text) const {
+        std::ofstream(secrets) << text;
+        std::filesystem::permissions(secrets, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    }
+    std::filesystem::path config;
+    std::filesystem::path secrets;
+};
+
+std::string const secret_1 = "process-secret-1-0123456789abcdef0123456789";
+std::string const secret_2 = "process-secret-2-0123456789abcdef0123456789";
+
+/// Runs `duetd ARGS` to its end; returns its output's last line (exit status 0 expected).
+std::string run_to_end(std::vector<std::string> args) {
+    child_daemon run(std::move(args));
+    auto const line = run.wait_for(std::regex(R"(^(\S+)$)"), 5s);
+    EXPECT_EQ(run.wait_exit(5s), 0) << run.rest();
+    return line.empty() ? std::string() : line[1].str();
+}
+
+TEST(Process, TokenAndInviteSubcommandsPrintWhatTheDaemonAccepts) {
+    test_server folder;
+    token_config const cfg(folder.outside_dir(), "# two keys\nk1=" + secret_1 + "\nk2=" + secret_2 + "\n");
+    auto const token = run_to_end({"token", "--config", cfg.config.string(), "--room", "demo", "--ttl", "1h", "--kid",
+                                   "k2"});
+    ASSERT_EQ(std::count(token.begin(), token.end(), '.'), 2) << token;
+    auto const invite = run_to_end({"--config", cfg.config.string(), "invite", "--room", "call", "--ttl", "10m",
+                                    "--once", "--base", "https://duet.example.org/"});
+    std::smatch parts;
+    ASSERT_TRUE(std::regex_match(invite, parts, std::regex(R"(^https://duet\.example\.org/room\.html\?room=call#t=(\S+)$)")))
+        << invite;
+    auto const invite_token = parts[1].str();
+    // The call page exists under that name.
+    EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(DUET_SOURCE_PUBLIC_DIR) / "room.html"));
+
+    child_daemon duetd({"--config", cfg.config.string(), "--port", "0", "--public-dir", folder.public_dir().string()});
+    auto const m = duetd.wait_for(listening);
+    ASSERT_FALSE(m.empty()) << duetd.rest();
+    auto const port = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+    ws_client a(port), b(port), c(port);
+    a.send_json({{"type", "join"}, {"room", "demo"}});
+    a.expect_error("unauthorized", "join");  // require_token
+    a.send_json({{"type", "join"}, {"room", "demo"}, {"token", token}});
+    a.expect("joined");
+    b.send_json({{"type", "join"}, {"room", "call"}, {"token", invite_token}});
+    b.expect("joined");
+    // --once: the invite's token admits one join.
+    c.send_json({{"type", "join"}, {"room", "call"}, {"token", invite_token}});
+    EXPECT_NE(c.expect_error("unauthorized", "join").value("message", "").find("already been used"), std::string::npos);
+    // The log never shows a secret or a token.
+    auto const log = duetd.rest();
+    EXPECT_EQ(log.find(secret_1), std::string::npos);
+    EXPECT_EQ(log.find(secret_2), std::string::npos);
+    EXPECT_EQ(log.find(token), std::string::npos);
+    EXPECT_NE(log.find("join_secrets=k1, k2"), std::string::npos) << log;
+}
+
+TEST(Process, MintingRefusesWhatItCannotSign) {
+    test_server folder;
+    token_config const cfg(folder.outside_dir(), "k1=" + secret_1 + "\n");
+    child_daemon no_kid({"token", "--config", cfg.config.string(), "--room", "demo", "--kid", "k9"});
+    EXPECT_EQ(no_kid.wait_exit(5s), 2);
+    EXPECT_NE(no_kid.rest().find("k9"), std::string::npos);
+    child_daemon bad_room({"token", "--config", cfg.config.string(), "--room", "no room"});
+    EXPECT_EQ(bad_room.wait_exit(5s), 2);
+    child_daemon no_secret({"token", "--room", "demo"});
+    EXPECT_EQ(no_secret.wait_exit(5s), 2);
+    EXPECT_NE(no_secret.rest().find("join_secrets"), std::string::npos);
+    // A secrets file every user may read is refused, by the daemon and by minting.
+    std::filesystem::permissions(cfg.secrets, std::filesystem::perms::others_read, std::filesystem::perm_options::add);
+    child_daemon open_file({"token", "--config", cfg.config.string(), "--room", "demo"});
+    EXPECT_EQ(open_file.wait_exit(5s), 2);
+    EXPECT_NE(open_file.rest().find("every user"), std::string::npos);
+}
+
+TEST(Process, SighupRotatesJoinSecrets) {
+    test_server folder;
+    token_config const cfg(folder.outside_dir(), "k1=" + secret_1 + "\n");
+    child_daemon duetd({"--config", cfg.config.string(), "--port", "0", "--public-dir", folder.public_dir().string()});
+    auto const m = duetd.wait_for(listening);
+    ASSERT_FALSE(m.empty()) << duetd.rest();
+    auto const port = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+    // A token of a key the daemon does not have yet.
+    auto const elsewhere = folder.outside_dir() / "minting";
+    std::filesystem::create_directories(elsewhere);
+    token_config const minting(elsewhere, "k2=" + secret_2 + "\n");
+    auto const token = run_to_end({"token", "--config", minting.config.string(), "--room", "demo", "--kid", "k2"});
+    ws_client a(port);
+    a.send_json({{"type", "join"}, {"room", "demo"}, {"token", token}});
+    a.expect_error("unauthorized", "join");
+    // Rotation: add k2 to the file, SIGHUP; no restart.
+    cfg.write_secrets("k1=" + secret_1 + "\nk2=" + secret_2 + "\n");
+    duetd.signal(SIGHUP);
+    ASSERT_FALSE(duetd.wait_for(std::regex("SIGHUP: settings reloaded; changed: join_secrets")).empty()) << duetd.rest();
+    a.send_json({{"type", "join"}, {"room", "demo"}, {"token", token}});
+    a.expect("joined");
 }
 
 TEST(Process, BindFailureNamesAddressAndPortAndExitsNonZero) {

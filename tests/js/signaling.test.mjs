@@ -390,3 +390,18 @@ test('a socket lost while the room is full stays full; retry() connects again', 
   t.sockets[1].open();
   assert.deepEqual(t.sockets[1].sent, [{ type: 'join', room: ROOM }]);
 });
+
+test('a join token goes with the join and with every rejoin; unauthorized ends it', () => {
+  const t = setup();
+  t.client.start(ROOM, { token: 'aa.bb.cc' });
+  t.sockets[0].open();
+  assert.deepEqual(t.sockets[0].sent, [{ type: 'join', room: ROOM, token: 'aa.bb.cc' }]);
+  t.sockets[0].receive(joined('id-1'));
+  t.sockets[0].drop(1006);
+  t.timers.advance(1000);
+  t.sockets[1].open();
+  assert.deepEqual(t.sockets[1].sent, [{ type: 'join', room: ROOM, token: 'aa.bb.cc' }]);
+  t.sockets[1].receive({ type: 'error', code: 'unauthorized', message: 'the token has expired', ref: 'join' });
+  assert.equal(t.client.state, 'closed', 'the same token would be refused again');
+  assert.equal(t.of('error').at(-1).code, 'unauthorized');
+});

@@ -13,6 +13,7 @@
 #include <duet/net/listener.hpp>
 #include <duet/net/proxy_trust.hpp>
 #include <duet/net/session_tracker.hpp>
+#include <duet/access/local_spent_tokens.hpp>
 #include <duet/rooms/local_room_registry.hpp>
 #include <duet/signaling/context.hpp>
 #include <duet/ws/session_context.hpp>
@@ -86,6 +87,7 @@ private:
     http::static_files const files_;
     metrics::counters counters_;
     rooms::local_room_registry rooms_;
+    access::local_spent_tokens spent_tokens_;
     net::admission websockets_;
     net::admission http_connections_;
     net::proxy_trust trusted_proxies_;  // trusted_proxies, parsed; replaced by reload()

@@ -72,6 +72,17 @@ struct settings {
     std::string turn_username;                  // static credentials, without a secret
     std::string turn_credential;
 
+    // Who may join (docs/protocol.md rule 14). Each secret is `NAME=SECRET` (the name is
+    // a token's `kid`) or a bare `SECRET` (no kid). After load_settings() the list also
+    // holds the entries of join_secrets_file, so that SIGHUP re-reads the file.
+    std::vector<std::string> join_secrets;
+    std::string join_secrets_file;              // one entry per line; must not be world-readable
+    bool require_token = false;                 // false: a join without a token is let in
+    std::chrono::seconds token_leeway{30};      // clock skew allowed on exp and nbf
+    // Spent `once` tokens remembered until their exp; at the bound a new once token is
+    // refused (`unavailable`) rather than a spent one forgotten.
+    std::size_t max_spent_tokens = 100'000;
+
     // Logging.
     std::string log_level = "info";
     std::string log_format = "text";            // "text" or "json"

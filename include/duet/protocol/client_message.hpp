@@ -14,9 +14,11 @@ namespace duet::protocol {
 // owned by the parse_result (codec.hpp): it stays valid while both the text and that
 // parse_result (or a copy or move of it) live.
 
-/// `join`: enter a room.
+/// `join`: enter a room, with a join token when the daemon asks for one (rule 14).
+/// A `resume` member (rule 12) is not read yet and is ignored.
 struct join_request {
     std::string_view room;
+    std::optional<std::string_view> token;
 };
 
 /// `leave`: leave the room you are in.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <duet/access/join_token.hpp>
 #include <duet/logging/event.hpp>
 #include <duet/protocol/client_message.hpp>
 #include <duet/rooms/member.hpp>
@@ -54,6 +55,9 @@ private:
     enum class place { outside, joining, inside };
 
     void handle(protocol::join_request const& request);
+    void enter(std::string room);
+    void on_claim(access::spent_tokens::claim_status status, std::string const& room);
+    void give_back_claim();
     void handle(protocol::leave_request const& request);
     void handle(protocol::relay_request const& request);
     void handle(protocol::ping_request const& request);
@@ -71,6 +75,9 @@ private:
     logging::connection_label const who_;
     std::string const id_;
     std::string room_;  // the room joined, or being joined
+    // The jti of a once token claimed for a join still under way (rule 14): spent when
+    // the join succeeds, given back when it is refused or the connection ends first.
+    std::string claimed_jti_;
     place place_ = place::outside;
     rate_limiter limiter_;
     std::size_t violations_ = 0;

@@ -447,6 +447,116 @@ TEST(load_settings, CheckConfigReportsInvalidSettings) {
     EXPECT_TRUE(contains(out.output, "room_capacity: must be at least 2")) << out.output;
 }
 
+// Join tokens (docs/protocol.md rule 14): secrets from flags, file and secrets file;
+// --check-config names them but never prints one; token and invite subcommands.
+std::string const secret_1 = "first-secret-0123456789abcdef01234567";
+std::string const secret_2 = "second-secret-0123456789abcdef0123456";
+
+TEST(load_settings, JoinSecretsFromRepeatedFlags) {
+    auto const out = load({"--join-secrets", "k1=" + secret_1, "--join-secrets", "k2=" + secret_2, "--require-token",
+                           "true", "--token-leeway", "5"});
+    ASSERT_EQ(out.what, action::run) << out.output;
+    EXPECT_EQ(out.values.join_secrets, (std::vector<std::string>{"k1=" + secret_1, "k2=" + secret_2}));
+    EXPECT_TRUE(out.values.require_token);
+    EXPECT_EQ(out.values.token_leeway, 5s);
+}
+
+TEST(load_settings, JoinSecretsDefaults) {
+    auto const out = load({});
+    ASSERT_EQ(out.what, action::run) << out.output;
+    EXPECT_TRUE(out.values.join_secrets.empty());
+    EXPECT_FALSE(out.values.require_token);
+    EXPECT_EQ(out.values.token_leeway, 30s);
+    EXPECT_EQ(out.values.max_spent_tokens, 100000U);
+}
+
+TEST(load_settings, RequireTokenWithoutSecretsIsRefused) {
+    auto const out = load({"--require-token", "true"});
+    EXPECT_EQ(out.what, action::exit_error);
+    EXPECT_TRUE(contains(out.output, "require_token")) << out.output;
+}
+
+TEST(load_settings, ShortSecretIsRefusedWithoutBeingShown) {
+    auto const out = load({"--join-secrets", "k1=hunter2"});
+    EXPECT_EQ(out.what, action::exit_error);
+    EXPECT_TRUE(contains(out.output, "'k1'")) << out.output;
+    EXPECT_FALSE(contains(out.output, "hunter2")) << out.output;
+}
+
+TEST(load_settings, JoinSecretsFileIsReadAndAppended) {
+    temp_config const secrets("# duet join secrets\nk2=" + secret_2 + "\n");
+    fs::permissions(secrets.path(), fs::perms::owner_read | fs::perms::owner_write);
+    temp_config const file("join_secrets = [\"k1=" + secret_1 + "\"]\njoin_secrets_file = \"" + secrets.path() +
+                           "\"\nrequire_token = true\n");
+    auto const out = load({"--config", file.path()});
+    ASSERT_EQ(out.what, action::run) << out.output;
+    EXPECT_EQ(out.values.join_secrets, (std::vector<std::string>{"k1=" + secret_1, "k2=" + secret_2}));
+    EXPECT_TRUE(out.values.require_token);
+}
+
+TEST(load_settings, WorldReadableSecretsFileIsRefused) {
+    temp_config const secrets("k2=" + secret_2 + "\n");
+    fs::permissions(secrets.path(), fs::perms::owner_read | fs::perms::owner_write | fs::perms::others_read);
+    auto const out = load({"--join-secrets-file", secrets.path()});
+    EXPECT_EQ(out.what, action::exit_error);
+    EXPECT_TRUE(contains(out.output, "join_secrets_file")) << out.output;
+    EXPECT_FALSE(contains(out.output, secret_2)) << out.output;
+}
+
+TEST(load_settings, CheckConfigNamesSecretsButNeverShowsThem) {
+    temp_config const secrets("filekey=" + secret_2 + "\n");
+    fs::permissions(secrets.path(), fs::perms::owner_read | fs::perms::owner_write);
+    auto const out = load({"--check-config", "--join-secrets", "k1=" + secret_1, "--join-secrets-file", secrets.path(),
+                           "--require-token", "true"});
+    ASSERT_EQ(out.what, action::exit_ok) << out.output;
+    EXPECT_FALSE(contains(out.output, secret_1)) << out.output;
+    EXPECT_FALSE(contains(out.output, secret_2)) << out.output;
+    EXPECT_TRUE(contains(out.output, "# join_secrets: 2 set (not shown), named: k1, filekey\n")) << out.output;
+    EXPECT_TRUE(contains(out.output, "\nrequire_token = true\n")) << out.output;
+    EXPECT_TRUE(contains(out.output, "\ntoken_leeway = 30\n")) << out.output;
+    EXPECT_TRUE(contains(out.output, "\njoin_secrets_file = \"" + secrets.path() + "\"\n")) << out.output;
+}
+
+TEST(load_settings, TokenSubcommand) {
+    auto const out = load({"token", "--room", "demo", "--ttl", "15m", "--once", "--kid", "k1", "--join-secrets",
+                           "k1=" + secret_1});
+    ASSERT_EQ(out.what, action::run) << out.output;
+    EXPECT_EQ(out.run_command, load_outcome::command::token);
+    EXPECT_EQ(out.mint.room, "demo");
+    EXPECT_EQ(out.mint.ttl, 900s);
+    EXPECT_TRUE(out.mint.once);
+    EXPECT_EQ(out.mint.kid, "k1");
+}
+
+TEST(load_settings, InviteSubcommandWithSettingsBeforeIt) {
+    auto const out = load({"--join-secrets", secret_1, "invite", "--room", "demo", "--base", "https://duet.example.org"});
+    ASSERT_EQ(out.what, action::run) << out.output;
+    EXPECT_EQ(out.run_command, load_outcome::command::invite);
+    EXPECT_EQ(out.mint.ttl, 3600s);
+    EXPECT_FALSE(out.mint.once);
+    EXPECT_EQ(out.mint.base, "https://duet.example.org");
+}
+
+TEST(load_settings, MintingNeedsASecretARoomAndATtl) {
+    EXPECT_EQ(load({"token", "--room", "demo"}).what, action::exit_error);
+    EXPECT_EQ(load({"token", "--join-secrets", secret_1}).what, action::exit_error);
+    auto const bad_ttl = load({"token", "--room", "demo", "--ttl", "soon", "--join-secrets", secret_1});
+    EXPECT_EQ(bad_ttl.what, action::exit_error);
+    EXPECT_TRUE(contains(bad_ttl.output, "--ttl")) << bad_ttl.output;
+    EXPECT_EQ(load({"invite", "--room", "demo", "--join-secrets", secret_1}).what, action::exit_error);  // no --base
+}
+
+TEST(load_settings, TtlSpellings) {
+    EXPECT_EQ(parse_ttl("90"), 90s);
+    EXPECT_EQ(parse_ttl("90s"), 90s);
+    EXPECT_EQ(parse_ttl("15m"), 900s);
+    EXPECT_EQ(parse_ttl("1h"), 3600s);
+    EXPECT_EQ(parse_ttl("7d"), std::chrono::seconds(7 * 86400));
+    for (auto const* bad : {"", "h", "0", "0h", "-1h", "1.5h", "1w", "1 h", "99999999999999999"}) {
+        EXPECT_FALSE(parse_ttl(bad).has_value()) << bad;
+    }
+}
+
 TEST(load_settings, HelpMentionsTheSettings) {
     auto const out = load({"--help"});
     EXPECT_EQ(out.what, action::exit_ok);

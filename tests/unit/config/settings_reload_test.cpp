@@ -71,5 +71,22 @@ TEST(settings_reload, TheSocketAndWhatWasSizedAtStartWaitForARestart) {
     EXPECT_EQ(running.ping_interval, 10s);
 }
 
+TEST(settings_reload, JoinSecretsRotateWithoutARestart) {
+    settings running;
+    running.join_secrets = {"k1=old-secret-0123456789abcdef0123456789"};
+    settings loaded;
+    loaded.join_secrets = {"k1=old-secret-0123456789abcdef0123456789", "k2=new-secret-0123456789abcdef0123456789"};
+    loaded.require_token = true;
+    loaded.token_leeway = 5s;
+    loaded.max_spent_tokens = 10;
+    auto const r = apply_reload(running, loaded);
+    EXPECT_EQ(r.changed, (std::vector<std::string>{"join_secrets", "require_token", "token_leeway"}));
+    EXPECT_EQ(r.need_restart, (std::vector<std::string>{"max_spent_tokens"}));
+    EXPECT_EQ(running.join_secrets, loaded.join_secrets);
+    EXPECT_TRUE(running.require_token);
+    EXPECT_EQ(running.token_leeway, 5s);
+    EXPECT_EQ(running.max_spent_tokens, 100000U);
+}
+
 }  // namespace
 }  // namespace duet::config

@@ -135,9 +135,53 @@ INSTANTIATE_TEST_SUITE_P(
                   R"({"typ\u0065":"ping","type":"message","r\u006fom":"a","room":"demo","data":[1]})", kind::relay,
                   "demo", "[1]", std::nullopt},
         valid_row{"protocol_1_1_members_ignored",
-                  R"({"type":"join","room":"demo","token":"a.b.c","resume":"r7Tq","\u0074oken":1})", kind::join,
+                  R"({"type":"join","room":"demo","token":1,"resume":"r7Tq","\u0074oken":"a.b.c"})", kind::join,
                   "demo", "", std::nullopt}),
     row_name{});
+
+// Rule 14: a join's optional token, read as the client wrote it (decoded if escaped),
+// checked for its type here and for everything else by signaling::connection.
+TEST(codec_join_token, AbsentTokenIsNone) {
+    auto const result = parse_client_message(R"({"type":"join","room":"demo"})");
+    ASSERT_TRUE(result);
+    EXPECT_FALSE(std::get<join_request>(*result.message).token.has_value());
+}
+
+TEST(codec_join_token, TokenIsCarried) {
+    auto const result = parse_client_message(R"({"type":"join","token":"aa.bb.cc","room":"demo","resume":5})");
+    ASSERT_TRUE(result);
+    auto const& join = std::get<join_request>(*result.message);
+    EXPECT_EQ(join.room, "demo");
+    ASSERT_TRUE(join.token.has_value());
+    EXPECT_EQ(*join.token, "aa.bb.cc");
+}
+
+TEST(codec_join_token, EscapedTokenAndRoomAreDecoded) {
+    auto const result = parse_client_message(R"({"type":"join","room":"d\u0065mo","token":"a\u0061.b\/b.cc"})");
+    ASSERT_TRUE(result);
+    auto const& join = std::get<join_request>(*result.message);
+    EXPECT_EQ(join.room, "demo");
+    ASSERT_TRUE(join.token.has_value());
+    EXPECT_EQ(*join.token, "aa.b/b.cc");
+}
+
+TEST(codec_join_token, NonStringTokenIsBadRequest) {
+    for (auto const* text : {R"({"type":"join","room":"demo","token":5})", R"({"type":"join","room":"demo","token":null})",
+                             R"({"type":"join","room":"demo","token":{"t":"a.b.c"}})",
+                             // bad_request comes before invalid_room (rule 9)
+                             R"({"type":"join","room":"a b","token":true})"}) {
+        auto const result = parse_client_message(text);
+        ASSERT_FALSE(result) << text;
+        EXPECT_EQ(result.error.code, error_code::bad_request) << text;
+        EXPECT_EQ(result.error.ref, "join");
+    }
+}
+
+TEST(codec_join_token, InvalidRoomWithAGoodTypedTokenIsInvalidRoom) {
+    auto const result = parse_client_message(R"({"type":"join","room":"a b","token":"a.b.c"})");
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error.code, error_code::invalid_room);
+}
 
 // ---------------------------------------------------------------------------------------
 // Refused frames: one row per error the codec produces, with the expected `ref`.
@@ -417,7 +461,7 @@ struct reference_outcome {
     std::size_t kind = 0;
     std::string room;
     nlohmann::json data;
-    std::optional<std::string> to;
+    std::optional<std::string> to;  // a message's `to`, or a join's `token`
 };
 
 reference_outcome reference_parse(std::string const& text) {
@@ -450,6 +494,13 @@ reference_outcome reference_parse(std::string const& text) {
         }
     } else {
         out.kind = static_cast<std::size_t>(type == "join" ? kind::join : kind::leave);
+        // Rule 14: a join's token, when present, is a string.
+        if (type == "join" && j.contains("token")) {
+            if (!j["token"].is_string()) {
+                return refused(error_code::bad_request, type);
+            }
+            out.to = j["token"].get<std::string>();
+        }
     }
     if (!j.contains("room") || !j["room"].is_string()) {
         return refused(error_code::bad_request, type);
@@ -478,6 +529,9 @@ void expect_same_as_reference(std::string const& text) {
                 EXPECT_EQ(request.room, expected.room) << text;
                 EXPECT_EQ(nlohmann::json::parse(request.data), expected.data) << text;
                 EXPECT_EQ(request.to, expected.to) << text;
+            } else if constexpr (std::is_same_v<request_type, join_request>) {
+                EXPECT_EQ(request.room, expected.room) << text;
+                EXPECT_EQ(request.token, expected.to) << text;  // the oracle keeps a join's token in `to`
             } else if constexpr (!std::is_same_v<request_type, ping_request>) {
                 EXPECT_EQ(request.room, expected.room) << text;
             }

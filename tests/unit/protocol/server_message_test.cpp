@@ -136,7 +136,9 @@ TEST(error_code, WireNames) {
     EXPECT_EQ(wire_name(error_code::no_such_peer), "no_such_peer");
     EXPECT_EQ(wire_name(error_code::rate_limited), "rate_limited");
     EXPECT_EQ(wire_name(error_code::room_limit), "room_limit");
-    EXPECT_EQ(all_error_codes.size(), 9U);
+    EXPECT_EQ(wire_name(error_code::unauthorized), "unauthorized");
+    EXPECT_EQ(wire_name(error_code::unavailable), "unavailable");
+    EXPECT_EQ(all_error_codes.size(), 11U);
 }
 
 }  // namespace

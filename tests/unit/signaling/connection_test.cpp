@@ -4,6 +4,7 @@
 // and every frame that comes out is checked exactly.
 #include <duet/signaling/connection.hpp>
 
+#include <duet/access/local_spent_tokens.hpp>
 #include <duet/config/settings.hpp>
 #include <duet/metrics/counters.hpp>
 #include <duet/protocol/close_code.hpp>
@@ -12,6 +13,8 @@
 #include <duet/rooms/local_room_registry.hpp>
 #include <duet/signaling/context.hpp>
 #include <duet/signaling/transport.hpp>
+
+#include "support/token_forge.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -128,7 +131,8 @@ struct world {
     config::settings settings;
     rooms::local_room_registry registry;
     metrics::counters counters;
-    context ctx{settings, registry, counters};
+    access::local_spent_tokens spent_tokens{settings.max_spent_tokens};
+    context ctx{settings, registry, counters, spent_tokens};
 };
 
 std::uint64_t read(metrics::counters::counter const& c) {
@@ -895,6 +899,109 @@ TEST(connection, Counters) {
     EXPECT_EQ(w.total_errors(), 7U);
     EXPECT_EQ(read(w.counters.fulls_total), 1U);
     EXPECT_EQ(read(w.counters.joins_total), 3U);
+}
+
+// Rule 14 with a spent-token store that answers later (as a shared store would, after
+// its round trip): a claim still pending when the connection ends is cancelled, never
+// spent; a second join meanwhile is refused; the join goes on when the claim completes.
+class deferred_spent_tokens final : public access::spent_tokens {
+public:
+    void claim(std::string const& jti, clock::time_point, claim_handler done) override {
+        pending.emplace_back(jti, std::move(done));
+    }
+    void release(std::string const& jti) override {
+        released.push_back(jti);
+        std::erase_if(pending, [&](auto const& p) { return p.first == jti; });
+    }
+    std::size_t size() const override { return pending.size(); }
+
+    void complete(claim_status status) {
+        auto [jti, done] = std::move(pending.front());
+        pending.erase(pending.begin());
+        done(status);
+    }
+
+    std::vector<std::pair<std::string, claim_handler>> pending;
+    std::vector<std::string> released;
+};
+
+struct deferred_world {
+    deferred_world() : registry(2, 100) { settings.join_secrets = {testing::secret_a}; }
+
+    config::settings settings;
+    rooms::local_room_registry registry;
+    metrics::counters counters;
+    deferred_spent_tokens store;
+    context ctx{settings, registry, counters, store};
+};
+
+std::string once_join(std::string const& room, std::string const& jti) {
+    auto const token = testing::forge_token({{"alg", "HS256"}},
+                                            {{"room", room}, {"exp", testing::unix_now(600)}, {"once", true}, {"jti", jti}},
+                                            testing::secret_a);
+    return json{{"type", "join"}, {"room", room}, {"token", token}}.dump();
+}
+
+TEST(connection_tokens, PendingClaimIsCancelledWhenTheConnectionEnds) {
+    deferred_world w;
+    client c(w.ctx);
+    c.send(once_join("demo", "j1"));
+    ASSERT_EQ(w.store.pending.size(), 1U);
+    EXPECT_TRUE(c.fresh().empty());
+    c.conn->on_closed();
+    EXPECT_EQ(w.store.released, (std::vector<std::string>{"j1"}));
+    EXPECT_TRUE(w.store.pending.empty());
+    EXPECT_EQ(w.registry.member_count(), 0U);
+}
+
+TEST(connection_tokens, ClaimCompletingLaterJoinsAndSpendsIt) {
+    deferred_world w;
+    client c(w.ctx);
+    c.send(once_join("demo", "j1"));
+    // A second join while the first is under way.
+    c.send(once_join("demo", "j2"));
+    auto const busy = c.fresh();
+    ASSERT_EQ(busy.size(), 1U);
+    EXPECT_NE(busy[0].find("already_in_room"), std::string::npos) << busy[0];
+    w.store.complete(access::spent_tokens::claim_status::claimed);
+    auto const joined = c.fresh();
+    ASSERT_EQ(joined.size(), 1U);
+    EXPECT_EQ(joined[0].rfind(R"({"type":"joined")", 0), 0U) << joined[0];
+    // Spent: leaving or closing gives nothing back.
+    c.conn->on_closed();
+    EXPECT_TRUE(w.store.released.empty());
+}
+
+TEST(connection_tokens, ClaimRefusedLaterIsUnauthorizedOrUnavailable) {
+    deferred_world w;
+    client c(w.ctx);
+    c.send(once_join("demo", "j1"));
+    w.store.complete(access::spent_tokens::claim_status::already_used);
+    auto out = c.fresh();
+    ASSERT_EQ(out.size(), 1U);
+    EXPECT_NE(out[0].find(R"("code":"unauthorized")"), std::string::npos) << out[0];
+    EXPECT_NE(out[0].find("already been used"), std::string::npos) << out[0];
+    c.send(once_join("demo", "j2"));
+    w.store.complete(access::spent_tokens::claim_status::full);
+    out = c.fresh();
+    ASSERT_EQ(out.size(), 1U);
+    EXPECT_NE(out[0].find(R"("code":"unavailable")"), std::string::npos) << out[0];
+    EXPECT_EQ(w.registry.member_count(), 0U);
+    c.conn->on_closed();
+    EXPECT_TRUE(w.store.released.empty());  // nothing was held
+}
+
+TEST(connection_tokens, FullRoomGivesTheClaimBack) {
+    deferred_world w;
+    client a(w.ctx), b(w.ctx), c(w.ctx);
+    a.send(R"({"type":"join","room":"demo"})");
+    b.send(R"({"type":"join","room":"demo"})");
+    c.send(once_join("demo", "j1"));
+    w.store.complete(access::spent_tokens::claim_status::claimed);
+    auto const out = c.fresh();
+    ASSERT_EQ(out.size(), 1U);
+    EXPECT_EQ(out[0], R"({"type":"full","room":"demo"})");
+    EXPECT_EQ(w.store.released, (std::vector<std::string>{"j1"}));
 }
 
 }  // namespace
