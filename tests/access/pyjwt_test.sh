@@ -14,8 +14,8 @@ while [ $# -gt 0 ]; do
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
-# shellcheck source=../nginx/test_harness.sh
-. "$here/../nginx/test_harness.sh"
+# shellcheck source=../support/harness.sh
+. "$here/../support/harness.sh"
 harness_begin pyjwt
 
 python=/usr/bin/python3
