@@ -51,7 +51,7 @@ bool read_until(tcp::socket& socket, std::string& text, std::string_view wanted)
     return true;
 }
 
-std::uint64_t metric(std::uint16_t port, std::string const& line_start) {
+std::uint64_t counter_at(std::uint16_t port, std::string const& line_start) {
     auto const page = http_get(port, "/metrics").body;
     std::smatch m;
     std::regex const pattern("\\n" + line_start + " (\\d+)");
@@ -91,7 +91,7 @@ TEST(Upgrade, AFailedHandshakeIsCountedApartFromCloses) {
                                  "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                                  "Sec-WebSocket-Version: 13\r\n\r\n");
     EXPECT_EQ(answer.status, 400);
-    EXPECT_EQ(metric(server.daemon_port(), "duet_ws_handshake_failures_total"), 1U);
+    EXPECT_EQ(counter_at(server.daemon_port(), "duet_ws_handshake_failures_total"), 1U);
     {
         ws_client a(server.daemon_port());
         a.join("demo");
@@ -114,7 +114,7 @@ TEST(Upgrade, AFailedHandshakeIsCountedApartFromCloses) {
         std::this_thread::sleep_for(5ms);
     }
     EXPECT_EQ(closes(), 1U);
-    EXPECT_EQ(metric(server.daemon_port(), "duet_ws_connections_accepted_total"), 1U);
+    EXPECT_EQ(counter_at(server.daemon_port(), "duet_ws_connections_accepted_total"), 1U);
 }
 
 }  // namespace

@@ -9,7 +9,7 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-std::string const upgrade_request =
+std::string const raw_upgrade_request =
     "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 
@@ -18,7 +18,7 @@ std::string const upgrade_request =
 raw_ws::raw_ws(std::uint16_t port) : socket_(ioc_) {
     socket_.connect({asio::ip::make_address("127.0.0.1"), port});
     socket_.non_blocking(true);
-    if (write(upgrade_request)) {
+    if (write(raw_upgrade_request)) {
         throw std::runtime_error("raw_ws: could not send the upgrade request");
     }
     auto const deadline = clock::now() + 5s;

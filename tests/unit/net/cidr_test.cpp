@@ -9,8 +9,8 @@
 namespace duet::net {
 namespace {
 
-asio::ip::address ip(std::string const& text) {
-    return asio::ip::make_address(text);
+asio::ip::address ip(std::string const& literal) {
+    return asio::ip::make_address(literal);
 }
 
 bool covers(std::string const& block, std::string const& address) {

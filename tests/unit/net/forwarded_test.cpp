@@ -11,8 +11,8 @@
 namespace duet::net {
 namespace {
 
-asio::ip::address ip(std::string const& text) {
-    return asio::ip::make_address(text);
+asio::ip::address address_of(std::string const& literal) {
+    return asio::ip::make_address(literal);
 }
 
 using lines = std::vector<std::string_view>;
@@ -21,12 +21,12 @@ using lines = std::vector<std::string_view>;
 /// 127.0.0.1 and 10.0.0.0/8 trusted (a local nginx, and a load balancer's network).
 std::string client_of(std::string const& peer, lines const& xff, lines const& forwarded = {}) {
     static proxy_trust const trusted({"127.0.0.1/32", "10.0.0.0/8", "::1/128"});
-    return resolve_client(ip(peer), trusted, xff, forwarded).to_string();
+    return resolve_client(address_of(peer), trusted, xff, forwarded).to_string();
 }
 
 TEST(forwarded, NodesAsProxiesWriteThem) {
-    auto const node = [](std::string_view text) {
-        auto hop = parse_forwarded_node(text);
+    auto const node = [](std::string_view field) {
+        auto hop = parse_forwarded_node(field);
         return hop ? hop->to_string() : std::string("-");
     };
     EXPECT_EQ(node("192.0.2.1"), "192.0.2.1");
