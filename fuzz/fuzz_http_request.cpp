@@ -33,7 +33,14 @@ constexpr int max_requests_per_input = 8;
 struct fixture {
     fuzz::public_folder folder;
     metrics::counters counters;
-    http::site site{folder.files(), counters, [] { return metrics::gauges{3, 2, 1, 2, 12.5}; }};
+    http::site site{folder.files(), counters, [] {
+                        return metrics::gauges{.ws_connections = 3,
+                                               .http_connections = 2,
+                                               .rooms = 1,
+                                               .room_members = 2,
+                                               .clients_tracked = 1,
+                                               .uptime_seconds = 12.5};
+                    }};
 };
 
 fixture const& the_fixture() {
