@@ -3,6 +3,19 @@
 #include <algorithm>
 
 namespace duet::rooms {
+namespace {
+
+/// Rule 13: roles exist only in a room of capacity 2. A joiner that finds the room
+/// empty is impolite; one that finds a member there takes the role that member does not
+/// hold, so a room whose first member left and was replaced still has one of each.
+protocol::role role_for_joiner(std::size_t capacity, protocol::role present) {
+    if (capacity != 2) {
+        return protocol::role::none;
+    }
+    return present == protocol::role::none ? protocol::role::impolite : protocol::opposite(present);
+}
+
+}  // namespace
 
 local_room_registry::local_room_registry(std::size_t room_capacity, std::size_t max_rooms)
     : room_capacity_(room_capacity), max_rooms_(max_rooms) {}
@@ -18,14 +31,19 @@ void local_room_registry::join(std::string const& room, member& who, join_handle
     } else if (it->second.size() >= room_capacity_) {
         return done({join_status::full});
     }
-    receiver_list const others(it->second.begin(), it->second.end());
-    it->second.push_back(&who);
+    auto& seats = it->second;
+    receiver_list others;
+    for (auto const& s : seats) {
+        others.push_back(s.who);
+    }
+    auto const role = role_for_joiner(room_capacity_, seats.empty() ? protocol::role::none : seats.front().role);
+    seats.push_back({&who, role});
     ++members_;
-    auto const peers = it->second.size();
+    auto const peers = seats.size();
     for (auto* other : others) {
         other->member_joined(room, who.id());
     }
-    done({join_status::joined, peers});
+    done({join_status::joined, peers, role});
 }
 
 void local_room_registry::leave(std::string const& room, member& who) {
@@ -33,19 +51,22 @@ void local_room_registry::leave(std::string const& room, member& who) {
     if (it == rooms_.end()) {
         return;
     }
-    auto& members = it->second;
-    auto const self = std::find(members.begin(), members.end(), &who);
-    if (self == members.end()) {
+    auto& seats = it->second;
+    auto const self = std::find_if(seats.begin(), seats.end(), [&](seat const& s) { return s.who == &who; });
+    if (self == seats.end()) {
         return;
     }
-    members.erase(self);
+    seats.erase(self);
     --members_;
-    if (members.empty()) {
+    if (seats.empty()) {
         rooms_.erase(it);
         return;
     }
     // Rule 6: the others get `bye`.
-    receiver_list const others(members.begin(), members.end());
+    receiver_list others;
+    for (auto const& s : seats) {
+        others.push_back(s.who);
+    }
     for (auto* other : others) {
         other->member_left(room, who.id());
     }
@@ -55,13 +76,14 @@ local_room_registry::relay_result local_room_registry::relay(std::string const& 
                                                              std::string_view frame,
                                                              std::optional<std::string_view> to) {
     auto const it = rooms_.find(room);
-    if (it == rooms_.end() || std::find(it->second.begin(), it->second.end(), &from) == it->second.end()) {
+    if (it == rooms_.end() ||
+        std::none_of(it->second.begin(), it->second.end(), [&](seat const& s) { return s.who == &from; })) {
         return {relay_status::not_in_room};
     }
     receiver_list targets;
-    for (auto* m : it->second) {
-        if (m != &from && (!to || m->id() == *to)) {
-            targets.push_back(m);
+    for (auto const& s : it->second) {
+        if (s.who != &from && (!to || s.who->id() == *to)) {
+            targets.push_back(s.who);
         }
     }
     // `to` naming yourself, or nobody here: rule 4's no_such_peer.

@@ -178,7 +178,8 @@ void connection::on_join_result(rooms::room_registry::join_result const& result)
                        ctx_.settings.room_capacity);
     }
     send(protocol::encode_joined(room_, id_, result.peers,
-                                 ice::ice_servers_json(ctx_.settings, id_, std::chrono::system_clock::now())));
+                                 ice::ice_servers_json(ctx_.settings, id_, std::chrono::system_clock::now()),
+                                 {result.role, {}, false}));
 }
 
 void connection::handle(protocol::leave_request const& request) {

@@ -30,7 +30,11 @@ public:
     std::size_t member_count() const override { return members_; }
 
 private:
-    using member_list = std::vector<member*>;  // capacity is small: a scan beats a map
+    struct seat {
+        member* who;
+        protocol::role role;
+    };
+    using member_list = std::vector<seat>;  // capacity is small: a scan beats a map
     // The receivers of one event; no allocation for small rooms.
     using receiver_list = boost::container::small_vector<member*, 3>;
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <duet/protocol/role.hpp>
 #include <duet/rooms/member.hpp>
 
 #include <cstddef>
@@ -27,6 +28,9 @@ public:
     struct join_result {
         join_status status;
         std::size_t peers = 0;  // occupancy including the joiner, when joined
+        // Rule 13: in a room of capacity 2, impolite for a joiner that found it empty,
+        // else the role the member there does not hold; none in any other room.
+        protocol::role role = protocol::role::none;
     };
     using join_handler = std::function<void(join_result)>;
 

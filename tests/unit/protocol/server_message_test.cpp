@@ -43,6 +43,19 @@ TEST(server_message, JoinedWithNoIceServers) {
     EXPECT_EQ(j.at("iceServers"), json::array());
 }
 
+// Rules 12-13 (1.1): role, resume and resumed follow iceServers, in that order.
+TEST(server_message, JoinedWithRoleResumeAndResumed) {
+    auto const text = encode_joined("demo", "Q9x", 2, "[]", {role::polite, "Zc2w", true});
+    EXPECT_EQ(text, R"({"type":"joined","room":"demo","id":"Q9x","peers":2,"iceServers":[],)"
+                    R"("role":"polite","resume":"Zc2w","resumed":true})");
+    parse_frame(text, "joined");
+}
+
+TEST(server_message, JoinedWithOnlyARole) {
+    EXPECT_EQ(encode_joined("r", "a", 1, "[]", {role::impolite, {}, false}),
+              R"({"type":"joined","room":"r","id":"a","peers":1,"iceServers":[],"role":"impolite"})");
+}
+
 TEST(server_message, Otherjoin) {
     auto const text = encode_otherjoin("demo", "Q9x");
     EXPECT_EQ(text, R"({"type":"otherjoin","room":"demo","id":"Q9x"})");

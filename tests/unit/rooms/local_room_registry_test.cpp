@@ -593,6 +593,47 @@ TEST(local_room_registry, MemberCountAcrossRooms) {
     EXPECT_EQ(registry.room_count(), 0U);
 }
 
+// Rule 13: the first member of a two-seat room is impolite, the second polite.
+TEST(local_room_registry, RolesInARoomOfTwo) {
+    local_room_registry registry(2, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    EXPECT_EQ(join(registry, "r", a).role, protocol::role::impolite);
+    EXPECT_EQ(join(registry, "r", b).role, protocol::role::polite);
+}
+
+// Rule 13: a joiner takes the role the member there does not hold, whoever left.
+TEST(local_room_registry, AJoinerTakesTheRoleTheMemberThereDoesNotHold) {
+    local_room_registry registry(2, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member c("C");
+    recording_member d("D");
+    join(registry, "r", a);
+    join(registry, "r", b);
+    registry.leave("r", a);  // B, polite, stays
+    EXPECT_EQ(join(registry, "r", c).role, protocol::role::impolite);
+    registry.leave("r", c);
+    EXPECT_EQ(join(registry, "r", d).role, protocol::role::impolite);
+    registry.leave("r", b);  // D, impolite, stays
+    EXPECT_EQ(join(registry, "r", c).role, protocol::role::polite);
+}
+
+// Rule 13 speaks of rooms of capacity 2 only: other rooms have no roles, and a
+// refused join has none either.
+TEST(local_room_registry, NoRolesOutsideARoomOfTwo) {
+    local_room_registry one(1, many_rooms);
+    local_room_registry three(3, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member c("C");
+    EXPECT_EQ(join(one, "r", a).role, protocol::role::none);
+    EXPECT_EQ(join(three, "r", a).role, protocol::role::none);
+    EXPECT_EQ(join(three, "r", b).role, protocol::role::none);
+    EXPECT_EQ(join(three, "r", c).role, protocol::role::none);
+    EXPECT_EQ(join(one, "r", b).role, protocol::role::none);  // full
+}
+
 TEST(local_room_registry, AMemberMayBeInSeveralRoomsAsFarAsTheRegistryCares) {
     // Rule 2 (one room per connection) is the caller's check, not the registry's.
     local_room_registry registry(2, many_rooms);

@@ -296,6 +296,42 @@ TEST(connection, CapacityIsConfigurable) {
     EXPECT_EQ(a->fresh(), frames{});
 }
 
+/// The `role` a connection's last `joined` carried; "" when it carried none.
+std::string role_of(std::string const& joined_frame) {
+    auto const j = parse(joined_frame, "joined");
+    return j.contains("role") ? j["role"].get<std::string>() : "";
+}
+
+// Rule 13: in a room of two, the joiner that finds it empty is impolite, the second
+// polite; after the first leaves, a newcomer takes the role the one there lacks.
+TEST(connection, JoinedCarriesTheRoleInARoomOfTwo) {
+    world w;
+    auto a = w.connect();
+    auto b = w.connect();
+    auto c = w.connect();
+    a->send(join_request("demo"));
+    EXPECT_EQ(role_of(a->fresh().at(0)), "impolite");
+    b->send(join_request("demo"));
+    EXPECT_EQ(role_of(b->fresh().at(0)), "polite");
+    a->send(leave_request("demo"));
+    c->send(join_request("demo"));
+    EXPECT_EQ(role_of(c->fresh().at(0)), "impolite");
+}
+
+// Rule 13 gives roles to rooms of capacity 2 only: a bigger room has no pair to
+// negotiate, so `joined` carries no `role` there.
+TEST(connection, JoinedCarriesNoRoleInABiggerRoom) {
+    auto settings = default_settings();
+    settings.room_capacity = 3;
+    world w(settings);
+    auto a = w.connect();
+    auto b = w.connect();
+    a->send(join_request("r"));
+    EXPECT_EQ(role_of(a->fresh().at(0)), "");
+    b->send(join_request("r"));
+    EXPECT_EQ(role_of(b->fresh().at(0)), "");
+}
+
 // Rule 9: room_limit when the daemon holds max_rooms; the joiner stays outside.
 TEST(connection, RoomLimit) {
     auto settings = default_settings();
