@@ -70,6 +70,14 @@ std::string encode_bye(std::string_view room, std::string_view id) {
     return room_and_id("bye", room, id);
 }
 
+std::string encode_peerdown(std::string_view room, std::string_view id) {
+    return room_and_id("peerdown", room, id);
+}
+
+std::string encode_peerup(std::string_view room, std::string_view id) {
+    return room_and_id("peerup", room, id);
+}
+
 std::string encode_relay(std::string_view room, std::string_view from, std::string_view data_json) {
     std::string out;
     encode_relay_into(out, room, from, data_json);

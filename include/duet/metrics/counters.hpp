@@ -20,8 +20,9 @@ enum class close_reason : std::size_t {
     violations,      // rule 8: 1008
     too_big,         // 1009
     binary_frame,    // 1003
+    replaced,        // rule 12: 4000, the seat was resumed on another connection
 };
-inline constexpr std::size_t close_reason_count = 8;
+inline constexpr std::size_t close_reason_count = 9;
 
 std::string_view label(close_reason reason) noexcept;
 

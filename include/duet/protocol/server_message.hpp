@@ -28,6 +28,9 @@ std::string encode_otherjoin(std::string_view room, std::string_view id);
 std::string encode_full(std::string_view room);
 std::string encode_leaved(std::string_view room, std::string_view id);
 std::string encode_bye(std::string_view room, std::string_view id);
+/// Rule 12: `peerdown` and `peerup` about another member's held seat.
+std::string encode_peerdown(std::string_view room, std::string_view id);
+std::string encode_peerup(std::string_view room, std::string_view id);
 /// `message`; `data_json` is the sender's `data` as JSON text, spliced in unchanged.
 std::string encode_relay(std::string_view room, std::string_view from, std::string_view data_json);
 /// The same into `out` (replacing its text, keeping its capacity): a sender encodes each

@@ -41,6 +41,7 @@ std::string metric_name(std::string const& sample) {
 std::array<close_reason, close_reason_count> const all_close_reasons{
     close_reason::client_closed, close_reason::disconnected, close_reason::shutdown,    close_reason::idle_timeout,
     close_reason::slow_consumer, close_reason::violations,   close_reason::too_big,     close_reason::binary_frame,
+    close_reason::replaced,
 };
 
 class prometheus_test : public ::testing::Test {
@@ -131,6 +132,7 @@ TEST_F(prometheus_test, ClosesByReasonLabel) {
     std::map<std::string, std::string> const expected{
         {"client_closed", "200"}, {"disconnected", "201"}, {"shutdown", "202"}, {"idle_timeout", "203"},
         {"slow_consumer", "204"}, {"violations", "205"},   {"too_big", "206"},  {"binary_frame", "207"},
+        {"replaced", "208"},
     };
     for (auto const& [reason, value] : expected) {
         auto const line = "duet_ws_closes_total{reason=\"" + reason + "\"} " + value;
@@ -259,6 +261,7 @@ TEST(close_reason, Labels) {
     EXPECT_EQ(label(close_reason::violations), "violations");
     EXPECT_EQ(label(close_reason::too_big), "too_big");
     EXPECT_EQ(label(close_reason::binary_frame), "binary_frame");
+    EXPECT_EQ(label(close_reason::replaced), "replaced");
 }
 
 }  // namespace

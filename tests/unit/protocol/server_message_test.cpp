@@ -56,6 +56,11 @@ TEST(server_message, JoinedWithOnlyARole) {
               R"({"type":"joined","room":"r","id":"a","peers":1,"iceServers":[],"role":"impolite"})");
 }
 
+TEST(server_message, PeerdownAndPeerup) {
+    EXPECT_EQ(encode_peerdown("demo", "Q9x"), R"({"type":"peerdown","room":"demo","id":"Q9x"})");
+    EXPECT_EQ(encode_peerup("demo", "Q9x"), R"({"type":"peerup","room":"demo","id":"Q9x"})");
+}
+
 TEST(server_message, Otherjoin) {
     auto const text = encode_otherjoin("demo", "Q9x");
     EXPECT_EQ(text, R"({"type":"otherjoin","room":"demo","id":"Q9x"})");
@@ -151,7 +156,9 @@ TEST(error_code, WireNames) {
     EXPECT_EQ(wire_name(error_code::room_limit), "room_limit");
     EXPECT_EQ(wire_name(error_code::unauthorized), "unauthorized");
     EXPECT_EQ(wire_name(error_code::unavailable), "unavailable");
-    EXPECT_EQ(all_error_codes.size(), 11U);
+    EXPECT_EQ(wire_name(error_code::bad_resume), "bad_resume");
+    EXPECT_EQ(wire_name(error_code::peer_unavailable), "peer_unavailable");
+    EXPECT_EQ(all_error_codes.size(), 13U);
 }
 
 }  // namespace
