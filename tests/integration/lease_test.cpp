@@ -1,0 +1,128 @@
+// docs/protocol.md rule 12 (seat lease and resume) against the real daemon over real
+// sockets: a connection that ends without `leave` holds its seat, a new connection takes
+// it back with the secret, and what was said meanwhile arrives in order. The lease ends
+// by the daemon's own timer; every wait here has a deadline, nothing sleeps.
+#include "support/test_server.hpp"
+#include "support/ws_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace duet::testing {
+namespace {
+
+/// A daemon whose seats are held for `lease`.
+test_server leased_server(std::chrono::milliseconds lease) {
+    return test_server([lease](config::settings& s) { s.seat_lease = lease; });
+}
+
+json resume_request(std::string const& room, json const& secret) {
+    return {{"type", "join"}, {"room", room}, {"resume", secret}};
+}
+
+TEST(SeatLease, AbruptCloseHoldsTheSeatAndAResumeTakesItBackWithTheKeptMessages) {
+    auto server = leased_server(30s);
+    ws_client a(server.port()), b(server.port());
+    auto const id_a = a.join("demo")["id"];
+    auto const joined_b = b.join("demo");
+    a.expect("otherjoin");
+    ASSERT_TRUE(joined_b.contains("resume")) << joined_b;
+    b.close_tcp();  // no close frame: the network went away
+    EXPECT_EQ(a.expect("peerdown")["id"], joined_b["id"]);
+    for (int i = 0; i < 20; ++i) {
+        a.send_json({{"type", "message"}, {"room", "demo"}, {"data", {{"n", i}}}});
+    }
+    // The held seat counts: a newcomer finds the room full.
+    ws_client c(server.port());
+    c.send_json({{"type", "join"}, {"room", "demo"}});
+    c.expect("full");
+    ws_client b2(server.port());
+    b2.send_json(resume_request("demo", joined_b["resume"]));
+    auto const back = b2.expect("joined");
+    EXPECT_EQ(back["id"], joined_b["id"]);
+    EXPECT_EQ(back["role"], "polite");
+    EXPECT_EQ(back["peers"], 2);
+    EXPECT_EQ(back["resumed"], true);
+    EXPECT_NE(back["resume"], joined_b["resume"]);
+    for (int i = 0; i < 20; ++i) {
+        auto const m = b2.expect("message");
+        EXPECT_EQ(m["from"], id_a);
+        EXPECT_EQ(m["data"], (json{{"n", i}}));
+    }
+    EXPECT_EQ(a.expect("peerup")["id"], joined_b["id"]);
+    // The call goes on as before.
+    b2.send_json({{"type", "message"}, {"room", "demo"}, {"data", "again"}});
+    EXPECT_EQ(a.expect("message")["data"], "again");
+}
+
+TEST(SeatLease, AClosedWebSocketHoldsTheSeatToo) {
+    auto server = leased_server(30s);
+    ws_client a(server.port()), b(server.port());
+    a.join("demo");
+    auto const joined_b = b.join("demo");
+    a.expect("otherjoin");
+    b.close();  // a close frame, but no `leave`
+    EXPECT_EQ(a.expect("peerdown")["id"], joined_b["id"]);
+}
+
+TEST(SeatLease, TheLeaseEndingSaysByeAndSpendsTheSecret) {
+    auto server = leased_server(300ms);
+    ws_client a(server.port()), b(server.port());
+    a.join("demo");
+    auto const joined_b = b.join("demo");
+    a.expect("otherjoin");
+    b.close_tcp();
+    EXPECT_EQ(a.expect("peerdown")["id"], joined_b["id"]);
+    EXPECT_EQ(a.expect("bye", 5s)["id"], joined_b["id"]);
+    ws_client b2(server.port());
+    b2.send_json(resume_request("demo", joined_b["resume"]));
+    b2.expect_error("bad_resume", "join");
+    EXPECT_EQ(b2.join("demo")["peers"], 2);  // the seat is free again
+}
+
+TEST(SeatLease, AResumeWhileTheOldConnectionIsOpenClosesItWith4000) {
+    auto server = leased_server(30s);
+    ws_client a(server.port()), b(server.port());
+    a.join("demo");
+    auto const joined_b = b.join("demo");
+    a.expect("otherjoin");
+    ws_client b2(server.port());
+    b2.send_json(resume_request("demo", joined_b["resume"]));
+    EXPECT_EQ(b2.expect("joined")["id"], joined_b["id"]);
+    auto const closed = b.expect_close();
+    EXPECT_EQ(closed.code, 4000);
+    EXPECT_EQ(closed.reason, "replaced");
+    EXPECT_TRUE(a.nothing_within(200ms));  // the others hear nothing
+    a.send_json({{"type", "message"}, {"room", "demo"}, {"data", 1}});
+    EXPECT_EQ(b2.expect("message")["data"], 1);
+}
+
+TEST(SeatLease, LeaveReleasesTheSeatAtOnce) {
+    auto server = leased_server(30s);
+    ws_client a(server.port()), b(server.port());
+    a.join("demo");
+    auto const joined_b = b.join("demo");
+    a.expect("otherjoin");
+    b.send_json({{"type", "leave"}, {"room", "demo"}});
+    b.expect("leaved");
+    EXPECT_EQ(a.expect("bye")["id"], joined_b["id"]);
+}
+
+// seat_lease = 0 is 1.0: no secret in `joined`, and a drop is `bye` at once.
+TEST(SeatLease, NoLeaseIsTheOldBehaviour) {
+    test_server server([](config::settings& s) { s.seat_lease = std::chrono::milliseconds(0); });
+    ws_client a(server.port()), b(server.port());
+    a.join("demo");
+    auto const joined_b = b.join("demo");
+    EXPECT_FALSE(joined_b.contains("resume"));
+    a.expect("otherjoin");
+    b.close_tcp();
+    EXPECT_EQ(a.expect("bye")["id"], joined_b["id"]);
+    ws_client b2(server.port());
+    b2.send_json(resume_request("demo", "anything"));
+    b2.expect_error("bad_resume", "join");
+}
+
+}  // namespace
+}  // namespace duet::testing
