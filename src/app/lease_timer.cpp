@@ -2,7 +2,8 @@
 
 namespace duet::app {
 
-lease_timer::lease_timer(asio::io_context& ioc, rooms::room_registry& rooms) : rooms_(rooms), timer_(ioc) {}
+lease_timer::lease_timer(asio::io_context& ioc, rooms::room_registry& rooms, metrics::counters& counters)
+    : rooms_(rooms), counters_(counters), timer_(ioc) {}
 
 void lease_timer::arm(clock::time_point end) {
     if (stopped_ || (armed_ && *armed_ <= end)) {
@@ -25,7 +26,7 @@ void lease_timer::on_timer(error_code ec) {
         return;
     }
     armed_.reset();
-    rooms_.expire(clock::now());
+    metrics::counters::add(counters_.leases_expired_total, rooms_.expire(clock::now()));
     if (auto const next = rooms_.next_expiry()) {
         arm(*next);
     }

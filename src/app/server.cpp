@@ -63,7 +63,7 @@ server::server(config::settings settings, options opts)
       // One thread runs the loop: Asio then skips its cross-thread locking.
       ioc_(1),
       grace_(ioc_),
-      leases_(std::in_place, ioc_, rooms_) {
+      leases_(std::in_place, ioc_, rooms_, counters_) {
     if (opts.handle_signals) {
         signals_.emplace(ioc_, SIGINT, SIGTERM, SIGHUP);
     }

@@ -158,7 +158,8 @@ void local_room_registry::drop(std::string const& room, member& who, clock::time
     }
 }
 
-void local_room_registry::expire(clock::time_point now) {
+std::size_t local_room_registry::expire(clock::time_point now) {
+    std::size_t released = 0;
     while (!leases_.empty() && leases_.begin()->first <= now) {
         auto const [room, id] = leases_.begin()->second;
         leases_.erase(leases_.begin());
@@ -175,8 +176,10 @@ void local_room_registry::expire(clock::time_point now) {
                                "lease ended unused in room {}: the seat is released", room);
             }
             release(it, held);
+            ++released;
         }
     }
+    return released;
 }
 
 std::optional<room_registry::clock::time_point> local_room_registry::next_expiry() const {

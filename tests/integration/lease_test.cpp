@@ -2,6 +2,7 @@
 // sockets: a connection that ends without `leave` holds its seat, a new connection takes
 // it back with the secret, and what was said meanwhile arrives in order. The lease ends
 // by the daemon's own timer; every wait here has a deadline, nothing sleeps.
+#include "support/http_client.hpp"
 #include "support/test_server.hpp"
 #include "support/ws_client.hpp"
 
@@ -54,6 +55,30 @@ TEST(SeatLease, AbruptCloseHoldsTheSeatAndAResumeTakesItBackWithTheKeptMessages)
     // The call goes on as before.
     b2.send_json({{"type", "message"}, {"room", "demo"}, {"data", "again"}});
     EXPECT_EQ(a.expect("message")["data"], "again");
+    auto const metrics = http_get(server.daemon_port(), "/metrics").body;
+    EXPECT_NE(metrics.find("duet_leases_resumed_total 1\n"), std::string::npos) << metrics;
+}
+
+TEST(SeatLease, AFullKeepAnswersPeerUnavailableAndKeepsWhatFitted) {
+    test_server server([](config::settings& s) {
+        s.seat_lease = 30s;
+        s.lease_queue_bytes = 1024;
+    });
+    ws_client a(server.port()), b(server.port());
+    a.join("demo");
+    auto const joined_b = b.join("demo");
+    a.expect("otherjoin");
+    b.close_tcp();
+    a.expect("peerdown");
+    std::string const big(900, 'x');
+    a.send_json({{"type", "message"}, {"room", "demo"}, {"data", big + "1"}});
+    a.send_json({{"type", "message"}, {"room", "demo"}, {"data", big + "2"}});
+    a.expect_error("peer_unavailable", "message");
+    ws_client b2(server.port());
+    b2.send_json(resume_request("demo", joined_b["resume"]));
+    b2.expect("joined");
+    EXPECT_EQ(b2.expect("message")["data"], big + "1");
+    EXPECT_TRUE(b2.nothing_within(100ms));
 }
 
 TEST(SeatLease, AClosedWebSocketHoldsTheSeatToo) {
@@ -75,6 +100,10 @@ TEST(SeatLease, TheLeaseEndingSaysByeAndSpendsTheSecret) {
     b.close_tcp();
     EXPECT_EQ(a.expect("peerdown")["id"], joined_b["id"]);
     EXPECT_EQ(a.expect("bye", 5s)["id"], joined_b["id"]);
+    auto const metrics = http_get(server.daemon_port(), "/metrics").body;
+    EXPECT_NE(metrics.find("duet_leases_started_total 1\n"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("duet_leases_expired_total 1\n"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("duet_leases_resumed_total 0\n"), std::string::npos) << metrics;
     ws_client b2(server.port());
     b2.send_json(resume_request("demo", joined_b["resume"]));
     b2.expect_error("bad_resume", "join");

@@ -45,7 +45,7 @@ public:
                 resume_handler done) override;
     void leave(std::string const& room, member& who) override;
     void drop(std::string const& room, member& who, clock::time_point now) override;
-    void expire(clock::time_point now) override;
+    std::size_t expire(clock::time_point now) override;
     std::optional<clock::time_point> next_expiry() const override;
     relay_result relay(std::string const& room, member const& from, std::string_view frame,
                        std::optional<std::string_view> to) override;

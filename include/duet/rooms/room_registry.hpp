@@ -78,7 +78,8 @@ public:
 
     /// Rule 12: releases every held seat whose lease has ended at `now` (a lease covers
     /// [start, start + lease)): its kept frames are discarded, the others told member_left.
-    virtual void expire(clock::time_point now) = 0;
+    /// Returns how many it released.
+    virtual std::size_t expire(clock::time_point now) = 0;
 
     /// When the next lease ends; none while no seat is held.
     virtual std::optional<clock::time_point> next_expiry() const = 0;

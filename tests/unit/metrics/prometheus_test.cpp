@@ -60,6 +60,9 @@ protected:
         counters::add(c_.joins_total, 17);
         counters::add(c_.fulls_total, 4);
         counters::add(c_.leaves_total, 9);
+        counters::add(c_.leases_started_total, 14);
+        counters::add(c_.leases_resumed_total, 15);
+        counters::add(c_.leases_expired_total, 16);
         counters::add(c_.relay_requests_total, 77);
         counters::add(c_.messages_relayed_total, 76);
         counters::add(c_.bytes_relayed_total, 123456789012ULL);
@@ -102,6 +105,9 @@ TEST_F(prometheus_test, CountersAndGaugesAreRendered) {
              "duet_joins_total 17",
              "duet_fulls_total 4",
              "duet_leaves_total 9",
+             "duet_leases_started_total 14",
+             "duet_leases_resumed_total 15",
+             "duet_leases_expired_total 16",
              "duet_relay_requests_total 77",
              "duet_messages_relayed_total 76",
              "duet_bytes_relayed_total 123456789012",
@@ -180,7 +186,7 @@ TEST_F(prometheus_test, EveryMetricHasOneHelpAndOneTypeBeforeItsSamples) {
         bool const total = name.size() > 6 && name.compare(name.size() - 6, 6, "_total") == 0;
         EXPECT_EQ(type, total ? "counter" : "gauge") << name;
     }
-    EXPECT_EQ(sampled.size(), 21U);
+    EXPECT_EQ(sampled.size(), 24U);
 }
 
 TEST_F(prometheus_test, EverySampleLineMatchesTheExpositionFormat) {
@@ -196,7 +202,7 @@ TEST_F(prometheus_test, EverySampleLineMatchesTheExpositionFormat) {
         EXPECT_TRUE(std::regex_match(line, sample_re)) << "'" << line << "'";
         ++samples;
     }
-    EXPECT_EQ(samples, 2U + 3U + 4U + close_reason_count + 4U + 3U + 6U + protocol::error_code_count + 1U);
+    EXPECT_EQ(samples, 2U + 3U + 4U + close_reason_count + 4U + 3U + 6U + 3U + protocol::error_code_count + 1U);
 }
 
 TEST_F(prometheus_test, BuildInfoCarriesTheVersion) {

@@ -748,11 +748,11 @@ TEST(seat_lease, ExpiryAtTheExactBoundary) {
     join(l.registry, "r", a);
     auto const secret = join(l.registry, "r", b).resume;
     l.registry.drop("r", b, t0);
-    l.registry.expire(t0 + lease - 1ns);
+    EXPECT_EQ(l.registry.expire(t0 + lease - 1ns), 0U);
     EXPECT_EQ(l.registry.held_count(), 1U);
     EXPECT_TRUE(l.registry.can_resume("r", secret, t0 + lease - 1ns));
     EXPECT_FALSE(l.registry.can_resume("r", secret, t0 + lease));
-    l.registry.expire(t0 + lease);
+    EXPECT_EQ(l.registry.expire(t0 + lease), 1U);
     EXPECT_EQ(a.received, (events{"joined r B", "down r B", "left r B"}));
     EXPECT_EQ(l.registry.member_count(), 1U);
     EXPECT_EQ(l.registry.held_count(), 0U);

@@ -1136,6 +1136,8 @@ TEST(connection_lease, DropThenResumeOnANewConnection) {
     // The resumed member relays as itself.
     b2->send(message_request("demo", "3"), t0 + 5s);
     EXPECT_EQ(a->fresh(), frames{relayed("demo", id_b, "3")});
+    EXPECT_EQ(read(w.counters.leases_started_total), 1U);
+    EXPECT_EQ(read(w.counters.leases_resumed_total), 1U);
 }
 
 TEST(connection_lease, TheLeaseEndingSaysBye) {
