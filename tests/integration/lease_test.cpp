@@ -81,6 +81,56 @@ TEST(SeatLease, AFullKeepAnswersPeerUnavailableAndKeepsWhatFitted) {
     EXPECT_TRUE(b2.nothing_within(100ms));
 }
 
+// Rule 7's idle close starts a lease too: the member that went quiet can come back.
+TEST(SeatLease, AnIdleTimeoutHoldsTheSeat) {
+    test_server server([](config::settings& s) {
+        s.seat_lease = 30s;
+        s.ping_interval = std::chrono::milliseconds(100);
+        s.idle_timeout = std::chrono::milliseconds(400);
+    });
+    ws_client a(server.port()), b(server.port());
+    a.join("demo");
+    auto const joined_b = b.join("demo");
+    // While the test waits on `a` only, `b` reads nothing and answers no ping.
+    EXPECT_EQ(a.expect("otherjoin")["id"], joined_b["id"]);
+    EXPECT_EQ(a.expect("peerdown", 5s)["id"], joined_b["id"]);
+    EXPECT_EQ(b.expect_close(5s).code, 1001);
+    ws_client b2(server.port());
+    b2.send_json(resume_request("demo", joined_b["resume"]));
+    EXPECT_EQ(b2.expect("joined")["id"], joined_b["id"]);
+    a.expect("peerup");
+}
+
+// Rule 5's slow-consumer close starts a lease too: the others get peerdown, not bye.
+TEST(SeatLease, ASlowConsumerCloseHoldsTheSeat) {
+    test_server server([](config::settings& s) {
+        s.seat_lease = 30s;
+        s.max_send_queue_bytes = 256 * 1024;
+        s.rate_limit_per_second = 1e6;
+        s.rate_limit_burst = 1e6;
+    });
+    ws_client sender(server.port()), stalled(server.port());
+    sender.join("r");
+    auto const stalled_id = stalled.join("r")["id"];
+    sender.expect("otherjoin");
+    std::string const frame = R"({"type":"message","room":"r","data":")" + std::string(16 * 1024, 'p') + R"("})";
+    json down;
+    for (int i = 0; i < 4000 && down.is_null(); ++i) {
+        sender.send_text(frame);
+        auto event = sender.read(1ms);
+        if (auto* text = std::get_if<ws_text>(&event)) {
+            auto const j = json::parse(text->text);
+            ASSERT_NE(j.value("type", ""), "bye") << "a slow consumer's seat must be held";
+            if (j.value("type", "") == "peerdown") {
+                down = j;
+            }
+        }
+    }
+    ASSERT_EQ(down.value("type", ""), "peerdown") << "the stalled reader was never dropped";
+    EXPECT_EQ(down["id"], stalled_id);
+    EXPECT_EQ(stalled.expect_close(10s).code, 1008);
+}
+
 TEST(SeatLease, AClosedWebSocketHoldsTheSeatToo) {
     auto server = leased_server(30s);
     ws_client a(server.port()), b(server.port());
