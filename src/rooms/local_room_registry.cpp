@@ -42,6 +42,20 @@ std::string frame_of(room_event e, std::string_view room, std::string_view who) 
     return {};
 }
 
+/// The seat of `seats` whose secret is `secret` and may be resumed at `now`, or null.
+/// A lease covers [start, lease_end): at lease_end the seat is gone, whether or not
+/// expire() has run yet. (A template so that one scan serves the const and the mutable
+/// callers.)
+template <class Seats>
+auto* find_secret_in(Seats& seats, std::string_view secret, room_registry::clock::time_point now) {
+    for (auto& s : seats) {
+        if (protocol::same_secret(secret, s.resume) && (s.who != nullptr || now < s.lease_end)) {
+            return &s;
+        }
+    }
+    return static_cast<decltype(&seats.front())>(nullptr);
+}
+
 }  // namespace
 
 local_room_registry::local_room_registry(std::size_t room_capacity, std::size_t max_rooms, lease_terms lease)
@@ -77,21 +91,12 @@ void local_room_registry::join(std::string const& room, member& who, join_handle
 local_room_registry::seat* local_room_registry::find_secret(std::string const& room, std::string_view secret,
                                                             clock::time_point now) {
     auto const it = rooms_.find(room);
-    if (it == rooms_.end()) {
-        return nullptr;
-    }
-    for (auto& s : it->second) {
-        // A lease covers [start, lease_end): at lease_end the seat is gone, whether or
-        // not expire() has run yet.
-        if (protocol::same_secret(secret, s.resume) && (s.who != nullptr || now < s.lease_end)) {
-            return &s;
-        }
-    }
-    return nullptr;
+    return it == rooms_.end() ? nullptr : find_secret_in(it->second, secret, now);
 }
 
 bool local_room_registry::can_resume(std::string const& room, std::string_view secret, clock::time_point now) const {
-    return const_cast<local_room_registry*>(this)->find_secret(room, secret, now) != nullptr;
+    auto const it = rooms_.find(room);
+    return it != rooms_.end() && find_secret_in(it->second, secret, now) != nullptr;
 }
 
 void local_room_registry::resume(std::string const& room, std::string_view secret, member& who, clock::time_point now,
