@@ -131,6 +131,20 @@ TEST(SeatLease, ASlowConsumerCloseHoldsTheSeat) {
     EXPECT_EQ(stalled.expect_close(10s).code, 1008);
 }
 
+TEST(SeatLease, AResetConnectionHoldsTheSeat) {
+    auto server = leased_server(30s);
+    ws_client a(server.port()), b(server.port());
+    a.join("demo");
+    auto const joined_b = b.join("demo");
+    a.expect("otherjoin");
+    b.reset_tcp();
+    EXPECT_EQ(a.expect("peerdown")["id"], joined_b["id"]);
+    ws_client b2(server.port());
+    b2.send_json(resume_request("demo", joined_b["resume"]));
+    EXPECT_EQ(b2.expect("joined")["resumed"], true);
+    EXPECT_EQ(a.expect("peerup")["id"], joined_b["id"]);
+}
+
 TEST(SeatLease, AClosedWebSocketHoldsTheSeatToo) {
     auto server = leased_server(30s);
     ws_client a(server.port()), b(server.port());
