@@ -38,7 +38,14 @@ tcp::endpoint make_endpoint(char const* setting, std::string const& text, std::u
 server::server(config::settings settings, options opts)
     : settings_(std::move(settings)),
       files_(settings_.public_dir),
-      rooms_(settings_.room_capacity, settings_.max_rooms),
+      // The lease timer is made after ioc_; the alarm only rings on the loop, by then.
+      rooms_(settings_.room_capacity, settings_.max_rooms,
+             rooms::lease_terms{settings_.seat_lease, settings_.lease_queue_bytes,
+                                [this](rooms::room_registry::clock::time_point end) {
+                                    if (leases_) {
+                                        leases_->arm(end);
+                                    }
+                                }}),
       spent_tokens_(settings_.max_spent_tokens),
       websockets_(settings_.max_connections),
       http_connections_(settings_.max_http_connections),
@@ -55,7 +62,8 @@ server::server(config::settings settings, options opts)
       admin_http_{settings_, admin_pages_, counters_, tracker_, websockets_, clients_, trusted_proxies_, ws_},
       // One thread runs the loop: Asio then skips its cross-thread locking.
       ioc_(1),
-      grace_(ioc_) {
+      grace_(ioc_),
+      leases_(std::in_place, ioc_, rooms_, counters_) {
     if (opts.handle_signals) {
         signals_.emplace(ioc_, SIGINT, SIGTERM, SIGHUP);
     }
@@ -229,6 +237,7 @@ void server::begin_shutdown() {
         return;
     }
     shutting_down_ = true;
+    leases_->stop();
     listener_->stop();
     if (admin_listener_) {
         admin_listener_->stop();

@@ -70,6 +70,7 @@ struct duration_seconds {
     double shutdown_grace;
     double turn_credential_ttl;
     double token_leeway;
+    double seat_lease;
 };
 
 template <class Duration>
@@ -100,7 +101,8 @@ load_outcome load_settings(int argc, char const* const* argv) {
     settings& s = out.values;
     duration_seconds secs{to_seconds(s.ping_interval), to_seconds(s.idle_timeout),
                           to_seconds(s.close_linger_time), to_seconds(s.request_timeout), to_seconds(s.shutdown_grace),
-                          to_seconds(s.turn_credential_ttl), to_seconds(s.token_leeway)};
+                          to_seconds(s.turn_credential_ttl), to_seconds(s.token_leeway),
+                          to_seconds(s.seat_lease)};
 
     CLI::App app{"duetd: the duet WebRTC signaling daemon. Every option can also be set in the "
                  "config file as `name = value`, with underscores for dashes "
@@ -114,6 +116,7 @@ load_outcome load_settings(int argc, char const* const* argv) {
     app.get_formatter()->column_width(34);
     app.footer("SIGHUP re-reads the config file (and the same flags) without dropping a call. It cannot change "
                "address, port, admin_address, admin_port, public_dir, threads, room_capacity, max_rooms, "
+               "seat_lease, lease_queue_bytes, "
                "max_connections, max_http_connections and max_spent_tokens: those need a restart.");
     bool check_only = false;
     app.add_flag("--check-config", check_only,
@@ -136,6 +139,12 @@ load_outcome load_settings(int argc, char const* const* argv) {
     app.add_option("--room-capacity", s.room_capacity, "Members a room holds; a join past it gets `full`")
         ->capture_default_str()->group("Rooms");
     app.add_option("--max-rooms", s.max_rooms, "Rooms the daemon holds at once; past it joins get `room_limit`")
+        ->capture_default_str()->group("Rooms");
+    app.add_option("--seat-lease", secs.seat_lease,
+                   "Seconds a member whose connection dropped keeps its seat for a resume; 0: `bye` at once")
+        ->capture_default_str()->group("Rooms");
+    app.add_option("--lease-queue-bytes", s.lease_queue_bytes,
+                   "Bytes of messages kept for a member whose seat is held; past it senders get `peer_unavailable`")
         ->capture_default_str()->group("Rooms");
 
     app.add_option("--max-message-bytes", s.max_message_bytes, "Largest WebSocket message; larger closes with 1009")
@@ -304,6 +313,7 @@ load_outcome load_settings(int argc, char const* const* argv) {
     set_duration(secs.shutdown_grace, "shutdown_grace", s.shutdown_grace);
     set_duration(secs.turn_credential_ttl, "turn_credential_ttl", s.turn_credential_ttl);
     set_duration(secs.token_leeway, "token_leeway", s.token_leeway);
+    set_duration(secs.seat_lease, "seat_lease", s.seat_lease);
     if (!s.join_secrets_file.empty()) {
         auto file = read_join_secrets_file(s.join_secrets_file);
         errors.insert(errors.end(), file.errors.begin(), file.errors.end());

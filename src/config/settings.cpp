@@ -79,6 +79,11 @@ std::vector<std::string> validate(settings const& s) {
             "admin_port: the admin listener cannot share address and port with the public one");
     require(s.room_capacity >= 2, "room_capacity: must be at least 2");
     require(s.max_rooms >= 1, "max_rooms: must be at least 1");
+    // A held seat blocks its room for newcomers: an hour is far past any reconnect.
+    require(s.seat_lease.count() >= 0 && s.seat_lease.count() <= 3'600'000,
+            "seat_lease: must be between 0 and 3600 seconds");
+    // Room for a handful of ICE candidates at least, or nothing said during a drop survives.
+    require(s.lease_queue_bytes >= 1024, "lease_queue_bytes: must be at least 1024");
     require(s.max_message_bytes >= 256, "max_message_bytes: must be at least 256");
     require(s.max_message_bytes <= 64 * 1024 * 1024, "max_message_bytes: must be at most 67108864");
     // A relayed frame is the sender's data plus a small envelope; a queue that cannot

@@ -7,10 +7,12 @@
 namespace duet::config {
 namespace {
 
-constexpr std::array<std::string_view, 11> restart_only = {
+// The seat lease settings are given to the room registry when it is made, like the
+// room's capacity: a lease under way keeps the terms it started with.
+constexpr std::array<std::string_view, 13> restart_only = {
     "address",   "port",          "admin_address",   "admin_port",      "public_dir",
-    "threads",   "room_capacity", "max_rooms",       "max_connections", "max_http_connections",
-    "max_spent_tokens",
+    "threads",   "room_capacity", "max_rooms",       "seat_lease",      "lease_queue_bytes",
+    "max_connections", "max_http_connections", "max_spent_tokens",
 };
 
 /// One setting of both: note it in `result`, and copy it when a reload may.
@@ -43,6 +45,8 @@ reload_result apply_reload(settings& running, settings const& loaded) {
     take("threads", running.threads, loaded.threads, r);
     take("room_capacity", running.room_capacity, loaded.room_capacity, r);
     take("max_rooms", running.max_rooms, loaded.max_rooms, r);
+    take("seat_lease", running.seat_lease, loaded.seat_lease, r);
+    take("lease_queue_bytes", running.lease_queue_bytes, loaded.lease_queue_bytes, r);
     take("max_message_bytes", running.max_message_bytes, loaded.max_message_bytes, r);
     take("max_send_queue_bytes", running.max_send_queue_bytes, loaded.max_send_queue_bytes, r);
     take("rate_limit_per_second", running.rate_limit_per_second, loaded.rate_limit_per_second, r);

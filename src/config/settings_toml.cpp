@@ -73,6 +73,8 @@ std::string to_toml(settings const& s) {
         << "admin_port = " << s.admin_port << "\n"
         << "room_capacity = " << s.room_capacity << "\n"
         << "max_rooms = " << s.max_rooms << "\n"
+        << "seat_lease = " << seconds(s.seat_lease) << "\n"
+        << "lease_queue_bytes = " << s.lease_queue_bytes << "\n"
         << "max_message_bytes = " << s.max_message_bytes << "\n"
         << "max_send_queue_bytes = " << s.max_send_queue_bytes << "\n"
         << "rate_limit_per_second = " << number(s.rate_limit_per_second) << "\n"

@@ -12,6 +12,7 @@ std::string_view label(close_reason reason) noexcept {
     case close_reason::violations: return "violations";
     case close_reason::too_big: return "too_big";
     case close_reason::binary_frame: return "binary_frame";
+    case close_reason::replaced: return "replaced";
     }
     return "unknown";
 }

@@ -82,10 +82,16 @@ std::string render_prometheus(counters const& c, gauges const& g) {
              "bucket.",
              g.clients_tracked);
     e.single("duet_rooms", "gauge", "Rooms that exist now.", g.rooms);
-    e.single("duet_room_members", "gauge", "Connections that are in a room now.", g.room_members);
+    e.single("duet_room_members", "gauge", "Seats taken in rooms now, held ones (seat leases) included.", g.room_members);
     e.single("duet_joins_total", "counter", "Successful joins.", read(c.joins_total));
     e.single("duet_fulls_total", "counter", "Joins answered with full.", read(c.fulls_total));
     e.single("duet_leaves_total", "counter", "Successful leave requests.", read(c.leaves_total));
+    e.single("duet_leases_started_total", "counter", "Seats held for a resume after a connection ended without leave.",
+             read(c.leases_started_total));
+    e.single("duet_leases_resumed_total", "counter", "Held seats taken back with their resume secret.",
+             read(c.leases_resumed_total));
+    e.single("duet_leases_expired_total", "counter", "Held seats released because their lease ended.",
+             read(c.leases_expired_total));
     e.single("duet_relay_requests_total", "counter", "message requests accepted for relay.",
              read(c.relay_requests_total));
     e.single("duet_messages_relayed_total", "counter", "Relayed messages handed to receivers.",

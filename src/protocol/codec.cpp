@@ -121,13 +121,18 @@ parse_result parse_leave(scanned_frame const& frame) {
     return result;
 }
 
-/// A join: a room and an optional token (rule 14). The token is only parsed here;
-/// signaling::connection checks it, after the room (rule 9: invalid_room first).
+/// A join: a room, an optional token (rule 14) and an optional resume (rule 12). Both
+/// are only parsed here; signaling::connection checks them, after the room (rule 9:
+/// invalid_room first).
 parse_result parse_join(scanned_frame const& frame) {
     static constexpr std::string_view type = "join";
     auto const* token = frame.find(member_key::token);
     if (token != nullptr && token->kind != json_kind::string) {
         return refuse(error_code::bad_request, "'token' must be a string (a JWT)", type);
+    }
+    auto const* resume = frame.find(member_key::resume);
+    if (resume != nullptr && resume->kind != json_kind::string) {
+        return refuse(error_code::bad_request, "'resume' must be a string (from your last 'joined')", type);
     }
     room_check room;
     check_room(frame, type, room);
@@ -137,6 +142,9 @@ parse_result parse_join(scanned_frame const& frame) {
     parse_result result;
     join_request request;
     own_decoded(result, room, request.room, token, request.token);
+    if (resume != nullptr) {
+        request.resume = inner_text(*resume);
+    }
     result.message = request;
     return result;
 }

@@ -15,6 +15,8 @@ std::string_view wire_name(error_code code) noexcept {
     case error_code::room_limit: return "room_limit";
     case error_code::unauthorized: return "unauthorized";
     case error_code::unavailable: return "unavailable";
+    case error_code::bad_resume: return "bad_resume";
+    case error_code::peer_unavailable: return "peer_unavailable";
     }
     return "unknown";
 }

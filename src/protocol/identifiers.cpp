@@ -1,5 +1,6 @@
 #include <duet/protocol/identifiers.hpp>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <array>
@@ -39,27 +40,55 @@ bool is_valid_peer_id(std::string_view id) noexcept {
     return true;
 }
 
-std::string make_peer_id() {
+namespace {
+
+/// `Bytes` random bytes in base64url without padding.
+template <std::size_t Bytes>
+std::string random_base64url(char const* what) {
     static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::array<unsigned char, 16> bytes{};
+    std::array<unsigned char, Bytes> bytes{};
     if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-        throw std::runtime_error("RAND_bytes failed: no randomness for a peer id");
+        throw std::runtime_error(std::string("RAND_bytes failed: no randomness for a ") + what);
     }
-    std::string id;
-    id.reserve(22);
-    // Base64url: every 3 bytes make 4 characters; the 16th byte makes the last 2.
+    std::string out;
+    out.reserve((Bytes * 4 + 2) / 3);
+    // Base64url: every 3 bytes make 4 characters; 1 byte left makes 2, 2 bytes make 3.
     std::size_t i = 0;
     for (; i + 3 <= bytes.size(); i += 3) {
         unsigned const v = (unsigned{bytes[i]} << 16) | (unsigned{bytes[i + 1]} << 8) | bytes[i + 2];
-        id += alphabet[(v >> 18) & 63];
-        id += alphabet[(v >> 12) & 63];
-        id += alphabet[(v >> 6) & 63];
-        id += alphabet[v & 63];
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        out += alphabet[(v >> 6) & 63];
+        out += alphabet[v & 63];
     }
-    unsigned const last = bytes[i];
-    id += alphabet[(last >> 2) & 63];
-    id += alphabet[(last << 4) & 63];
-    return id;
+    if constexpr (Bytes % 3 == 1) {
+        unsigned const last = bytes[i];
+        out += alphabet[(last >> 2) & 63];
+        out += alphabet[(last << 4) & 63];
+    } else if constexpr (Bytes % 3 == 2) {
+        unsigned const v = (unsigned{bytes[i]} << 8) | bytes[i + 1];
+        out += alphabet[(v >> 10) & 63];
+        out += alphabet[(v >> 4) & 63];
+        out += alphabet[(v << 2) & 63];
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string make_peer_id() {
+    return random_base64url<16>("peer id");
+}
+
+std::string make_resume_secret() {
+    return random_base64url<24>("resume secret");
+}
+
+bool same_secret(std::string_view presented, std::string_view secret) noexcept {
+    if (presented.size() != secret.size() || secret.empty()) {
+        return false;
+    }
+    return CRYPTO_memcmp(presented.data(), secret.data(), secret.size()) == 0;
 }
 
 }  // namespace duet::protocol

@@ -28,14 +28,28 @@ std::string room_and_id(std::string_view type, std::string_view room, std::strin
 }  // namespace
 
 std::string encode_joined(std::string_view room, std::string_view id, std::size_t peers,
-                          std::string_view ice_servers_json) {
-    std::string out = head("joined", room, 48 + id.size() + ice_servers_json.size());
+                          std::string_view ice_servers_json, joined_extras const& extras) {
+    std::string out = head("joined", room, 96 + id.size() + ice_servers_json.size() + extras.resume.size());
     out += R"(,"id":")";
     out += id;
     out += R"(","peers":)";
     out += std::to_string(peers);
     out += R"(,"iceServers":)";
     out += ice_servers_json;
+    if (auto const role = wire_name(extras.seat_role); !role.empty()) {
+        out += R"(,"role":")";
+        out += role;
+        out += '"';
+    }
+    // The secret is [A-Za-z0-9_-] (protocol::make_resume_secret): no escaping needed.
+    if (!extras.resume.empty()) {
+        out += R"(,"resume":")";
+        out += extras.resume;
+        out += '"';
+    }
+    if (extras.resumed) {
+        out += R"(,"resumed":true)";
+    }
     out += '}';
     return out;
 }
@@ -54,6 +68,14 @@ std::string encode_leaved(std::string_view room, std::string_view id) {
 
 std::string encode_bye(std::string_view room, std::string_view id) {
     return room_and_id("bye", room, id);
+}
+
+std::string encode_peerdown(std::string_view room, std::string_view id) {
+    return room_and_id("peerdown", room, id);
+}
+
+std::string encode_peerup(std::string_view room, std::string_view id) {
+    return room_and_id("peerup", room, id);
 }
 
 std::string encode_relay(std::string_view room, std::string_view from, std::string_view data_json) {

@@ -55,7 +55,7 @@ void connection::on_text(std::string_view text, clock::time_point now) {
                            parsed.error.message);
             return refuse(parsed.error);
         }
-        std::visit([this](auto const& request) { handle(request); }, *parsed.message);
+        std::visit([this, now](auto const& request) { handle(request, now); }, *parsed.message);
     } catch (std::exception const& e) {
         // Nothing may escape into the event loop: it would end the daemon.
         logging::error(about("ws.internal_error"), "internal error: {}", e.what());
@@ -74,13 +74,41 @@ logging::fields connection::about(std::string_view event, std::string_view reaso
     return line;
 }
 
-void connection::on_closed() {
+void connection::on_closed(clock::time_point now) {
     closing_ = true;
-    leave_room();
+    if (place_ != place::inside) {
+        return leave_room();
+    }
+    // Rule 12: a connection that ends without `leave` (close frame or not, idle
+    // timeout, slow consumer, violations) keeps its seat for the lease.
+    ctx_.rooms.drop(room_, *this, now);
+    if (ctx_.settings.seat_lease.count() > 0) {
+        counters::add(ctx_.counters.leases_started_total);
+    }
+    if (spdlog::should_log(spdlog::level::debug)) {  // the tag costs an HMAC
+        bool const leased = ctx_.settings.seat_lease.count() > 0;
+        logging::debug(about(leased ? "lease.start" : "leave", {}, logging::room_tag(room_)), "{} room {}",
+                       leased ? "seat held for a resume in" : "left", room_);
+    }
+    place_ = place::outside;
+    room_.clear();
 }
 
-void connection::handle(protocol::join_request const& request) {
+void connection::handle(protocol::join_request const& request, clock::time_point now) {
     auto const& s = ctx_.settings;
+    // Rule 12: a resume is its own proof (rule 14: it needs no token); rule 9 puts
+    // bad_resume where unauthorized would be, before already_in_room.
+    if (request.resume) {
+        if (!ctx_.rooms.can_resume(std::string(request.room), *request.resume, now)) {
+            logging::debug(about("join.bad_resume", "bad_resume"), "resume refused");
+            return refuse({wire_error::bad_resume, "no seat to resume with this secret (unknown, spent or expired)",
+                           "join"});
+        }
+        if (place_ != place::outside) {
+            return refuse({wire_error::already_in_room, "leave room '" + room_ + "' first", "join"});
+        }
+        return take_back(std::string(request.room), *request.resume, now);
+    }
     // Rule 14: with no secret configured a token cannot be checked, and there is no
     // token to require (validate() refuses require_token without secrets), so it is
     // ignored as 1.0 ignored it. Rule 9: unauthorized comes before the state errors, so
@@ -153,6 +181,34 @@ void connection::enter(std::string room) {
     ctx_.rooms.join(room_, *this, [this](rooms::room_registry::join_result const& result) { on_join_result(result); });
 }
 
+void connection::take_back(std::string room, std::string_view secret, clock::time_point now) {
+    place_ = place::joining;
+    room_ = std::move(room);
+    // As for a join (rule 3): `joined` is sent in the handler, and the kept frames are
+    // delivered after it.
+    ctx_.rooms.resume(room_, secret, *this, now,
+                      [this](rooms::room_registry::resume_result const& result) { on_resume_result(result); });
+}
+
+void connection::on_resume_result(rooms::room_registry::resume_result const& result) {
+    if (!result.resumed) {
+        // Only a registry that answers later can get here: the seat went meanwhile.
+        room_.clear();
+        place_ = place::outside;
+        return refuse({wire_error::bad_resume, "the seat is no longer held", "join"});
+    }
+    place_ = place::inside;
+    counters::add(ctx_.counters.leases_resumed_total);
+    auto const old_id = std::exchange(id_, result.id);
+    if (spdlog::should_log(spdlog::level::debug)) {
+        logging::debug(about("lease.resumed", {}, logging::room_tag(room_)), "resumed seat in room {} (was peer {})",
+                       room_, logging::short_id(old_id));
+    }
+    send(protocol::encode_joined(room_, id_, result.peers,
+                                 ice::ice_servers_json(ctx_.settings, id_, std::chrono::system_clock::now()),
+                                 {result.role, result.resume, true}));
+}
+
 void connection::on_join_result(rooms::room_registry::join_result const& result) {
     using status = rooms::room_registry::join_status;
     if (result.status != status::joined) {
@@ -178,10 +234,11 @@ void connection::on_join_result(rooms::room_registry::join_result const& result)
                        ctx_.settings.room_capacity);
     }
     send(protocol::encode_joined(room_, id_, result.peers,
-                                 ice::ice_servers_json(ctx_.settings, id_, std::chrono::system_clock::now())));
+                                 ice::ice_servers_json(ctx_.settings, id_, std::chrono::system_clock::now()),
+                                 {result.role, result.resume, false}));
 }
 
-void connection::handle(protocol::leave_request const& request) {
+void connection::handle(protocol::leave_request const& request, clock::time_point) {
     if (!in_room(request.room)) {
         return refuse({wire_error::not_in_room, not_in_room_message(request.room), "leave"});
     }
@@ -191,7 +248,7 @@ void connection::handle(protocol::leave_request const& request) {
     send(protocol::encode_leaved(room, id_));
 }
 
-void connection::handle(protocol::relay_request const& request) {
+void connection::handle(protocol::relay_request const& request, clock::time_point) {
     // Rule 4: only a member may relay, and only into its own room.
     if (!in_room(request.room)) {
         return refuse({wire_error::not_in_room, not_in_room_message(request.room), "message"});
@@ -216,13 +273,20 @@ void connection::handle(protocol::relay_request const& request) {
     case rooms::room_registry::relay_status::relayed:
         break;
     }
+    if (result.not_kept > 0) {
+        // Rule 12: a held member's keep is full; the others got it as usual.
+        logging::warn(about("relay.peer_unavailable", "peer_unavailable"), "a held seat's keep passed {} bytes",
+                      ctx_.settings.lease_queue_bytes);
+        report({wire_error::peer_unavailable, "a member is reconnecting and cannot take more messages now",
+                "message"});
+    }
     auto& c = ctx_.counters;
     counters::add(c.relay_requests_total);
     counters::add(c.messages_relayed_total, result.receivers);
     counters::add(c.bytes_relayed_total, result.receivers * frame_size);
 }
 
-void connection::handle(protocol::ping_request const&) {
+void connection::handle(protocol::ping_request const&, clock::time_point) {
     send(protocol::encode_pong());
 }
 
@@ -236,6 +300,30 @@ void connection::member_joined(std::string_view room, std::string_view who) {
 
 void connection::member_left(std::string_view room, std::string_view who) {
     send(protocol::encode_bye(room, who));
+}
+
+void connection::member_down(std::string_view room, std::string_view who) {
+    send(protocol::encode_peerdown(room, who));
+}
+
+void connection::member_up(std::string_view room, std::string_view who) {
+    send(protocol::encode_peerup(room, who));
+}
+
+void connection::replaced(std::string_view room) {
+    // Rule 12: the seat moved to a newer connection; this one is in no room any more,
+    // so its close must not drop or leave the seat.
+    if (spdlog::should_log(spdlog::level::debug)) {
+        logging::debug(about("lease.replaced", {}, logging::room_tag(room)), "seat in room {} resumed elsewhere", room);
+    }
+    place_ = place::outside;
+    room_.clear();
+    close(protocol::close_code::replaced, "replaced", metrics::close_reason::replaced);
+}
+
+void connection::report(request_error const& error) {
+    ctx_.counters.count_error(error.code);
+    send(protocol::encode_error(error));
 }
 
 void connection::refuse(request_error const& error) {

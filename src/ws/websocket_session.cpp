@@ -139,7 +139,7 @@ void websocket_session::close(protocol::close_code code, std::string_view reason
     heartbeat_.cancel();
     // The rules leave the room from a handler of their own: this may be called while
     // the registry walks the room (a receiver that fell behind).
-    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->rules_.on_closed(); });
+    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->rules_.on_closed(clock::now()); });
     if (drops_unsent(why)) {
         ws_.next_layer().drop_unsent();
     }
@@ -204,7 +204,7 @@ void websocket_session::finish(error_code ec) {
     }
     finished_ = true;
     closing_ = true;
-    rules_.on_closed();
+    rules_.on_closed(clock::now());
     heartbeat_.cancel();
     if (open_) {
         auto cause = close_cause_.value_or(metrics::close_reason::disconnected);

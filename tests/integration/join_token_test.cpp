@@ -167,11 +167,14 @@ TEST_F(JoinToken, RequiredTokenMissing) {
     expect_nothing_changed(client_, member_, "demo");
 }
 
-TEST_F(JoinToken, ResumeMemberIsIgnoredForNow) {
+// Rule 12 with rule 14: a join with `resume` is judged by its resume, not its token (a
+// resume needs none), so an unknown one is bad_resume even beside a good token.
+TEST_F(JoinToken, AnUnknownResumeBesideAGoodTokenIsBadResume) {
     auto request = join_with("demo", good_token("demo"));
     request["resume"] = "r7Tq-not-a-seat";
     client_.send_json(request);
-    client_.expect("joined");
+    client_.expect_error("bad_resume", "join");
+    expect_nothing_changed(client_, member_, "demo");
 }
 
 TEST(JoinTokenKid, UnknownKidIsRefused) {

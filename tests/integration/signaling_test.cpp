@@ -62,6 +62,28 @@ TEST(Signaling, Rule1_CapacityIsConfigurable) {
     d.expect("full");
 }
 
+// Rule 13: the joiner that finds the room empty is impolite, the second polite; a
+// newcomer beside the polite one that stayed is impolite.
+TEST(Signaling, Rule13_JoinedCarriesTheNegotiationRole) {
+    test_server server;
+    ws_client a(server.port()), b(server.port()), c(server.port());
+    EXPECT_EQ(a.join("demo")["role"], "impolite");
+    EXPECT_EQ(b.join("demo")["role"], "polite");
+    a.expect("otherjoin");
+    a.send_json({{"type", "leave"}, {"room", "demo"}});
+    a.expect("leaved");
+    b.expect("bye");
+    EXPECT_EQ(c.join("demo")["role"], "impolite");
+}
+
+// Rule 13 is about rooms of two: a bigger room's `joined` has no role.
+TEST(Signaling, Rule13_NoRoleInARoomOfThree) {
+    test_server server([](config::settings& s) { s.room_capacity = 3; });
+    ws_client a(server.port()), b(server.port());
+    EXPECT_FALSE(a.join("r").contains("role"));
+    EXPECT_FALSE(b.join("r").contains("role"));
+}
+
 TEST(Signaling, Rule2_JoinWhileInARoomIsAlreadyInRoom) {
     test_server server;
     ws_client a(server.port()), b(server.port());

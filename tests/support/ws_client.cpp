@@ -239,6 +239,13 @@ void ws_client::close_tcp() {
     beast::get_lowest_layer(ws_).socket().close(ignored);
 }
 
+void ws_client::reset_tcp() {
+    error_code ignored;
+    auto& socket = beast::get_lowest_layer(ws_).socket();
+    socket.set_option(asio::socket_base::linger(true, 0), ignored);
+    socket.close(ignored);
+}
+
 void ws_client::close() {
     bool done = false;
     run_until([&] { ws_.async_close(websocket::close_code::normal, [&](error_code) { done = true; }); }, done, 2s);

@@ -76,6 +76,7 @@ public:
 
     /// Stops reading from the socket (so the server's writes back up); until resume.
     void close_tcp();  // abrupt: no close frame
+    void reset_tcp();  // abrupt, with a TCP RST (SO_LINGER 0) instead of a FIN
     void close();      // a normal close handshake
 
 private:

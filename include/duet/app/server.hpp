@@ -1,5 +1,6 @@
 #pragma once
 
+#include <duet/app/lease_timer.hpp>
 #include <duet/config/load_settings.hpp>
 #include <duet/config/settings.hpp>
 #include <duet/http/router.hpp>
@@ -104,6 +105,7 @@ private:
     asio::io_context ioc_;
     std::optional<asio::signal_set> signals_;
     asio::steady_timer grace_;
+    std::optional<lease_timer> leases_;  // ends seat leases on time (rule 12)
     std::shared_ptr<net::listener> listener_;
     std::shared_ptr<net::listener> admin_listener_;  // null without admin_address
     std::uint16_t port_ = 0;

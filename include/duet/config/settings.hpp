@@ -27,6 +27,11 @@ struct settings {
     // Rooms (docs/protocol.md rules 1 and 9).
     std::size_t room_capacity = 2;
     std::size_t max_rooms = 10000;
+    // Seat leases (docs/protocol.md rule 12): how long a member whose connection ended
+    // without `leave` keeps its seat for a resume (0: no lease, `bye` at once, as in
+    // 1.0), and how many bytes of messages are kept for it meanwhile.
+    std::chrono::milliseconds seat_lease{0};
+    std::size_t lease_queue_bytes = 65536;
 
     // WebSocket limits (docs/protocol.md transport, rules 5, 7, 8, 10).
     std::size_t max_message_bytes = 65536;

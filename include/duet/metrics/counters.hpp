@@ -20,8 +20,9 @@ enum class close_reason : std::size_t {
     violations,      // rule 8: 1008
     too_big,         // 1009
     binary_frame,    // 1003
+    replaced,        // rule 12: 4000, the seat was resumed on another connection
 };
-inline constexpr std::size_t close_reason_count = 8;
+inline constexpr std::size_t close_reason_count = 9;
 
 std::string_view label(close_reason reason) noexcept;
 
@@ -45,6 +46,9 @@ struct counters {
     counter joins_total{0};
     counter fulls_total{0};
     counter leaves_total{0};
+    counter leases_started_total{0};   // rule 12: seats held after a connection ended without leave
+    counter leases_resumed_total{0};   // ...taken back with their secret
+    counter leases_expired_total{0};   // ...released because the lease ended
     counter relay_requests_total{0};
     counter messages_relayed_total{0};  // frames handed to receivers
     counter bytes_relayed_total{0};     // bytes of those frames

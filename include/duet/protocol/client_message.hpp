@@ -14,11 +14,14 @@ namespace duet::protocol {
 // owned by the parse_result (codec.hpp): it stays valid while both the text and that
 // parse_result (or a copy or move of it) live.
 
-/// `join`: enter a room, with a join token when the daemon asks for one (rule 14).
-/// A `resume` member (rule 12) is not read yet and is ignored.
+/// `join`: enter a room, with a join token when the daemon asks for one (rule 14), or
+/// take a held seat back with its `resume` secret (rule 12).
 struct join_request {
     std::string_view room;
     std::optional<std::string_view> token;
+    // As written between the quotes: a secret is [A-Za-z0-9_-], so one written with
+    // escapes matches no seat and gets bad_resume.
+    std::optional<std::string_view> resume;
 };
 
 /// `leave`: leave the room you are in.

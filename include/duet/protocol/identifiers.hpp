@@ -16,4 +16,13 @@ bool is_valid_peer_id(std::string_view id) noexcept;
 /// Thread-safe.
 std::string make_peer_id();
 
+/// A fresh `resume` secret (rule 12): 192 bits from OpenSSL's CSPRNG, base64url without
+/// padding (32 characters). Whoever holds it may take a seat back. Thread-safe.
+std::string make_resume_secret();
+
+/// Whether a presented `resume` equals a seat's secret, in time that does not depend
+/// on where they differ (CRYPTO_memcmp), so a guesser learns nothing from timing. The
+/// lengths are public (every secret has the same), so a length mismatch returns early.
+bool same_secret(std::string_view presented, std::string_view secret) noexcept;
+
 }  // namespace duet::protocol

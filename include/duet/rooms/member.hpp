@@ -15,16 +15,27 @@ class member {
 public:
     virtual ~member() = default;
 
-    /// The server-assigned peer id; fixed for the member's life.
+    /// The server-assigned peer id. It changes only when the member resumes a held seat
+    /// (rule 12), whose id it then carries.
     virtual std::string const& id() const noexcept = 0;
 
     /// A message relayed to this member: `frame` is the whole encoded `message`,
-    /// shared by every receiver and valid only during the call.
+    /// shared by every receiver and valid only during the call. After a resume, also
+    /// each frame kept for the seat while it was held.
     virtual void deliver(std::string_view frame) = 0;
 
     /// Another member, `who`, entered `room` (`otherjoin`) or left it (`bye`).
     virtual void member_joined(std::string_view room, std::string_view who) = 0;
     virtual void member_left(std::string_view room, std::string_view who) = 0;
+
+    /// Rule 12: another member's connection ended and its seat is held (`peerdown`), or
+    /// it took the seat back (`peerup`).
+    virtual void member_down(std::string_view room, std::string_view who) = 0;
+    virtual void member_up(std::string_view room, std::string_view who) = 0;
+
+    /// Rule 12: this member's seat in `room` was resumed on another connection; the
+    /// member is no longer in the room (close with 4000, and do not leave it).
+    virtual void replaced(std::string_view room) = 0;
 };
 
 }  // namespace duet::rooms

@@ -18,12 +18,13 @@ namespace duet::signaling {
 /// The signaling protocol for one client connection (docs/protocol.md): parses each
 /// request, applies the rules (join and capacity, one room per connection, relay only
 /// into your own room, `to`, ping, the rate limit, refused requests and their limit, the
-/// slow-consumer close) and decides who gets what. No socket, no Beast, no Asio: the
+/// slow-consumer close, the seat lease and resume) and decides who gets what. No socket, no Beast, no Asio: the
 /// transport under it sends frames and closes; the room registry finds the receivers.
 ///
 /// Owned by its transport (ws::websocket_session holds one per WebSocket). Lives on the
-/// event-loop thread. Leaves its room when the transport reports the end (on_closed)
-/// or, at the latest, when destroyed.
+/// event-loop thread. Drops its seat when the transport reports the end (on_closed:
+/// held for a resume with a seat lease, rule 12) or, at the latest, leaves it when
+/// destroyed.
 class connection final : public rooms::member {
 public:
     using clock = std::chrono::steady_clock;
@@ -37,9 +38,10 @@ public:
     /// One text frame from the client.
     void on_text(std::string_view text, clock::time_point now);
 
-    /// The connection is over, or closing: leave the room now (the others get `bye`).
+    /// The connection is over, or closing, without `leave`: the seat is dropped now (held
+    /// for seat_lease, the others get `peerdown`; without a lease they get `bye`).
     /// Nothing is sent or handled after this. Idempotent.
-    void on_closed();
+    void on_closed(clock::time_point now);
 
     /// The room this connection is in; empty when none.
     std::string const& room() const noexcept { return room_; }
@@ -49,20 +51,27 @@ public:
     void deliver(std::string_view frame) override;
     void member_joined(std::string_view room, std::string_view who) override;
     void member_left(std::string_view room, std::string_view who) override;
+    void member_down(std::string_view room, std::string_view who) override;
+    void member_up(std::string_view room, std::string_view who) override;
+    void replaced(std::string_view room) override;
 
 private:
     /// Where the connection stands with respect to rooms.
     enum class place { outside, joining, inside };
 
-    void handle(protocol::join_request const& request);
+    void handle(protocol::join_request const& request, clock::time_point now);
     void enter(std::string room);
+    void take_back(std::string room, std::string_view secret, clock::time_point now);
+    void on_resume_result(rooms::room_registry::resume_result const& result);
     void on_claim(access::spent_tokens::claim_status status, std::string const& room);
     void give_back_claim();
-    void handle(protocol::leave_request const& request);
-    void handle(protocol::relay_request const& request);
-    void handle(protocol::ping_request const& request);
+    void handle(protocol::leave_request const& request, clock::time_point now);
+    void handle(protocol::relay_request const& request, clock::time_point now);
+    void handle(protocol::ping_request const& request, clock::time_point now);
     void on_join_result(rooms::room_registry::join_result const& result);
     void refuse(protocol::request_error const& error);
+    /// An error that is no fault of the client's (peer_unavailable): not a violation.
+    void report(protocol::request_error const& error);
     void send(std::string_view frame);
     void close(protocol::close_code code, std::string_view reason, metrics::close_reason why);
     void leave_room();
@@ -73,7 +82,7 @@ private:
     context const& ctx_;
     transport& out_;
     logging::connection_label const who_;
-    std::string const id_;
+    std::string id_;  // a resume (rule 12) replaces it with the seat's
     std::string room_;  // the room joined, or being joined
     // The jti of a once token claimed for a join still under way (rule 14): spent when
     // the join succeeds, given back when it is refused or the connection ends first.

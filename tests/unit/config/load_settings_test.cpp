@@ -90,6 +90,8 @@ TEST(load_settings, Defaults) {
     EXPECT_EQ(s.threads, 1U);
     EXPECT_EQ(s.room_capacity, 2U);
     EXPECT_EQ(s.max_rooms, 10000U);
+    EXPECT_EQ(s.seat_lease, 0ms);
+    EXPECT_EQ(s.lease_queue_bytes, 65536U);
     EXPECT_EQ(s.max_message_bytes, 65536U);
     EXPECT_EQ(s.max_send_queue_bytes, 1024U * 1024U);
     EXPECT_EQ(s.rate_limit_per_second, 50.0);
@@ -149,6 +151,21 @@ TEST(load_settings, DurationsInFractionalSecondsBecomeMilliseconds) {
     EXPECT_EQ(out.values.request_timeout, 2500ms);
     EXPECT_EQ(out.values.shutdown_grace, 1ms);
     EXPECT_EQ(out.values.turn_credential_ttl, 120s);
+}
+
+TEST(load_settings, SeatLeaseFromFileAndFlags) {
+    temp_config const file("seat_lease = 12.5\nlease_queue_bytes = 4096\n");
+    auto const from_file = load({"--config", file.path()});
+    ASSERT_EQ(from_file.what, action::run) << from_file.output;
+    EXPECT_EQ(from_file.values.seat_lease, 12'500ms);
+    EXPECT_EQ(from_file.values.lease_queue_bytes, 4096U);
+    auto const flags = load({"--config", file.path(), "--seat-lease", "0", "--lease-queue-bytes", "2048"});
+    ASSERT_EQ(flags.what, action::run) << flags.output;
+    EXPECT_EQ(flags.values.seat_lease, 0ms);
+    EXPECT_EQ(flags.values.lease_queue_bytes, 2048U);
+    auto const negative = load({"--seat-lease", "-1"});
+    EXPECT_EQ(negative.what, action::exit_error);
+    EXPECT_TRUE(contains(negative.output, "seat_lease")) << negative.output;
 }
 
 TEST(load_settings, CommaSeparatedLists) {
@@ -398,11 +415,13 @@ TEST(load_settings, CheckConfigPrintsTheEffectiveSettingsAsAFileThatReadsBack) {
                            "--turn-urls", "turn:t:3478", "--turn-secret", "s3cret", "--shutdown-grace", "1234567.25",
                            "--allowed-origins", "https://a.example,https://b.example", "--admin-address",
                            "127.0.0.2", "--admin-port", "9100", "--trusted-proxies", "127.0.0.1/32,::1/128",
-                           "--handshake-rate-per-client", "0.25"});
+                           "--handshake-rate-per-client", "0.25", "--seat-lease", "7.5", "--lease-queue-bytes",
+                           "3000"});
     ASSERT_EQ(out.what, action::exit_ok) << out.output;
     EXPECT_TRUE(contains(out.output, "\ntrusted_proxies = [\"127.0.0.1/32\", \"::1/128\"]\n")) << out.output;
     EXPECT_TRUE(contains(out.output, "\nadmin_address = \"127.0.0.2\"\nadmin_port = 9100\n")) << out.output;
     EXPECT_TRUE(contains(out.output, "\nmax_rooms = 7\n")) << out.output;
+    EXPECT_TRUE(contains(out.output, "\nseat_lease = 7.5\nlease_queue_bytes = 3000\n")) << out.output;
     EXPECT_TRUE(contains(out.output, "\nroom_capacity = 3\n")) << out.output;  // from the file
     EXPECT_TRUE(contains(out.output, "# turn_secret: set (not shown)")) << out.output;
     EXPECT_FALSE(contains(out.output, "s3cret")) << out.output;
@@ -432,6 +451,8 @@ TEST(load_settings, CheckConfigPrintsTheEffectiveSettingsAsAFileThatReadsBack) {
     EXPECT_EQ(b.max_http_connections_per_client, a.max_http_connections_per_client);
     EXPECT_EQ(b.handshake_rate_per_client, a.handshake_rate_per_client);
     EXPECT_EQ(b.handshake_burst_per_client, a.handshake_burst_per_client);
+    EXPECT_EQ(b.seat_lease, a.seat_lease);
+    EXPECT_EQ(b.lease_queue_bytes, a.lease_queue_bytes);
 }
 
 TEST(load_settings, CheckConfigRefusesAPublicFolderThatIsNotThere) {

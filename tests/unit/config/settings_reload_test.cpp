@@ -71,6 +71,18 @@ TEST(settings_reload, TheSocketAndWhatWasSizedAtStartWaitForARestart) {
     EXPECT_EQ(running.ping_interval, 10s);
 }
 
+// The registry takes the lease terms when it is made (like room_capacity).
+TEST(settings_reload, SeatLeaseSettingsWaitForARestart) {
+    settings running;
+    settings loaded;
+    loaded.seat_lease = 30s;
+    loaded.lease_queue_bytes = 1024;
+    auto const r = apply_reload(running, loaded);
+    EXPECT_TRUE(r.changed.empty());
+    EXPECT_EQ(r.need_restart, (std::vector<std::string>{"seat_lease", "lease_queue_bytes"}));
+    EXPECT_EQ(running.seat_lease, settings{}.seat_lease);
+}
+
 TEST(settings_reload, JoinSecretsRotateWithoutARestart) {
     settings running;
     running.join_secrets = {"k1=old-secret-0123456789abcdef0123456789"};

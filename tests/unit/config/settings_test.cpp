@@ -38,6 +38,8 @@ TEST(settings, DefaultsAreTheDocumentedOnes) {
     EXPECT_EQ(s.admin_address, "");  // no admin listener unless asked for
     EXPECT_EQ(s.admin_port, 9981);
     EXPECT_EQ(s.room_capacity, 2U);
+    EXPECT_EQ(s.seat_lease, 0s);
+    EXPECT_EQ(s.lease_queue_bytes, 65536U);
     EXPECT_EQ(s.max_message_bytes, 65536U);
     EXPECT_EQ(s.ping_interval, 20s);
     EXPECT_EQ(s.idle_timeout, 60s);
@@ -101,6 +103,9 @@ INSTANTIATE_TEST_SUITE_P(
         rule_row{"room_capacity_1", [](settings& s) { s.room_capacity = 1; }, "room_capacity", "at least 2"},
         rule_row{"room_capacity_0", [](settings& s) { s.room_capacity = 0; }, "room_capacity"},
         rule_row{"max_rooms_0", [](settings& s) { s.max_rooms = 0; }, "max_rooms"},
+        rule_row{"seat_lease_negative", [](settings& s) { s.seat_lease = -1ms; }, "seat_lease"},
+        rule_row{"seat_lease_over_an_hour", [](settings& s) { s.seat_lease = 3'600'001ms; }, "seat_lease"},
+        rule_row{"lease_queue_bytes_1023", [](settings& s) { s.lease_queue_bytes = 1023; }, "lease_queue_bytes"},
         rule_row{"max_message_bytes_255", [](settings& s) { s.max_message_bytes = 255; }, "max_message_bytes"},
         rule_row{"max_message_bytes_too_large",
                  [](settings& s) {

@@ -41,6 +41,7 @@ std::string metric_name(std::string const& sample) {
 std::array<close_reason, close_reason_count> const all_close_reasons{
     close_reason::client_closed, close_reason::disconnected, close_reason::shutdown,    close_reason::idle_timeout,
     close_reason::slow_consumer, close_reason::violations,   close_reason::too_big,     close_reason::binary_frame,
+    close_reason::replaced,
 };
 
 class prometheus_test : public ::testing::Test {
@@ -59,6 +60,9 @@ protected:
         counters::add(c_.joins_total, 17);
         counters::add(c_.fulls_total, 4);
         counters::add(c_.leaves_total, 9);
+        counters::add(c_.leases_started_total, 14);
+        counters::add(c_.leases_resumed_total, 15);
+        counters::add(c_.leases_expired_total, 16);
         counters::add(c_.relay_requests_total, 77);
         counters::add(c_.messages_relayed_total, 76);
         counters::add(c_.bytes_relayed_total, 123456789012ULL);
@@ -101,6 +105,9 @@ TEST_F(prometheus_test, CountersAndGaugesAreRendered) {
              "duet_joins_total 17",
              "duet_fulls_total 4",
              "duet_leaves_total 9",
+             "duet_leases_started_total 14",
+             "duet_leases_resumed_total 15",
+             "duet_leases_expired_total 16",
              "duet_relay_requests_total 77",
              "duet_messages_relayed_total 76",
              "duet_bytes_relayed_total 123456789012",
@@ -131,6 +138,7 @@ TEST_F(prometheus_test, ClosesByReasonLabel) {
     std::map<std::string, std::string> const expected{
         {"client_closed", "200"}, {"disconnected", "201"}, {"shutdown", "202"}, {"idle_timeout", "203"},
         {"slow_consumer", "204"}, {"violations", "205"},   {"too_big", "206"},  {"binary_frame", "207"},
+        {"replaced", "208"},
     };
     for (auto const& [reason, value] : expected) {
         auto const line = "duet_ws_closes_total{reason=\"" + reason + "\"} " + value;
@@ -178,7 +186,7 @@ TEST_F(prometheus_test, EveryMetricHasOneHelpAndOneTypeBeforeItsSamples) {
         bool const total = name.size() > 6 && name.compare(name.size() - 6, 6, "_total") == 0;
         EXPECT_EQ(type, total ? "counter" : "gauge") << name;
     }
-    EXPECT_EQ(sampled.size(), 21U);
+    EXPECT_EQ(sampled.size(), 24U);
 }
 
 TEST_F(prometheus_test, EverySampleLineMatchesTheExpositionFormat) {
@@ -194,7 +202,7 @@ TEST_F(prometheus_test, EverySampleLineMatchesTheExpositionFormat) {
         EXPECT_TRUE(std::regex_match(line, sample_re)) << "'" << line << "'";
         ++samples;
     }
-    EXPECT_EQ(samples, 2U + 3U + 4U + close_reason_count + 4U + 3U + 6U + protocol::error_code_count + 1U);
+    EXPECT_EQ(samples, 2U + 3U + 4U + close_reason_count + 4U + 3U + 6U + 3U + protocol::error_code_count + 1U);
 }
 
 TEST_F(prometheus_test, BuildInfoCarriesTheVersion) {
@@ -259,6 +267,7 @@ TEST(close_reason, Labels) {
     EXPECT_EQ(label(close_reason::violations), "violations");
     EXPECT_EQ(label(close_reason::too_big), "too_big");
     EXPECT_EQ(label(close_reason::binary_frame), "binary_frame");
+    EXPECT_EQ(label(close_reason::replaced), "replaced");
 }
 
 }  // namespace

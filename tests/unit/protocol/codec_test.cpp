@@ -148,12 +148,33 @@ TEST(codec_join_token, AbsentTokenIsNone) {
 }
 
 TEST(codec_join_token, TokenIsCarried) {
-    auto const result = parse_client_message(R"({"type":"join","token":"aa.bb.cc","room":"demo","resume":5})");
+    auto const result = parse_client_message(R"({"type":"join","token":"aa.bb.cc","room":"demo"})");
     ASSERT_TRUE(result);
     auto const& join = std::get<join_request>(*result.message);
     EXPECT_EQ(join.room, "demo");
     ASSERT_TRUE(join.token.has_value());
     EXPECT_EQ(*join.token, "aa.bb.cc");
+    EXPECT_FALSE(join.resume.has_value());
+}
+
+// Rule 12: a join's optional resume secret, a string, carried as written.
+TEST(codec_join_resume, ResumeIsCarried) {
+    auto const result = parse_client_message(R"({"type":"join","resume":"r7Tq-_9","room":"demo","token":"a.b.c"})");
+    ASSERT_TRUE(result);
+    auto const& join = std::get<join_request>(*result.message);
+    ASSERT_TRUE(join.resume.has_value());
+    EXPECT_EQ(*join.resume, "r7Tq-_9");
+    EXPECT_EQ(join.token, "a.b.c");
+}
+
+TEST(codec_join_resume, NonStringResumeIsBadRequest) {
+    for (auto const* text : {R"({"type":"join","room":"demo","resume":5})", R"({"type":"join","room":"demo","resume":null})",
+                             R"({"type":"join","room":"a b","resume":["x"]})"}) {
+        auto const result = parse_client_message(text);
+        ASSERT_FALSE(result) << text;
+        EXPECT_EQ(result.error.code, error_code::bad_request) << text;
+        EXPECT_EQ(result.error.ref, "join") << text;
+    }
 }
 
 TEST(codec_join_token, EscapedTokenAndRoomAreDecoded) {
@@ -500,6 +521,10 @@ reference_outcome reference_parse(std::string const& text) {
                 return refused(error_code::bad_request, type);
             }
             out.to = j["token"].get<std::string>();
+        }
+        // Rule 12: so is its resume.
+        if (type == "join" && j.contains("resume") && !j["resume"].is_string()) {
+            return refused(error_code::bad_request, type);
         }
     }
     if (!j.contains("room") || !j["room"].is_string()) {

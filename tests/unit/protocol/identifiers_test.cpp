@@ -107,5 +107,32 @@ TEST(peer_id, EveryCharacterPositionVaries) {
     EXPECT_EQ(seen[21].size(), 4U);
 }
 
+// Rule 12: at least 128 random bits in [A-Za-z0-9_-]; 192 here (32 characters).
+TEST(resume_secret, MadeSecretsHave32CharactersOfTheAlphabetAndDiffer) {
+    std::unordered_set<std::string> seen;
+    for (int i = 0; i < 2000; ++i) {
+        auto const secret = make_resume_secret();
+        EXPECT_EQ(secret.size(), 32U) << secret;
+        EXPECT_TRUE(is_valid_peer_id(secret)) << secret;  // the same alphabet
+        seen.insert(secret);
+    }
+    EXPECT_EQ(seen.size(), 2000U);
+}
+
+TEST(resume_secret, SameSecretComparesWholeStrings) {
+    auto const secret = make_resume_secret();
+    EXPECT_TRUE(same_secret(secret, secret));
+    EXPECT_FALSE(same_secret(secret.substr(0, 31), secret));
+    EXPECT_FALSE(same_secret(secret + "x", secret));
+    auto other = secret;
+    other.back() = other.back() == 'A' ? 'B' : 'A';
+    EXPECT_FALSE(same_secret(other, secret));
+    other = secret;
+    other.front() = other.front() == 'A' ? 'B' : 'A';
+    EXPECT_FALSE(same_secret(other, secret));
+    // No lease: a seat's secret is empty, and nothing matches it.
+    EXPECT_FALSE(same_secret("", ""));
+}
+
 }  // namespace
 }  // namespace duet::protocol

@@ -43,6 +43,24 @@ TEST(server_message, JoinedWithNoIceServers) {
     EXPECT_EQ(j.at("iceServers"), json::array());
 }
 
+// Rules 12-13 (1.1): role, resume and resumed follow iceServers, in that order.
+TEST(server_message, JoinedWithRoleResumeAndResumed) {
+    auto const text = encode_joined("demo", "Q9x", 2, "[]", {role::polite, "Zc2w", true});
+    EXPECT_EQ(text, R"({"type":"joined","room":"demo","id":"Q9x","peers":2,"iceServers":[],)"
+                    R"("role":"polite","resume":"Zc2w","resumed":true})");
+    parse_frame(text, "joined");
+}
+
+TEST(server_message, JoinedWithOnlyARole) {
+    EXPECT_EQ(encode_joined("r", "a", 1, "[]", {role::impolite, {}, false}),
+              R"({"type":"joined","room":"r","id":"a","peers":1,"iceServers":[],"role":"impolite"})");
+}
+
+TEST(server_message, PeerdownAndPeerup) {
+    EXPECT_EQ(encode_peerdown("demo", "Q9x"), R"({"type":"peerdown","room":"demo","id":"Q9x"})");
+    EXPECT_EQ(encode_peerup("demo", "Q9x"), R"({"type":"peerup","room":"demo","id":"Q9x"})");
+}
+
 TEST(server_message, Otherjoin) {
     auto const text = encode_otherjoin("demo", "Q9x");
     EXPECT_EQ(text, R"({"type":"otherjoin","room":"demo","id":"Q9x"})");
@@ -138,7 +156,9 @@ TEST(error_code, WireNames) {
     EXPECT_EQ(wire_name(error_code::room_limit), "room_limit");
     EXPECT_EQ(wire_name(error_code::unauthorized), "unauthorized");
     EXPECT_EQ(wire_name(error_code::unavailable), "unavailable");
-    EXPECT_EQ(all_error_codes.size(), 11U);
+    EXPECT_EQ(wire_name(error_code::bad_resume), "bad_resume");
+    EXPECT_EQ(wire_name(error_code::peer_unavailable), "peer_unavailable");
+    EXPECT_EQ(all_error_codes.size(), 13U);
 }
 
 }  // namespace

@@ -3,8 +3,11 @@
 // join handler's promise (exactly once, before join() returns, after the others heard).
 #include <duet/rooms/local_room_registry.hpp>
 
+#include <duet/protocol/identifiers.hpp>
+
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstddef>
 #include <deque>
 #include <functional>
@@ -25,7 +28,8 @@ using events = std::vector<std::string>;
 constexpr std::size_t many_rooms = 1000;
 
 /// A member that records what the registry tells it, one string per event:
-/// "deliver <frame>", "joined <room> <who>", "left <room> <who>".
+/// "deliver <frame>", "joined <room> <who>", "left <room> <who>", "down <room> <who>",
+/// "up <room> <who>", "replaced <room>".
 class recording_member : public member {
 public:
     explicit recording_member(std::string id) : id_(std::move(id)) {}
@@ -42,6 +46,13 @@ public:
     void member_left(std::string_view room, std::string_view who) override {
         record("left " + std::string(room) + " " + std::string(who));
     }
+    void member_down(std::string_view room, std::string_view who) override {
+        record("down " + std::string(room) + " " + std::string(who));
+    }
+    void member_up(std::string_view room, std::string_view who) override {
+        record("up " + std::string(room) + " " + std::string(who));
+    }
+    void replaced(std::string_view room) override { record("replaced " + std::string(room)); }
 
     events received;
     std::vector<char const*> frame_pointers;  // where each delivered frame's bytes were
@@ -80,7 +91,7 @@ room_registry::join_result join(room_registry& registry, std::string const& room
     EXPECT_EQ(outcome->joiner_saw, before) << "the joiner heard something before its handler ran";
     if (!outcome->result) {
         ADD_FAILURE() << "the join handler never ran";
-        return {join_status::room_limit, 0};
+        return {join_status::room_limit, 0, protocol::role::none, {}};
     }
     return *outcome->result;
 }
@@ -593,6 +604,47 @@ TEST(local_room_registry, MemberCountAcrossRooms) {
     EXPECT_EQ(registry.room_count(), 0U);
 }
 
+// Rule 13: the first member of a two-seat room is impolite, the second polite.
+TEST(local_room_registry, RolesInARoomOfTwo) {
+    local_room_registry registry(2, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    EXPECT_EQ(join(registry, "r", a).role, protocol::role::impolite);
+    EXPECT_EQ(join(registry, "r", b).role, protocol::role::polite);
+}
+
+// Rule 13: a joiner takes the role the member there does not hold, whoever left.
+TEST(local_room_registry, AJoinerTakesTheRoleTheMemberThereDoesNotHold) {
+    local_room_registry registry(2, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member c("C");
+    recording_member d("D");
+    join(registry, "r", a);
+    join(registry, "r", b);
+    registry.leave("r", a);  // B, polite, stays
+    EXPECT_EQ(join(registry, "r", c).role, protocol::role::impolite);
+    registry.leave("r", c);
+    EXPECT_EQ(join(registry, "r", d).role, protocol::role::impolite);
+    registry.leave("r", b);  // D, impolite, stays
+    EXPECT_EQ(join(registry, "r", c).role, protocol::role::polite);
+}
+
+// Rule 13 speaks of rooms of capacity 2 only: other rooms have no roles, and a
+// refused join has none either.
+TEST(local_room_registry, NoRolesOutsideARoomOfTwo) {
+    local_room_registry one(1, many_rooms);
+    local_room_registry three(3, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member c("C");
+    EXPECT_EQ(join(one, "r", a).role, protocol::role::none);
+    EXPECT_EQ(join(three, "r", a).role, protocol::role::none);
+    EXPECT_EQ(join(three, "r", b).role, protocol::role::none);
+    EXPECT_EQ(join(three, "r", c).role, protocol::role::none);
+    EXPECT_EQ(join(one, "r", b).role, protocol::role::none);  // full
+}
+
 TEST(local_room_registry, AMemberMayBeInSeveralRoomsAsFarAsTheRegistryCares) {
     // Rule 2 (one room per connection) is the caller's check, not the registry's.
     local_room_registry registry(2, many_rooms);
@@ -609,6 +661,342 @@ TEST(local_room_registry, AMemberMayBeInSeveralRoomsAsFarAsTheRegistryCares) {
     EXPECT_EQ(c.received, events{});
     EXPECT_EQ(registry.relay("s", a, "x", std::nullopt).receivers, 1U);
     EXPECT_EQ(c.received, events{relay_frame("x")});
+}
+
+// ---------------------------------------------------------------------------------------
+// Rule 12: seat leases, with a fake clock (the registry takes `now` from its caller).
+
+using namespace std::chrono_literals;
+using time_point = room_registry::clock::time_point;
+time_point const t0{std::chrono::hours(1000)};
+constexpr std::chrono::milliseconds lease = 15s;
+
+/// A registry of two-seat rooms with a 15 s lease and a keep of `keep_bytes`; records
+/// each alarm it raises.
+struct leased {
+    explicit leased(std::size_t keep_bytes = 1024, std::size_t capacity = 2)
+        : registry(capacity, many_rooms, lease_terms{lease, keep_bytes, [this](time_point end) { alarms.push_back(end); }}) {}
+    std::vector<time_point> alarms;
+    local_room_registry registry;
+};
+
+/// What resume() answered, checked against the same handler contract as join's.
+room_registry::resume_result resume(room_registry& registry, std::string const& room, std::string const& secret,
+                                    recording_member& who, time_point now) {
+    std::optional<room_registry::resume_result> out;
+    auto const before = who.received;
+    registry.resume(room, secret, who, now, [&](room_registry::resume_result r) {
+        EXPECT_FALSE(out.has_value()) << "the handler ran twice";
+        EXPECT_EQ(who.received, before) << "delivered before the handler ran";
+        out = std::move(r);
+    });
+    if (!out) {
+        ADD_FAILURE() << "the resume handler never ran";
+        return {};
+    }
+    return *out;
+}
+
+std::string frame(std::string_view type, std::string_view room, std::string_view id) {
+    return "deliver {\"type\":\"" + std::string(type) + "\",\"room\":\"" + std::string(room) + "\",\"id\":\"" +
+           std::string(id) + "\"}";
+}
+
+TEST(seat_lease, JoinedCarriesASecretOnlyWithALease) {
+    leased l;
+    local_room_registry plain(2, many_rooms);
+    recording_member a("A");
+    auto const secret = join(l.registry, "r", a).resume;
+    EXPECT_EQ(secret.size(), 32U);
+    EXPECT_TRUE(protocol::is_valid_peer_id(secret));
+    recording_member b("B");
+    EXPECT_EQ(join(plain, "r", b).resume, "");
+}
+
+TEST(seat_lease, ADropHoldsTheSeatAndTellsTheOthersDown) {
+    leased l;
+    recording_member a("A");
+    recording_member b("B");
+    join(l.registry, "r", a);
+    join(l.registry, "r", b);
+    l.registry.drop("r", b, t0);
+    EXPECT_EQ(a.received, (events{"joined r B", "down r B"}));
+    EXPECT_EQ(l.registry.member_count(), 2U);
+    EXPECT_EQ(l.registry.held_count(), 1U);
+    EXPECT_EQ(l.registry.next_expiry(), t0 + lease);
+    EXPECT_EQ(l.alarms, std::vector<time_point>{t0 + lease});
+}
+
+TEST(seat_lease, WithoutALeaseADropIsALeave) {
+    local_room_registry plain(2, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    join(plain, "r", a);
+    join(plain, "r", b);
+    plain.drop("r", b, t0);
+    EXPECT_EQ(a.received, (events{"joined r B", "left r B"}));
+    EXPECT_EQ(plain.held_count(), 0U);
+    EXPECT_EQ(plain.next_expiry(), std::nullopt);
+}
+
+// The lease covers [drop, drop + lease): expire() at the last instant before keeps
+// the seat, at the boundary releases it (bye), and a resume at the boundary is refused.
+TEST(seat_lease, ExpiryAtTheExactBoundary) {
+    leased l;
+    recording_member a("A");
+    recording_member b("B");
+    join(l.registry, "r", a);
+    auto const secret = join(l.registry, "r", b).resume;
+    l.registry.drop("r", b, t0);
+    EXPECT_EQ(l.registry.expire(t0 + lease - 1ns), 0U);
+    EXPECT_EQ(l.registry.held_count(), 1U);
+    EXPECT_TRUE(l.registry.can_resume("r", secret, t0 + lease - 1ns));
+    EXPECT_FALSE(l.registry.can_resume("r", secret, t0 + lease));
+    EXPECT_EQ(l.registry.expire(t0 + lease), 1U);
+    EXPECT_EQ(a.received, (events{"joined r B", "down r B", "left r B"}));
+    EXPECT_EQ(l.registry.member_count(), 1U);
+    EXPECT_EQ(l.registry.held_count(), 0U);
+    EXPECT_EQ(l.registry.next_expiry(), std::nullopt);
+}
+
+// A resume that arrives when the lease has ended but before the timer ran loses: the
+// seat is as good as gone, and the timer then releases it.
+TEST(seat_lease, ResumeRacingExpiryLosesAtTheBoundary) {
+    leased l;
+    recording_member a("A");
+    recording_member b("B");
+    recording_member b2("B2");
+    join(l.registry, "r", a);
+    auto const secret = join(l.registry, "r", b).resume;
+    l.registry.drop("r", b, t0);
+    EXPECT_FALSE(resume(l.registry, "r", secret, b2, t0 + lease).resumed);
+    EXPECT_EQ(b2.received, events{});
+    l.registry.expire(t0 + lease);
+    EXPECT_EQ(a.received, (events{"joined r B", "down r B", "left r B"}));
+}
+
+// ...and one just before the boundary wins: the timer that fires then finds nothing.
+TEST(seat_lease, ResumeJustBeforeExpiryWins) {
+    leased l;
+    recording_member a("A");
+    recording_member b("B");
+    recording_member b2("B2");
+    join(l.registry, "r", a);
+    auto const first = join(l.registry, "r", b);
+    l.registry.drop("r", b, t0);
+    auto const back = resume(l.registry, "r", first.resume, b2, t0 + lease - 1ns);
+    ASSERT_TRUE(back.resumed);
+    EXPECT_EQ(back.id, "B");
+    EXPECT_EQ(back.role, first.role);
+    EXPECT_EQ(back.peers, 2U);
+    EXPECT_NE(back.resume, first.resume);
+    EXPECT_EQ(back.resume.size(), 32U);
+    l.registry.expire(t0 + lease);
+    EXPECT_EQ(a.received, (events{"joined r B", "down r B", "up r B"}));
+    EXPECT_EQ(l.registry.held_count(), 0U);
+    EXPECT_EQ(l.registry.next_expiry(), std::nullopt);
+}
+
+TEST(seat_lease, ASecretIsSpentByItsResume) {
+    leased l;
+    recording_member a("A");
+    recording_member a2("A2");
+    recording_member a3("A3");
+    auto const secret = join(l.registry, "r", a).resume;
+    l.registry.drop("r", a, t0);
+    auto const back = resume(l.registry, "r", secret, a2, t0 + 1s);
+    ASSERT_TRUE(back.resumed);
+    EXPECT_FALSE(l.registry.can_resume("r", secret, t0 + 1s));
+    EXPECT_FALSE(resume(l.registry, "r", secret, a3, t0 + 1s).resumed);
+    EXPECT_TRUE(l.registry.can_resume("r", back.resume, t0 + 1s));
+}
+
+TEST(seat_lease, ASecretForAnotherRoomOrUnknownIsRefused) {
+    leased l;
+    recording_member a("A");
+    recording_member b("B");
+    auto const secret = join(l.registry, "r", a).resume;
+    join(l.registry, "s", b);
+    l.registry.drop("r", a, t0);
+    EXPECT_FALSE(l.registry.can_resume("s", secret, t0));
+    EXPECT_FALSE(l.registry.can_resume("nowhere", secret, t0));
+    EXPECT_FALSE(l.registry.can_resume("r", "", t0));
+    EXPECT_FALSE(l.registry.can_resume("r", std::string(32, 'A'), t0));
+    EXPECT_TRUE(l.registry.can_resume("r", secret, t0));
+}
+
+// Resumed while the old connection is still open: the seat moves, the old member is
+// told replaced, and the others hear nothing.
+TEST(seat_lease, ResumeWhileTheOldConnectionIsOpenReplacesIt) {
+    leased l;
+    recording_member a("A");
+    recording_member b("B");
+    recording_member b2("B2");
+    join(l.registry, "r", a);
+    auto const secret = join(l.registry, "r", b).resume;
+    auto const back = resume(l.registry, "r", secret, b2, t0);
+    ASSERT_TRUE(back.resumed);
+    EXPECT_EQ(back.id, "B");
+    EXPECT_EQ(b.received, events{"replaced r"});
+    EXPECT_EQ(a.received, events{"joined r B"});
+    EXPECT_EQ(l.registry.member_count(), 2U);
+    // The old member is out: its leave changes nothing; the new one relays.
+    l.registry.leave("r", b);
+    EXPECT_EQ(a.received, events{"joined r B"});
+    EXPECT_EQ(l.registry.relay("r", b2, "m", std::nullopt).receivers, 1U);
+    EXPECT_EQ(l.registry.relay("r", b, "m", std::nullopt).status, relay_status::not_in_room);
+}
+
+TEST(seat_lease, AThirdJoinerFindsTheHeldSeatTaken) {
+    leased l;
+    recording_member a("A");
+    recording_member b("B");
+    recording_member c("C");
+    join(l.registry, "r", a);
+    join(l.registry, "r", b);
+    l.registry.drop("r", b, t0);
+    EXPECT_EQ(join(l.registry, "r", c).status, join_status::full);
+    l.registry.expire(t0 + lease);
+    auto const in = join(l.registry, "r", c);
+    EXPECT_EQ(in.status, join_status::joined);
+    EXPECT_EQ(in.role, protocol::role::polite);  // A, impolite, stayed
+}
+
+// Kept in order, then delivered after the resume's handler; past the keep's bytes a
+// message is not kept (not_kept) while the members still connected get it.
+TEST(seat_lease, MessagesAreKeptInOrderUntilTheKeepIsFull) {
+    recording_member a("A");
+    recording_member b("B");
+    recording_member c("C");
+    recording_member b2("B2");
+    local_room_registry three(3, many_rooms, lease_terms{lease, 10, {}});
+    join(three, "r", a);
+    auto const secret = join(three, "r", b).resume;
+    join(three, "r", c);
+    three.drop("r", b, t0);
+    auto const one = three.relay("r", a, "1234", std::nullopt);
+    EXPECT_EQ(one.receivers, 2U);
+    EXPECT_EQ(one.not_kept, 0U);
+    EXPECT_EQ(three.relay("r", c, "5678", "B").not_kept, 0U);
+    auto const over = three.relay("r", a, "abc", std::nullopt);
+    EXPECT_EQ(over.status, relay_status::relayed);
+    EXPECT_EQ(over.receivers, 1U);  // C
+    EXPECT_EQ(over.not_kept, 1U);
+    EXPECT_EQ(three.relay("r", a, "xy", "B").not_kept, 0U);  // 4 + 4 + 2 = 10 fits
+    EXPECT_EQ(c.received, (events{"down r B", relay_frame("1234"), relay_frame("abc")}));
+    ASSERT_TRUE(resume(three, "r", secret, b2, t0 + 1s).resumed);
+    EXPECT_EQ(b2.received, (events{relay_frame("1234"), relay_frame("5678"), relay_frame("xy")}));
+    EXPECT_EQ(a.received.back(), "up r B");
+    EXPECT_EQ(c.received.back(), "up r B");
+}
+
+TEST(seat_lease, AHeldMemberIsStillNamedByTo) {
+    leased l;
+    recording_member a("A");
+    recording_member b("B");
+    join(l.registry, "r", a);
+    join(l.registry, "r", b);
+    l.registry.drop("r", b, t0);
+    auto const r = l.registry.relay("r", a, "m", "B");
+    EXPECT_EQ(r.status, relay_status::relayed);
+    EXPECT_EQ(r.receivers, 1U);
+    EXPECT_EQ(l.registry.relay("r", a, "m", "Z").status, relay_status::no_such_peer);
+}
+
+// `leave` releases at once, lease or not; a member leaving while the other is held
+// leaves the held one alone in the room, and its resume finds the bye kept for it.
+TEST(seat_lease, AMemberLeavingWhileTheOtherIsHeld) {
+    leased l;
+    recording_member a("A");
+    recording_member b("B");
+    recording_member b2("B2");
+    join(l.registry, "r", a);
+    auto const secret = join(l.registry, "r", b).resume;
+    l.registry.drop("r", b, t0);
+    l.registry.leave("r", a);
+    EXPECT_EQ(l.registry.member_count(), 1U);
+    EXPECT_EQ(l.registry.room_count(), 1U);
+    auto const back = resume(l.registry, "r", secret, b2, t0 + 1s);
+    ASSERT_TRUE(back.resumed);
+    EXPECT_EQ(back.peers, 1U);
+    EXPECT_EQ(b2.received, events{frame("bye", "r", "A")});
+    EXPECT_EQ(a.received, (events{"joined r B", "down r B"}));
+}
+
+TEST(seat_lease, TheLastHeldSeatExpiringEndsTheRoom) {
+    leased l;
+    recording_member a("A");
+    join(l.registry, "r", a);
+    l.registry.drop("r", a, t0);
+    EXPECT_EQ(l.registry.room_count(), 1U);
+    l.registry.expire(t0 + lease);
+    EXPECT_EQ(l.registry.room_count(), 0U);
+    EXPECT_EQ(l.registry.member_count(), 0U);
+}
+
+// Both members held at once: each keeps what it would have heard of the other, and
+// each seat comes back (or ends) on its own.
+TEST(seat_lease, BothMembersHeldAtOnce) {
+    leased l;
+    recording_member a("A");
+    recording_member b("B");
+    recording_member a2("A2");
+    recording_member b2("B2");
+    auto const secret_a = join(l.registry, "r", a).resume;
+    auto const secret_b = join(l.registry, "r", b).resume;
+    l.registry.drop("r", a, t0);
+    l.registry.drop("r", b, t0 + 2s);
+    EXPECT_EQ(l.registry.held_count(), 2U);
+    EXPECT_EQ(l.registry.next_expiry(), t0 + lease);
+    EXPECT_EQ(l.alarms, (std::vector<time_point>{t0 + lease, t0 + 2s + lease}));
+    auto const back_b = resume(l.registry, "r", secret_b, b2, t0 + 3s);
+    ASSERT_TRUE(back_b.resumed);
+    EXPECT_EQ(back_b.role, protocol::role::polite);
+    // B heard nothing of A while held: A went down before B did.
+    EXPECT_EQ(b2.received, events{});
+    auto const back_a = resume(l.registry, "r", secret_a, a2, t0 + 4s);
+    ASSERT_TRUE(back_a.resumed);
+    EXPECT_EQ(back_a.role, protocol::role::impolite);
+    EXPECT_EQ(a2.received, (events{frame("peerdown", "r", "B"), frame("peerup", "r", "B")}));
+    EXPECT_EQ(b2.received, events{"up r A"});
+    l.registry.expire(t0 + 60s);
+    EXPECT_EQ(l.registry.member_count(), 2U);
+}
+
+TEST(seat_lease, BothHeldAndOneExpiresTheOtherKeepsTheBye) {
+    leased l;
+    recording_member a("A");
+    recording_member b("B");
+    recording_member b2("B2");
+    join(l.registry, "r", a);
+    auto const secret_b = join(l.registry, "r", b).resume;
+    l.registry.drop("r", a, t0);
+    l.registry.drop("r", b, t0 + 2s);
+    l.registry.expire(t0 + lease);
+    EXPECT_EQ(l.registry.held_count(), 1U);
+    auto const back = resume(l.registry, "r", secret_b, b2, t0 + lease + 1s);
+    ASSERT_TRUE(back.resumed);
+    EXPECT_EQ(back.peers, 1U);
+    EXPECT_EQ(b2.received, events{frame("bye", "r", "A")});
+}
+
+// Keep filling up, then the keep drains with the resume and takes messages again.
+TEST(seat_lease, TheKeepIsEmptyAgainAfterAResume) {
+    leased l(4);
+    recording_member a("A");
+    recording_member b("B");
+    recording_member b2("B2");
+    recording_member b3("B3");
+    join(l.registry, "r", a);
+    auto const secret = join(l.registry, "r", b).resume;
+    l.registry.drop("r", b, t0);
+    EXPECT_EQ(l.registry.relay("r", a, "1234", std::nullopt).not_kept, 0U);
+    EXPECT_EQ(l.registry.relay("r", a, "5", std::nullopt).not_kept, 1U);
+    auto const back = resume(l.registry, "r", secret, b2, t0 + 1s);
+    l.registry.drop("r", b2, t0 + 2s);
+    EXPECT_EQ(l.registry.relay("r", a, "6789", std::nullopt).not_kept, 0U);
+    ASSERT_TRUE(resume(l.registry, "r", back.resume, b3, t0 + 3s).resumed);
+    EXPECT_EQ(b3.received, events{relay_frame("6789")});
 }
 
 }  // namespace

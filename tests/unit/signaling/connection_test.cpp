@@ -113,7 +113,9 @@ config::settings default_settings() {
 /// clients of a test, so it outlives them.
 struct world {
     explicit world(config::settings s = default_settings())
-        : settings(std::move(s)), registry(settings.room_capacity, settings.max_rooms) {}
+        : settings(std::move(s)),
+          registry(settings.room_capacity, settings.max_rooms,
+                   rooms::lease_terms{settings.seat_lease, settings.lease_queue_bytes, {}}) {}
 
     std::unique_ptr<client> connect() { return std::make_unique<client>(ctx); }
 
@@ -294,6 +296,42 @@ TEST(connection, CapacityIsConfigurable) {
     d->send(join_request("r"));
     EXPECT_EQ(d->fresh(), frames{full("r")});
     EXPECT_EQ(a->fresh(), frames{});
+}
+
+/// The `role` a connection's last `joined` carried; "" when it carried none.
+std::string role_of(std::string const& joined_frame) {
+    auto const j = parse(joined_frame, "joined");
+    return j.contains("role") ? j["role"].get<std::string>() : "";
+}
+
+// Rule 13: in a room of two, the joiner that finds it empty is impolite, the second
+// polite; after the first leaves, a newcomer takes the role the one there lacks.
+TEST(connection, JoinedCarriesTheRoleInARoomOfTwo) {
+    world w;
+    auto a = w.connect();
+    auto b = w.connect();
+    auto c = w.connect();
+    a->send(join_request("demo"));
+    EXPECT_EQ(role_of(a->fresh().at(0)), "impolite");
+    b->send(join_request("demo"));
+    EXPECT_EQ(role_of(b->fresh().at(0)), "polite");
+    a->send(leave_request("demo"));
+    c->send(join_request("demo"));
+    EXPECT_EQ(role_of(c->fresh().at(0)), "impolite");
+}
+
+// Rule 13 gives roles to rooms of capacity 2 only: a bigger room has no pair to
+// negotiate, so `joined` carries no `role` there.
+TEST(connection, JoinedCarriesNoRoleInABiggerRoom) {
+    auto settings = default_settings();
+    settings.room_capacity = 3;
+    world w(settings);
+    auto a = w.connect();
+    auto b = w.connect();
+    a->send(join_request("r"));
+    EXPECT_EQ(role_of(a->fresh().at(0)), "");
+    b->send(join_request("r"));
+    EXPECT_EQ(role_of(b->fresh().at(0)), "");
 }
 
 // Rule 9: room_limit when the daemon holds max_rooms; the joiner stays outside.
@@ -681,13 +719,13 @@ TEST(connection, TooManyRefusedRequestsClose) {
     EXPECT_EQ(a->fresh(), frames{});
     // Still a member until the transport reports the end.
     EXPECT_EQ(w.registry.member_count(), 2U);
-    b->conn->on_closed();
+    b->conn->on_closed(t0);
     EXPECT_EQ(a->fresh(), frames{bye("demo", id_b)});
     EXPECT_EQ(w.registry.member_count(), 1U);
 }
 
 // Rule 5: a receiver whose transport refuses a frame is closed (1008, slow consumer)
-// and receives nothing more; its room hears `bye` when on_closed() comes.
+// and receives nothing more; its room hears `bye` when on_closed(t0) comes.
 TEST(connection, ASlowConsumerIsClosedAndItsRoomToldOnClosed) {
     world w;
     auto a = w.connect();
@@ -717,7 +755,7 @@ TEST(connection, ASlowConsumerIsClosedAndItsRoomToldOnClosed) {
     EXPECT_EQ(b->out.send_calls, calls);
     EXPECT_EQ(w.registry.member_count(), 2U);
     // The transport reports the end later: now A hears bye.
-    b->conn->on_closed();
+    b->conn->on_closed(t0);
     EXPECT_EQ(a->fresh(), frames{bye("demo", id_b)});
     EXPECT_EQ(b->out.send_calls, calls);
     EXPECT_EQ(w.registry.member_count(), 1U);
@@ -738,7 +776,7 @@ TEST(connection, AReceiverRefusingAnOtherjoinIsClosedWhileTheRoomIsWalked) {
     EXPECT_EQ(a->fresh(), frames{otherjoin("r", id_c)});
     ASSERT_EQ(b->out.closes.size(), 1U);
     EXPECT_EQ(b->out.closes.front().why, metrics::close_reason::slow_consumer);
-    b->conn->on_closed();
+    b->conn->on_closed(t0);
     EXPECT_EQ(a->fresh(), frames{bye("r", id_b)});
     EXPECT_EQ(c->fresh(), frames{bye("r", id_b)});
 }
@@ -763,13 +801,13 @@ TEST(connection, OnClosedSaysByeToTheOthersOnce) {
     join(*a, "demo", 1);
     auto const id_b = join(*b, "demo", 2);
     a->fresh();
-    b->conn->on_closed();
+    b->conn->on_closed(t0);
     EXPECT_EQ(a->fresh(), frames{bye("demo", id_b)});
     EXPECT_EQ(b->fresh(), frames{});
     EXPECT_TRUE(b->out.closes.empty());  // the transport reported the end: no close back
     EXPECT_EQ(b->conn->room(), "");
     EXPECT_EQ(w.registry.member_count(), 1U);
-    b->conn->on_closed();
+    b->conn->on_closed(t0);
     EXPECT_EQ(a->fresh(), frames{});
     // Nothing is handled after it.
     b->send(join_request("demo"));
@@ -787,7 +825,7 @@ TEST(connection, OnClosedOutsideARoomTellsNobody) {
     auto a = w.connect();
     auto b = w.connect();
     join(*a, "demo", 1);
-    b->conn->on_closed();
+    b->conn->on_closed(t0);
     b->conn.reset();
     EXPECT_EQ(a->fresh(), frames{});
     EXPECT_EQ(w.registry.member_count(), 1U);
@@ -876,7 +914,7 @@ TEST(connection, Counters) {
     // Leaves: only successful leave requests.
     b->send(leave_request("r"));
     d->send(leave_request("r"));
-    c->conn->on_closed();
+    c->conn->on_closed(t0);
     EXPECT_EQ(read(w.counters.leaves_total), 1U);
     // A relay alone in the room is a request relayed to nobody.
     a->send(message_request("r", "0"));
@@ -948,7 +986,7 @@ TEST(connection_tokens, PendingClaimIsCancelledWhenTheConnectionEnds) {
     c.send(once_join("demo", "j1"));
     ASSERT_EQ(w.store.pending.size(), 1U);
     EXPECT_TRUE(c.fresh().empty());
-    c.conn->on_closed();
+    c.conn->on_closed(t0);
     EXPECT_EQ(w.store.released, (std::vector<std::string>{"j1"}));
     EXPECT_TRUE(w.store.pending.empty());
     EXPECT_EQ(w.registry.member_count(), 0U);
@@ -968,7 +1006,7 @@ TEST(connection_tokens, ClaimCompletingLaterJoinsAndSpendsIt) {
     ASSERT_EQ(joined.size(), 1U);
     EXPECT_EQ(joined[0].rfind(R"({"type":"joined")", 0), 0U) << joined[0];
     // Spent: leaving or closing gives nothing back.
-    c.conn->on_closed();
+    c.conn->on_closed(t0);
     EXPECT_TRUE(w.store.released.empty());
 }
 
@@ -987,7 +1025,7 @@ TEST(connection_tokens, ClaimRefusedLaterIsUnauthorizedOrUnavailable) {
     ASSERT_EQ(out.size(), 1U);
     EXPECT_NE(out[0].find(R"("code":"unavailable")"), std::string::npos) << out[0];
     EXPECT_EQ(w.registry.member_count(), 0U);
-    c.conn->on_closed();
+    c.conn->on_closed(t0);
     EXPECT_TRUE(w.store.released.empty());  // nothing was held
 }
 
@@ -1002,6 +1040,331 @@ TEST(connection_tokens, FullRoomGivesTheClaimBack) {
     ASSERT_EQ(out.size(), 1U);
     EXPECT_EQ(out[0], R"({"type":"full","room":"demo"})");
     EXPECT_EQ(w.store.released, (std::vector<std::string>{"j1"}));
+}
+
+// ---------------------------------------------------------------------------------------
+// Rule 12: seat lease and resume, over the real registry with a fake clock (every time
+// is t0 plus something; the registry's expire() stands in for the daemon's timer).
+
+constexpr std::chrono::seconds lease = 15s;
+
+config::settings leased_settings(std::size_t keep_bytes = 65536) {
+    auto s = default_settings();
+    s.seat_lease = lease;
+    s.lease_queue_bytes = keep_bytes;
+    return s;
+}
+
+std::string peerdown(std::string const& room, std::string const& id) {
+    return R"({"type":"peerdown","room":")" + room + R"(","id":")" + id + R"("})";
+}
+std::string peerup(std::string const& room, std::string const& id) {
+    return R"({"type":"peerup","room":")" + room + R"(","id":")" + id + R"("})";
+}
+std::string resume_request(std::string const& room, std::string const& secret) {
+    return R"({"type":"join","room":")" + room + R"(","resume":")" + secret + R"("})";
+}
+
+/// Joins and returns the whole `joined` (the join helper checks the rest).
+json join_leased(client& c, std::string const& room, std::size_t peers) {
+    c.send(join_request(room));
+    auto const answer = c.fresh();
+    EXPECT_EQ(answer.size(), 1U) << ::testing::PrintToString(answer);
+    if (answer.empty()) {
+        return json::object();
+    }
+    auto j = parse(answer.front(), "joined");
+    EXPECT_EQ(j.value("peers", 0U), peers);
+    c.id = j.value("id", "");
+    return j;
+}
+
+/// A pair in room "demo" with leases: A first (impolite), B second (polite); returns
+/// B's resume secret.
+std::string leased_pair(client& a, client& b) {
+    join_leased(a, "demo", 1);
+    auto const joined_b = join_leased(b, "demo", 2);
+    a.fresh();
+    return joined_b.value("resume", "");
+}
+
+TEST(connection_lease, JoinedCarriesAResumeSecretOnlyWithALease) {
+    world leased(leased_settings());
+    auto a = leased.connect();
+    auto const j = join_leased(*a, "demo", 1);
+    ASSERT_TRUE(j.contains("resume")) << j;
+    auto const secret = j["resume"].get<std::string>();
+    EXPECT_GE(secret.size(), 22U);  // at least 128 bits
+    EXPECT_TRUE(protocol::is_valid_peer_id(secret)) << secret;
+    EXPECT_FALSE(j.contains("resumed"));
+    world plain;
+    auto b = plain.connect();
+    EXPECT_FALSE(join_leased(*b, "demo", 1).contains("resume"));
+}
+
+// The whole story: B drops, A hears peerdown, A's messages are kept; B comes back on a
+// new connection with the secret and gets joined (same id and role, resumed, a new
+// secret), then the kept messages in order; A hears peerup.
+TEST(connection_lease, DropThenResumeOnANewConnection) {
+    world w(leased_settings());
+    auto a = w.connect();
+    auto b = w.connect();
+    auto const secret = leased_pair(*a, *b);
+    auto const id_b = b->id;
+    b->conn->on_closed(t0);
+    EXPECT_EQ(a->fresh(), frames{peerdown("demo", id_b)});
+    EXPECT_EQ(w.registry.member_count(), 2U);
+    a->send(message_request("demo", R"({"n":1})"));
+    a->send(message_to("demo", id_b, R"({"n":2})"));
+    EXPECT_EQ(a->fresh(), frames{});  // kept, not refused
+    auto b2 = w.connect();
+    b2->send(resume_request("demo", secret), t0 + 5s);
+    auto const out = b2->fresh();
+    ASSERT_EQ(out.size(), 3U) << ::testing::PrintToString(out);
+    auto const j = parse(out[0], "joined");
+    EXPECT_EQ(j["id"], id_b);
+    EXPECT_EQ(j["role"], "polite");
+    EXPECT_EQ(j["peers"], 2);
+    EXPECT_EQ(j["resumed"], true);
+    ASSERT_TRUE(j.contains("resume"));
+    EXPECT_NE(j["resume"], secret);
+    EXPECT_EQ(out[1], relayed("demo", a->id, R"({"n":1})"));
+    EXPECT_EQ(out[2], relayed("demo", a->id, R"({"n":2})"));
+    EXPECT_EQ(a->fresh(), frames{peerup("demo", id_b)});
+    EXPECT_EQ(b2->conn->id(), id_b);
+    EXPECT_EQ(b2->conn->room(), "demo");
+    // The resumed member relays as itself.
+    b2->send(message_request("demo", "3"), t0 + 5s);
+    EXPECT_EQ(a->fresh(), frames{relayed("demo", id_b, "3")});
+    EXPECT_EQ(read(w.counters.leases_started_total), 1U);
+    EXPECT_EQ(read(w.counters.leases_resumed_total), 1U);
+}
+
+TEST(connection_lease, TheLeaseEndingSaysBye) {
+    world w(leased_settings());
+    auto a = w.connect();
+    auto b = w.connect();
+    auto const secret = leased_pair(*a, *b);
+    b->conn->on_closed(t0);
+    a->fresh();
+    w.registry.expire(t0 + lease - 1ms);
+    EXPECT_EQ(a->fresh(), frames{});
+    w.registry.expire(t0 + lease);
+    EXPECT_EQ(a->fresh(), frames{bye("demo", b->id)});
+    auto b2 = w.connect();
+    b2->send(resume_request("demo", secret), t0 + lease);
+    expect_error(b2->fresh(), "bad_resume", "join");
+    EXPECT_EQ(w.errors(error_code::bad_resume), 1U);
+}
+
+// A resume that arrives at the lease's end, before the timer ran, loses.
+TEST(connection_lease, AResumeAtTheLeasesEndIsBadResume) {
+    world w(leased_settings());
+    auto a = w.connect();
+    auto b = w.connect();
+    auto const secret = leased_pair(*a, *b);
+    b->conn->on_closed(t0);
+    a->fresh();
+    auto b2 = w.connect();
+    b2->send(resume_request("demo", secret), t0 + lease);
+    expect_error(b2->fresh(), "bad_resume", "join");
+    EXPECT_EQ(b2->conn->room(), "");
+    w.registry.expire(t0 + lease);
+    EXPECT_EQ(a->fresh(), frames{bye("demo", b->id)});
+}
+
+TEST(connection_lease, UnknownSpentOrOtherRoomSecretsAreBadResume) {
+    world w(leased_settings());
+    auto a = w.connect();
+    auto b = w.connect();
+    auto const secret = leased_pair(*a, *b);
+    b->conn->on_closed(t0);
+    a->fresh();
+    auto c = w.connect();
+    c->send(resume_request("demo", std::string(32, 'x')));
+    expect_error(c->fresh(), "bad_resume", "join");
+    c->send(resume_request("other", secret));
+    expect_error(c->fresh(), "bad_resume", "join");
+    c->send(R"({"type":"join","room":"demo","resume":7})");
+    expect_error(c->fresh(), "bad_request", "join");
+    auto b2 = w.connect();
+    b2->send(resume_request("demo", secret));
+    ASSERT_EQ(b2->fresh().size(), 1U);
+    c->send(resume_request("demo", secret));  // spent
+    expect_error(c->fresh(), "bad_resume", "join");
+    EXPECT_EQ(a->fresh(), frames{peerup("demo", b->id)});
+}
+
+// Rule 9: bad_resume comes before already_in_room; a good secret from a connection in a
+// room is already_in_room, and nothing moves.
+TEST(connection_lease, BadResumeComesBeforeAlreadyInRoom) {
+    world w(leased_settings());
+    auto a = w.connect();
+    auto b = w.connect();
+    auto const secret = leased_pair(*a, *b);
+    b->conn->on_closed(t0);
+    a->fresh();
+    a->send(resume_request("demo", std::string(32, 'x')));
+    expect_error(a->fresh(), "bad_resume", "join");
+    a->send(resume_request("demo", secret));
+    expect_error(a->fresh(), "already_in_room", "join");
+    EXPECT_EQ(w.registry.held_count(), 1U);
+}
+
+// Resumed while the old connection is still open: the old one is closed with 4000
+// "replaced" and leaves nothing behind; the others hear nothing.
+TEST(connection_lease, ResumeWhileTheOldConnectionIsOpenReplacesIt) {
+    world w(leased_settings());
+    auto a = w.connect();
+    auto b = w.connect();
+    auto const secret = leased_pair(*a, *b);
+    auto b2 = w.connect();
+    b2->send(resume_request("demo", secret));
+    auto const out = b2->fresh();
+    ASSERT_EQ(out.size(), 1U);
+    EXPECT_EQ(parse(out[0], "joined")["id"], b->id);
+    ASSERT_EQ(b->out.closes.size(), 1U);
+    EXPECT_EQ(b->out.closes[0].code, protocol::close_code::replaced);
+    EXPECT_EQ(b->out.closes[0].reason, "replaced");
+    EXPECT_EQ(b->out.closes[0].why, metrics::close_reason::replaced);
+    EXPECT_EQ(b->conn->room(), "");
+    b->conn->on_closed(t0);  // the transport reports the end later
+    EXPECT_EQ(a->fresh(), frames{});
+    EXPECT_EQ(w.registry.held_count(), 0U);
+    EXPECT_EQ(w.registry.member_count(), 2U);
+}
+
+TEST(connection_lease, AThirdJoinerGetsFullAgainstAHeldSeat) {
+    world w(leased_settings());
+    auto a = w.connect();
+    auto b = w.connect();
+    leased_pair(*a, *b);
+    b->conn->on_closed(t0);
+    a->fresh();
+    auto c = w.connect();
+    c->send(join_request("demo"));
+    EXPECT_EQ(c->fresh(), frames{full("demo")});
+    w.registry.expire(t0 + lease);
+    EXPECT_EQ(join_leased(*c, "demo", 2).value("role", ""), "polite");
+}
+
+// The keep full: the sender gets peer_unavailable (not a violation), the message is not
+// kept, and what was kept before still arrives.
+TEST(connection_lease, AFullKeepIsPeerUnavailable) {
+    auto settings = leased_settings(1024);
+    settings.max_violations = 1;  // peer_unavailable must not count as one
+    world w(settings);
+    auto a = w.connect();
+    auto b = w.connect();
+    auto const secret = leased_pair(*a, *b);
+    b->conn->on_closed(t0);
+    a->fresh();
+    std::string const big = '"' + std::string(900, 'x') + '"';
+    a->send(message_request("demo", big));
+    EXPECT_EQ(a->fresh(), frames{});
+    a->send(message_request("demo", big));
+    expect_error(a->fresh(), "peer_unavailable", "message");
+    EXPECT_TRUE(a->out.closes.empty());
+    EXPECT_EQ(w.errors(error_code::peer_unavailable), 1U);
+    auto b2 = w.connect();
+    b2->send(resume_request("demo", secret));
+    auto const out = b2->fresh();
+    ASSERT_EQ(out.size(), 2U);
+    EXPECT_EQ(out[1], relayed("demo", a->id, big));
+}
+
+// `leave` releases at once, lease or not: bye, no peerdown, and the secret is dead.
+TEST(connection_lease, LeaveReleasesTheSeatAtOnce) {
+    world w(leased_settings());
+    auto a = w.connect();
+    auto b = w.connect();
+    auto const secret = leased_pair(*a, *b);
+    b->send(leave_request("demo"));
+    EXPECT_EQ(b->fresh(), frames{leaved("demo", b->id)});
+    EXPECT_EQ(a->fresh(), frames{bye("demo", b->id)});
+    b->conn->on_closed(t0);
+    EXPECT_EQ(a->fresh(), frames{});
+    auto b2 = w.connect();
+    b2->send(resume_request("demo", secret));
+    expect_error(b2->fresh(), "bad_resume", "join");
+}
+
+// A leaves while B is held: B's resume finds A's bye kept for it, and peers 1.
+TEST(connection_lease, AMemberLeavingWhileTheOtherIsHeld) {
+    world w(leased_settings());
+    auto a = w.connect();
+    auto b = w.connect();
+    auto const secret = leased_pair(*a, *b);
+    auto const id_a = a->id;
+    b->conn->on_closed(t0);
+    a->send(leave_request("demo"));
+    EXPECT_EQ(a->fresh(), (frames{peerdown("demo", b->id), leaved("demo", id_a)}));
+    auto b2 = w.connect();
+    b2->send(resume_request("demo", secret), t0 + 1s);
+    auto const out = b2->fresh();
+    ASSERT_EQ(out.size(), 2U);
+    EXPECT_EQ(parse(out[0], "joined")["peers"], 1);
+    EXPECT_EQ(out[1], bye("demo", id_a));
+}
+
+// Both held: each comes back on its own, hearing what happened to the other meanwhile.
+TEST(connection_lease, BothMembersHeldAtOnce) {
+    world w(leased_settings());
+    auto a = w.connect();
+    auto b = w.connect();
+    auto const resume_a = join_leased(*a, "demo", 1).value("resume", "");
+    auto const resume_b = join_leased(*b, "demo", 2).value("resume", "");
+    a->conn->on_closed(t0);
+    b->conn->on_closed(t0 + 1s);
+    EXPECT_EQ(w.registry.held_count(), 2U);
+    // A heard of B's drop while held; B heard of A's while still connected.
+    EXPECT_EQ(b->fresh(), frames{peerdown("demo", a->id)});
+    auto a2 = w.connect();
+    a2->send(resume_request("demo", resume_a), t0 + 2s);
+    auto const out = a2->fresh();
+    ASSERT_EQ(out.size(), 2U) << ::testing::PrintToString(out);
+    EXPECT_EQ(parse(out[0], "joined")["role"], "impolite");
+    EXPECT_EQ(out[1], peerdown("demo", b->id));
+    auto b2 = w.connect();
+    b2->send(resume_request("demo", resume_b), t0 + 3s);
+    auto const out_b = b2->fresh();
+    ASSERT_EQ(out_b.size(), 2U) << ::testing::PrintToString(out_b);
+    EXPECT_EQ(parse(out_b[0], "joined")["role"], "polite");
+    EXPECT_EQ(out_b[1], peerup("demo", a->id));
+    EXPECT_EQ(a2->fresh(), frames{peerup("demo", b->id)});
+}
+
+// Rule 14: a resume needs no token, even where joins require one.
+TEST(connection_lease, AResumeNeedsNoToken) {
+    auto settings = leased_settings();
+    settings.join_secrets = {testing::secret_a};
+    settings.require_token = true;
+    world w(settings);
+    auto a = w.connect();
+    auto b = w.connect();
+    a->send(json{{"type", "join"}, {"room", "demo"}, {"token", testing::good_token("demo")}}.dump());
+    auto const secret = parse(a->fresh().at(0), "joined").value("resume", "");
+    b->send(join_request("demo"));
+    expect_error(b->fresh(), "unauthorized", "join");
+    a->conn->on_closed(t0);
+    auto a2 = w.connect();
+    a2->send(resume_request("demo", secret));
+    auto const out = a2->fresh();
+    ASSERT_EQ(out.size(), 1U);
+    EXPECT_EQ(parse(out[0], "joined")["resumed"], true);
+}
+
+// seat_lease = 0: 1.0 behaviour, no secret, bye at once.
+TEST(connection_lease, NoLeaseIsTheOldBehaviour) {
+    world w;
+    auto a = w.connect();
+    auto b = w.connect();
+    join_leased(*a, "demo", 1);
+    EXPECT_FALSE(join_leased(*b, "demo", 2).contains("resume"));
+    a->fresh();
+    b->conn->on_closed(t0);
+    EXPECT_EQ(a->fresh(), frames{bye("demo", b->id)});
+    EXPECT_EQ(w.registry.member_count(), 1U);
 }
 
 }  // namespace

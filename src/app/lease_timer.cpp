@@ -1,0 +1,35 @@
+#include <duet/app/lease_timer.hpp>
+
+namespace duet::app {
+
+lease_timer::lease_timer(asio::io_context& ioc, rooms::room_registry& rooms, metrics::counters& counters)
+    : rooms_(rooms), counters_(counters), timer_(ioc) {}
+
+void lease_timer::arm(clock::time_point end) {
+    if (stopped_ || (armed_ && *armed_ <= end)) {
+        return;
+    }
+    armed_ = end;
+    // Moving the expiry cancels the earlier wait (its handler sees operation_aborted).
+    timer_.expires_at(end);
+    timer_.async_wait([this](error_code ec) { on_timer(ec); });
+}
+
+void lease_timer::stop() {
+    stopped_ = true;
+    armed_.reset();
+    timer_.cancel();
+}
+
+void lease_timer::on_timer(error_code ec) {
+    if (ec || stopped_) {
+        return;
+    }
+    armed_.reset();
+    metrics::counters::add(counters_.leases_expired_total, rooms_.expire(clock::now()));
+    if (auto const next = rooms_.next_expiry()) {
+        arm(*next);
+    }
+}
+
+}  // namespace duet::app
