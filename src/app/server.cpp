@@ -45,7 +45,8 @@ server::server(config::settings settings, options opts)
                                     if (leases_) {
                                         leases_->arm(end);
                                     }
-                                }}),
+                                }},
+             &counters_.calls),
       spent_tokens_(settings_.max_spent_tokens),
       websockets_(settings_.max_connections),
       http_connections_(settings_.max_http_connections),

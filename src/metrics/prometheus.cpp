@@ -17,10 +17,7 @@ public:
         header(name, type, help);
         out_ << name << ' ';
         if constexpr (std::is_floating_point_v<Value>) {
-            // Shortest exact text: an ostream's default 6 digits would round a long uptime.
-            char text[64];
-            auto const result = std::to_chars(text, text + sizeof text, value);
-            out_ << std::string_view(text, static_cast<std::size_t>(result.ptr - text));
+            out_ << number(value);
         } else {
             out_ << value;
         }
@@ -36,9 +33,30 @@ public:
         out_ << name << '{' << label_name << "=\"" << label_value << "\"} " << value << '\n';
     }
 
+    void durations(std::string_view name, std::string_view help, histogram const& h) {
+        header(name, "histogram", help);
+        std::uint64_t cumulative = 0;
+        auto const bounds = h.upper_bounds();
+        for (std::size_t i = 0; i < bounds.size(); ++i) {
+            cumulative += h.bucket(i);
+            out_ << name << "_bucket{le=\"" << number(bounds[i]) << "\"} " << cumulative << '\n';
+        }
+        cumulative += h.bucket(bounds.size());
+        out_ << name << "_bucket{le=\"+Inf\"} " << cumulative << '\n';
+        out_ << name << "_sum " << number(h.sum_seconds()) << '\n';
+        out_ << name << "_count " << cumulative << '\n';
+    }
+
     std::string str() const { return out_.str(); }
 
 private:
+    /// Shortest exact text: an ostream's default 6 digits would round a long uptime.
+    static std::string number(double value) {
+        char text[64];
+        auto const result = std::to_chars(text, text + sizeof text, value);
+        return std::string(text, static_cast<std::size_t>(result.ptr - text));
+    }
+
     std::ostringstream out_;
 };
 
@@ -92,6 +110,14 @@ std::string render_prometheus(counters const& c, gauges const& g) {
              read(c.leases_resumed_total));
     e.single("duet_leases_expired_total", "counter", "Held seats released because their lease ended.",
              read(c.leases_expired_total));
+    e.durations("duet_partner_wait_seconds",
+                "How long a member alone in its room waited for a second one (waits that ended with one).",
+                c.calls.partner_wait);
+    e.durations("duet_call_duration_seconds",
+                "How long rooms held two members or more (a resumed seat continues its call), at the call's end.",
+                c.calls.call_duration);
+    e.durations("duet_lease_down_seconds", "How long a held seat stayed down before its resume (rule 12).",
+                c.calls.lease_down);
     e.single("duet_relay_requests_total", "counter", "message requests accepted for relay.",
              read(c.relay_requests_total));
     e.single("duet_messages_relayed_total", "counter", "Relayed messages handed to receivers.",

@@ -58,31 +58,40 @@ auto* find_secret_in(Seats& seats, std::string_view secret, room_registry::clock
 
 }  // namespace
 
-local_room_registry::local_room_registry(std::size_t room_capacity, std::size_t max_rooms, lease_terms lease)
-    : room_capacity_(room_capacity), max_rooms_(max_rooms), lease_(std::move(lease)) {}
+local_room_registry::local_room_registry(std::size_t room_capacity, std::size_t max_rooms, lease_terms lease,
+                                         metrics::call_timings* timings)
+    : room_capacity_(room_capacity), max_rooms_(max_rooms), lease_(std::move(lease)), timings_(timings) {}
 
 std::string local_room_registry::new_secret() const {
     // Rule 12: `joined` carries `resume` only when seat_lease > 0.
     return lease_.seat_lease.count() > 0 ? protocol::make_resume_secret() : std::string();
 }
 
-void local_room_registry::join(std::string const& room, member& who, join_handler done) {
+void local_room_registry::join(std::string const& room, member& who, clock::time_point now, join_handler done) {
     auto it = rooms_.find(room);
     if (it == rooms_.end()) {
         if (rooms_.size() >= max_rooms_) {
             return done({join_status::room_limit});
         }
-        it = rooms_.emplace(room, seat_list{}).first;
-        it->second.reserve(room_capacity_);
-    } else if (it->second.size() >= room_capacity_) {
+        it = rooms_.emplace(room, room_state{}).first;
+        it->second.seats.reserve(room_capacity_);
+    } else if (it->second.seats.size() >= room_capacity_) {
         // Rule 12: a held seat counts toward the capacity.
         return done({join_status::full});
     }
-    auto& seats = it->second;
+    auto& seats = it->second.seats;
     auto const role = role_for_joiner(room_capacity_, seats.empty() ? protocol::role::none : seats.front().role);
     seats.push_back({who.id(), &who, role, new_secret(), {}, kept_messages(lease_.queue_bytes)});
     ++members_;
     auto const peers = seats.size();
+    if (peers == 1) {
+        it->second.alone_since = now;
+    } else if (peers == 2) {
+        it->second.paired_since = now;
+        if (timings_ != nullptr) {
+            timings_->partner_wait.observe(now - it->second.alone_since);
+        }
+    }
     auto const resume = seats.back().resume;
     tell_others(it->first, seats, &who, room_event::joined, who.id());
     done({join_status::joined, peers, role, resume});
@@ -91,12 +100,12 @@ void local_room_registry::join(std::string const& room, member& who, join_handle
 local_room_registry::seat* local_room_registry::find_secret(std::string const& room, std::string_view secret,
                                                             clock::time_point now) {
     auto const it = rooms_.find(room);
-    return it == rooms_.end() ? nullptr : find_secret_in(it->second, secret, now);
+    return it == rooms_.end() ? nullptr : find_secret_in(it->second.seats, secret, now);
 }
 
 bool local_room_registry::can_resume(std::string const& room, std::string_view secret, clock::time_point now) const {
     auto const it = rooms_.find(room);
-    return it != rooms_.end() && find_secret_in(it->second, secret, now) != nullptr;
+    return it != rooms_.end() && find_secret_in(it->second.seats, secret, now) != nullptr;
 }
 
 void local_room_registry::resume(std::string const& room, std::string_view secret, member& who, clock::time_point now,
@@ -105,7 +114,7 @@ void local_room_registry::resume(std::string const& room, std::string_view secre
     if (s == nullptr) {
         return done({});
     }
-    auto& seats = rooms_.find(room)->second;
+    auto& seats = rooms_.find(room)->second.seats;
     auto* const old = s->who;
     s->who = &who;
     s->resume = new_secret();  // the presented one is spent
@@ -116,6 +125,9 @@ void local_room_registry::resume(std::string const& room, std::string_view secre
         return done(std::move(result));
     }
     forget_lease(room, *s);
+    if (timings_ != nullptr) {
+        timings_->lease_down.observe(now - (s->lease_end - lease_.seat_lease));
+    }
     auto kept = s->kept.take();
     auto const id = s->id;
     done(std::move(result));
@@ -123,31 +135,31 @@ void local_room_registry::resume(std::string const& room, std::string_view secre
     for (auto const& frame : kept) {
         who.deliver(frame);
     }
-    tell_others(room, rooms_.find(room)->second, &who, room_event::up, id);
+    tell_others(room, rooms_.find(room)->second.seats, &who, room_event::up, id);
 }
 
-void local_room_registry::leave(std::string const& room, member& who) {
+void local_room_registry::leave(std::string const& room, member& who, clock::time_point now) {
     auto const it = rooms_.find(room);
     if (it == rooms_.end()) {
         return;
     }
-    auto& seats = it->second;
+    auto& seats = it->second.seats;
     auto const self = std::find_if(seats.begin(), seats.end(), [&](seat const& s) { return s.who == &who; });
     if (self == seats.end()) {
         return;
     }
-    release(it, self);
+    release(it, self, now);
 }
 
 void local_room_registry::drop(std::string const& room, member& who, clock::time_point now) {
     if (lease_.seat_lease.count() == 0) {
-        return leave(room, who);
+        return leave(room, who, now);
     }
     auto const it = rooms_.find(room);
     if (it == rooms_.end()) {
         return;
     }
-    auto& seats = it->second;
+    auto& seats = it->second.seats;
     auto const self = std::find_if(seats.begin(), seats.end(), [&](seat const& s) { return s.who == &who; });
     if (self == seats.end()) {
         return;
@@ -172,7 +184,7 @@ std::size_t local_room_registry::expire(clock::time_point now) {
         if (it == rooms_.end()) {
             continue;
         }
-        auto& seats = it->second;
+        auto& seats = it->second.seats;
         auto const held =
             std::find_if(seats.begin(), seats.end(), [&](seat const& s) { return s.who == nullptr && s.id == id; });
         if (held != seats.end()) {
@@ -180,7 +192,7 @@ std::size_t local_room_registry::expire(clock::time_point now) {
                 logging::debug(logging::event("lease.expired").peer(logging::short_id(id)).room(logging::room_tag(room)),
                                "lease ended unused in room {}: the seat is released", room);
             }
-            release(it, held);
+            release(it, held, now);
             ++released;
         }
     }
@@ -204,20 +216,27 @@ void local_room_registry::forget_lease(std::string const& room, seat const& s) {
     }
 }
 
-void local_room_registry::release(std::unordered_map<std::string, seat_list>::iterator room,
-                                  seat_list::iterator seat_it) {
+void local_room_registry::release(room_map::iterator room, seat_list::iterator seat_it, clock::time_point now) {
     if (seat_it->who == nullptr) {
         forget_lease(room->first, *seat_it);
     }
     auto const id = seat_it->id;
-    room->second.erase(seat_it);
+    auto& seats = room->second.seats;
+    seats.erase(seat_it);
     --members_;
-    if (room->second.empty()) {
+    if (seats.empty()) {
         rooms_.erase(room);
         return;
     }
+    if (seats.size() == 1) {
+        // The pair ended; whoever stays waits again.
+        room->second.alone_since = now;
+        if (timings_ != nullptr) {
+            timings_->call_duration.observe(now - room->second.paired_since);
+        }
+    }
     // Rule 6: the others get `bye`.
-    tell_others(room->first, room->second, nullptr, room_event::left, id);
+    tell_others(room->first, seats, nullptr, room_event::left, id);
 }
 
 void local_room_registry::tell_others(std::string const& room, seat_list& seats, member const* except, room_event e,
@@ -246,15 +265,15 @@ local_room_registry::relay_result local_room_registry::relay(std::string const& 
                                                              std::string_view frame,
                                                              std::optional<std::string_view> to) {
     auto const it = rooms_.find(room);
-    if (it == rooms_.end() ||
-        std::none_of(it->second.begin(), it->second.end(), [&](seat const& s) { return s.who == &from; })) {
+    if (it == rooms_.end() || std::none_of(it->second.seats.begin(), it->second.seats.end(),
+                                           [&](seat const& s) { return s.who == &from; })) {
         return {relay_status::not_in_room};
     }
     receiver_list targets;
     std::size_t kept = 0;
     std::size_t not_kept = 0;
     bool named = false;
-    for (auto& s : it->second) {
+    for (auto& s : it->second.seats) {
         if (s.who == &from || (to && s.id != *to)) {
             continue;
         }

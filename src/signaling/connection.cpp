@@ -37,7 +37,7 @@ connection::connection(context const& ctx, transport& out, clock::time_point now
       limiter_(ctx.settings.rate_limit_per_second, ctx.settings.rate_limit_burst, now) {}
 
 connection::~connection() {
-    leave_room();
+    leave_room(clock::now());
 }
 
 void connection::on_text(std::string_view text, clock::time_point now) {
@@ -77,7 +77,7 @@ logging::fields connection::about(std::string_view event, std::string_view reaso
 void connection::on_closed(clock::time_point now) {
     closing_ = true;
     if (place_ != place::inside) {
-        return leave_room();
+        return leave_room(now);
     }
     // Rule 12: a connection that ends without `leave` (close frame or not, idle
     // timeout, slow consumer, violations) keeps its seat for the lease.
@@ -143,7 +143,7 @@ void connection::handle(protocol::join_request const& request, clock::time_point
     if (place_ != place::outside) {
         return refuse({wire_error::already_in_room, "leave room '" + room_ + "' first", "join"});
     }
-    enter(std::string(request.room));
+    enter(std::string(request.room), now);
 }
 
 void connection::on_claim(access::spent_tokens::claim_status status, std::string const& room) {
@@ -164,7 +164,8 @@ void connection::on_claim(access::spent_tokens::claim_status status, std::string
         give_back_claim();
         return refuse({wire_error::already_in_room, "leave room '" + room_ + "' first", "join"});
     }
-    enter(room);
+    // The claim may have answered later (a shared store): this is the join's moment.
+    enter(room, clock::now());
 }
 
 void connection::give_back_claim() {
@@ -173,12 +174,12 @@ void connection::give_back_claim() {
     }
 }
 
-void connection::enter(std::string room) {
+void connection::enter(std::string room, clock::time_point now) {
     place_ = place::joining;
     room_ = std::move(room);
     // Rule 3: `joined` is sent in the handler, before anything else can be delivered
     // here from that room (the registry promises it).
-    ctx_.rooms.join(room_, *this, [this](rooms::room_registry::join_result const& result) { on_join_result(result); });
+    ctx_.rooms.join(room_, *this, now, [this](rooms::room_registry::join_result const& result) { on_join_result(result); });
 }
 
 void connection::take_back(std::string room, std::string_view secret, clock::time_point now) {
@@ -238,12 +239,12 @@ void connection::on_join_result(rooms::room_registry::join_result const& result)
                                  {result.role, result.resume, false}));
 }
 
-void connection::handle(protocol::leave_request const& request, clock::time_point) {
+void connection::handle(protocol::leave_request const& request, clock::time_point now) {
     if (!in_room(request.room)) {
         return refuse({wire_error::not_in_room, not_in_room_message(request.room), "leave"});
     }
     std::string const room = room_;
-    leave_room();
+    leave_room(now);
     counters::add(ctx_.counters.leaves_total);
     send(protocol::encode_leaved(room, id_));
 }
@@ -358,7 +359,7 @@ void connection::close(protocol::close_code code, std::string_view reason, metri
     out_.close(code, reason, why);
 }
 
-void connection::leave_room() {
+void connection::leave_room(clock::time_point now) {
     // A join under way ends with the connection: its once token was not spent.
     if (place_ != place::inside) {
         give_back_claim();
@@ -367,7 +368,7 @@ void connection::leave_room() {
         return;
     }
     // Rule 6: the others get `bye` (a pending join is cancelled).
-    ctx_.rooms.leave(room_, *this);
+    ctx_.rooms.leave(room_, *this, now);
     if (spdlog::should_log(spdlog::level::debug)) {
         logging::debug(about("leave", {}, logging::room_tag(room_)), "left room {}", room_);
     }

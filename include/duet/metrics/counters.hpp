@@ -1,5 +1,6 @@
 #pragma once
 
+#include <duet/metrics/histogram.hpp>
 #include <duet/protocol/error_code.hpp>
 
 #include <array>
@@ -54,6 +55,7 @@ struct counters {
     counter bytes_relayed_total{0};     // bytes of those frames
     std::array<counter, protocol::error_code_count> errors_total{};
     std::array<counter, close_reason_count> closes_total{};
+    call_timings calls;  // filled by the room registry, which sees calls begin and end
 
     static void add(counter& c, std::uint64_t n = 1) noexcept { c.fetch_add(n, std::memory_order_relaxed); }
     static void sub(counter& c, std::uint64_t n = 1) noexcept { c.fetch_sub(n, std::memory_order_relaxed); }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <duet/metrics/histogram.hpp>
 #include <duet/rooms/kept_messages.hpp>
 #include <duet/rooms/room_registry.hpp>
 
@@ -35,15 +36,20 @@ enum class room_event { joined, left, down, up };
 /// Members are told of events while the registry walks a copy of the receivers, not the
 /// room itself: a member may leave (in a later handler) without invalidating the walk.
 /// A held seat is told nothing: what it would have been told is kept for its resume.
+///
+/// With `timings`, it also records the shape of calls (how long a member waited alone,
+/// how long a pair lasted, how long a held seat was down), since it alone sees rooms
+/// fill and empty; null records nothing.
 class local_room_registry final : public room_registry {
 public:
-    local_room_registry(std::size_t room_capacity, std::size_t max_rooms, lease_terms lease = {});
+    local_room_registry(std::size_t room_capacity, std::size_t max_rooms, lease_terms lease = {},
+                        metrics::call_timings* timings = nullptr);
 
-    void join(std::string const& room, member& who, join_handler done) override;
+    void join(std::string const& room, member& who, clock::time_point now, join_handler done) override;
     bool can_resume(std::string const& room, std::string_view secret, clock::time_point now) const override;
     void resume(std::string const& room, std::string_view secret, member& who, clock::time_point now,
                 resume_handler done) override;
-    void leave(std::string const& room, member& who) override;
+    void leave(std::string const& room, member& who, clock::time_point now) override;
     void drop(std::string const& room, member& who, clock::time_point now) override;
     std::size_t expire(clock::time_point now) override;
     std::optional<clock::time_point> next_expiry() const override;
@@ -66,6 +72,14 @@ private:
     };
 
     using seat_list = std::vector<seat>;  // capacity is small: a scan beats a map
+
+    /// A room: its seats, and when its call shape last changed (for call_timings).
+    struct room_state {
+        seat_list seats;
+        clock::time_point alone_since{};   // when it last came down (or up) to one seat
+        clock::time_point paired_since{};  // when it last came up to two seats
+    };
+    using room_map = std::unordered_map<std::string, room_state>;
     // The receivers of one event; no allocation for small rooms.
     using receiver_list = boost::container::small_vector<member*, 3>;
     // Held seats by the end of their lease: the room and the seat's id.
@@ -73,7 +87,7 @@ private:
 
     seat* find_secret(std::string const& room, std::string_view secret, clock::time_point now);
     /// Takes `seat_it` out of `room` and tells the rest member_left (rule 6).
-    void release(std::unordered_map<std::string, seat_list>::iterator room, seat_list::iterator seat_it);
+    void release(room_map::iterator room, seat_list::iterator seat_it, clock::time_point now);
     /// Tells every seat of `seats` but `except`'s and `who`'s own that `who` joined, left,
     /// went down or came up: a connected member through its member_* call, a held one by
     /// keeping the frame it would have been sent.
@@ -85,7 +99,8 @@ private:
     std::size_t const room_capacity_;
     std::size_t const max_rooms_;
     lease_terms const lease_;
-    std::unordered_map<std::string, seat_list> rooms_;
+    metrics::call_timings* const timings_;
+    room_map rooms_;
     lease_index leases_;
     std::size_t members_ = 0;
 };

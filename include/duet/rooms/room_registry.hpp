@@ -44,7 +44,7 @@ public:
     /// from the event loop. Until `done` has run, nothing is delivered to `who` from
     /// that room; the caller sends `joined` in `done`, so nothing relayed to it can
     /// overtake `joined` (rule 3).
-    virtual void join(std::string const& room, member& who, join_handler done) = 0;
+    virtual void join(std::string const& room, member& who, clock::time_point now, join_handler done) = 0;
 
     struct resume_result {
         bool resumed = false;  // false: bad_resume (the seat went away meanwhile)
@@ -70,7 +70,7 @@ public:
     /// Removes `who` from `room` (or cancels its pending join there) and tells the
     /// remaining members (member_left); an empty room ceases to exist. Nothing happens
     /// if `who` is not there. Rule 12: `leave` releases a seat at once, lease or not.
-    virtual void leave(std::string const& room, member& who) = 0;
+    virtual void leave(std::string const& room, member& who, clock::time_point now) = 0;
 
     /// Rule 12: `who`'s connection ended without `leave`. With a lease its seat is held
     /// until `now` + the lease and the others are told member_down; without one, leave().

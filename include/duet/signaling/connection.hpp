@@ -60,7 +60,7 @@ private:
     enum class place { outside, joining, inside };
 
     void handle(protocol::join_request const& request, clock::time_point now);
-    void enter(std::string room);
+    void enter(std::string room, clock::time_point now);
     void take_back(std::string room, std::string_view secret, clock::time_point now);
     void on_resume_result(rooms::room_registry::resume_result const& result);
     void on_claim(access::spent_tokens::claim_status status, std::string const& room);
@@ -74,7 +74,7 @@ private:
     void report(protocol::request_error const& error);
     void send(std::string_view frame);
     void close(protocol::close_code code, std::string_view reason, metrics::close_reason why);
-    void leave_room();
+    void leave_room(clock::time_point now);
     /// The fields of a log line about this connection.
     logging::fields about(std::string_view event, std::string_view reason = {}, std::string_view room_tag = {}) const;
     bool in_room(std::string_view room) const noexcept { return place_ == place::inside && room == room_; }

@@ -2,18 +2,21 @@
 
 #include <duet/build_info.hpp>
 #include <duet/metrics/counters.hpp>
+#include <duet/metrics/histogram.hpp>
 #include <duet/protocol/error_code.hpp>
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <map>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace duet::metrics {
@@ -36,6 +39,20 @@ bool has_line(std::string const& text, std::string const& line) {
 /// The metric name of a sample line: up to the first '{' or space.
 std::string metric_name(std::string const& sample) {
     return sample.substr(0, sample.find_first_of("{ "));
+}
+
+/// The family a sample belongs to: a histogram's samples add _bucket, _sum, _count.
+std::string family_of(std::string const& name, std::map<std::string, std::string> const& types) {
+    for (std::string_view suffix : {"_bucket", "_sum", "_count"}) {
+        if (name.ends_with(suffix)) {
+            auto const base = name.substr(0, name.size() - suffix.size());
+            auto const it = types.find(base);
+            if (it != types.end() && it->second == "histogram") {
+                return base;
+            }
+        }
+    }
+    return name;
 }
 
 std::array<close_reason, close_reason_count> const all_close_reasons{
@@ -161,7 +178,7 @@ TEST_F(prometheus_test, EveryMetricHasOneHelpAndOneTypeBeforeItsSamples) {
     std::map<std::string, std::string> types;
     std::set<std::string> sampled;
     std::regex const help_re(R"(^# HELP ([a-z_]+) \S.*$)");
-    std::regex const type_re(R"(^# TYPE ([a-z_]+) (counter|gauge)$)");
+    std::regex const type_re(R"(^# TYPE ([a-z_]+) (counter|gauge|histogram)$)");
     for (auto const& line : lines) {
         std::smatch m;
         if (std::regex_match(line, m, help_re)) {
@@ -170,7 +187,7 @@ TEST_F(prometheus_test, EveryMetricHasOneHelpAndOneTypeBeforeItsSamples) {
             EXPECT_EQ(types.count(m[1].str()), 0U) << "second TYPE: " << line;
             types[m[1].str()] = m[2].str();
         } else if (!line.empty() && line[0] != '#') {
-            auto const name = metric_name(line);
+            auto const name = family_of(metric_name(line), types);
             EXPECT_EQ(helps[name], 1) << "no HELP before: " << line;
             EXPECT_EQ(types.count(name), 1U) << "no TYPE before: " << line;
             sampled.insert(name);
@@ -182,18 +199,22 @@ TEST_F(prometheus_test, EveryMetricHasOneHelpAndOneTypeBeforeItsSamples) {
     EXPECT_EQ(sampled.size(), types.size());
     for (auto const& [name, type] : types) {
         EXPECT_EQ(sampled.count(name), 1U) << "TYPE without samples: " << name;
-        // Prometheus naming: counters end in _total, gauges do not.
-        bool const total = name.size() > 6 && name.compare(name.size() - 6, 6, "_total") == 0;
-        EXPECT_EQ(type, total ? "counter" : "gauge") << name;
+        // Prometheus naming: counters end in _total, gauges do not; durations in _seconds.
+        bool const total = name.ends_with("_total");
+        if (type == "histogram") {
+            EXPECT_TRUE(name.ends_with("_seconds")) << name;
+        } else {
+            EXPECT_EQ(type, total ? "counter" : "gauge") << name;
+        }
     }
-    EXPECT_EQ(sampled.size(), 24U);
+    EXPECT_EQ(sampled.size(), 27U);
 }
 
 TEST_F(prometheus_test, EverySampleLineMatchesTheExpositionFormat) {
     auto const text = render_prometheus(c_, g_);
     ASSERT_FALSE(text.empty());
     EXPECT_EQ(text.back(), '\n');
-    std::regex const sample_re(R"re(^[a-z_]+(\{[a-z_]+="[a-z0-9._]+"\})? [0-9.e+-]+$)re");
+    std::regex const sample_re(R"re(^[a-z_]+(\{[a-z_]+="([a-z0-9._]+|\+Inf)"\})? [0-9.e+-]+$)re");
     std::size_t samples = 0;
     for (auto const& line : lines_of(text)) {
         if (line.rfind("# ", 0) == 0) {
@@ -202,7 +223,32 @@ TEST_F(prometheus_test, EverySampleLineMatchesTheExpositionFormat) {
         EXPECT_TRUE(std::regex_match(line, sample_re)) << "'" << line << "'";
         ++samples;
     }
-    EXPECT_EQ(samples, 2U + 3U + 4U + close_reason_count + 4U + 3U + 6U + 3U + protocol::error_code_count + 1U);
+    auto const histogram_samples = [](histogram const& h) { return h.upper_bounds().size() + 1U + 2U; };
+    EXPECT_EQ(samples, 2U + 3U + 4U + close_reason_count + 4U + 3U + 6U + 3U + protocol::error_code_count + 1U +
+                           histogram_samples(c_.calls.partner_wait) + histogram_samples(c_.calls.call_duration) +
+                           histogram_samples(c_.calls.lease_down));
+}
+
+TEST_F(prometheus_test, HistogramsHaveCumulativeBucketsSumAndCount) {
+    using std::chrono::milliseconds;
+    c_.calls.lease_down.observe(milliseconds(250));   // on the 0.25 bound: in it
+    c_.calls.lease_down.observe(milliseconds(1500));  // (1, 2]
+    c_.calls.lease_down.observe(milliseconds(400'000));  // above 300: +Inf only
+    auto const text = render_prometheus(c_, g_);
+    for (auto const* line : {
+             "# TYPE duet_lease_down_seconds histogram",
+             "duet_lease_down_seconds_bucket{le=\"0.25\"} 1",
+             "duet_lease_down_seconds_bucket{le=\"1\"} 1",
+             "duet_lease_down_seconds_bucket{le=\"2\"} 2",
+             "duet_lease_down_seconds_bucket{le=\"300\"} 2",
+             "duet_lease_down_seconds_bucket{le=\"+Inf\"} 3",
+             "duet_lease_down_seconds_sum 401.75",
+             "duet_lease_down_seconds_count 3",
+             "duet_partner_wait_seconds_count 0",
+             "duet_call_duration_seconds_bucket{le=\"+Inf\"} 0",
+         }) {
+        EXPECT_TRUE(has_line(text, line)) << "missing: " << line << "\n" << text;
+    }
 }
 
 TEST_F(prometheus_test, BuildInfoCarriesTheVersion) {

@@ -27,6 +27,11 @@ using events = std::vector<std::string>;
 
 constexpr std::size_t many_rooms = 1000;
 
+using namespace std::chrono_literals;
+using time_point = room_registry::clock::time_point;
+// The registry takes `now` from its caller: a fake clock.
+time_point const t0{std::chrono::hours(1000)};
+
 /// A member that records what the registry tells it, one string per event:
 /// "deliver <frame>", "joined <room> <who>", "left <room> <who>", "down <room> <who>",
 /// "up <room> <who>", "replaced <room>".
@@ -75,11 +80,12 @@ struct join_outcome {
 
 /// join() that checks the handler contract of local_room_registry: it ran exactly once,
 /// before join() returned; nothing had been delivered to the joiner from the room yet.
-room_registry::join_result join(room_registry& registry, std::string const& room, recording_member& who) {
+room_registry::join_result join(room_registry& registry, std::string const& room, recording_member& who,
+                                time_point now = t0) {
     auto outcome = std::make_shared<join_outcome>();
     auto const before = who.received;
     bool returned = false;
-    registry.join(room, who, [outcome, &who, &returned](room_registry::join_result result) {
+    registry.join(room, who, now, [outcome, &who, &returned](room_registry::join_result result) {
         ++outcome->calls;
         outcome->after_return = returned;
         outcome->result = result;
@@ -135,7 +141,7 @@ TEST(local_room_registry, TheHandlerRunsAfterTheOthersWereToldAndBeforeJoinRetur
     events a_when_done;
     events b_when_done;
     int calls = 0;
-    registry.join("r", c, [&](room_registry::join_result result) {
+    registry.join("r", c, t0, [&](room_registry::join_result result) {
         ++calls;
         EXPECT_EQ(result.status, join_status::joined);
         EXPECT_EQ(result.peers, 3U);
@@ -175,7 +181,7 @@ TEST(local_room_registry, ThirdJoinIsFullAndDeliversNothing) {
     EXPECT_EQ(registry.member_count(), 2U);
     // C is no member: it can neither relay nor leave, and nobody hears of it.
     EXPECT_EQ(registry.relay("demo", c, "x", std::nullopt).status, relay_status::not_in_room);
-    registry.leave("demo", c);
+    registry.leave("demo", c, t0);
     EXPECT_EQ(registry.member_count(), 2U);
     EXPECT_EQ(a.received, events{"joined demo B"});
     EXPECT_EQ(b.received, events{});
@@ -220,7 +226,7 @@ TEST(local_room_registry, FullRoomAcceptsAgainAfterALeave) {
     join(registry, "r", a);
     join(registry, "r", b);
     ASSERT_EQ(join(registry, "r", c).status, join_status::full);
-    registry.leave("r", b);
+    registry.leave("r", b, t0);
     auto const result = join(registry, "r", c);
     EXPECT_EQ(result.status, join_status::joined);
     EXPECT_EQ(result.peers, 2U);
@@ -237,14 +243,14 @@ TEST(local_room_registry, LeaveTellsTheRestWithTheLeaversId) {
     join(registry, "r", a);
     join(registry, "r", b);
     join(registry, "r", c);
-    registry.leave("r", b);
+    registry.leave("r", b, t0);
     EXPECT_EQ(a.received, (events{"joined r B", "joined r C", "left r B"}));
     EXPECT_EQ(b.received, events{"joined r C"});  // the leaver hears nothing of its own leave
     EXPECT_EQ(c.received, events{"left r B"});
     EXPECT_EQ(registry.member_count(), 2U);
     EXPECT_EQ(registry.room_count(), 1U);
     // B is gone: a second leave changes nothing and B no longer receives relays.
-    registry.leave("r", b);
+    registry.leave("r", b, t0);
     EXPECT_EQ(registry.member_count(), 2U);
     EXPECT_EQ(c.received, events{"left r B"});
     auto const relayed = registry.relay("r", a, "hi", std::nullopt);
@@ -263,9 +269,9 @@ TEST(local_room_registry, LeaveOfANonMemberChangesNothing) {
     join(registry, "r", a);
     join(registry, "r", b);
     join(registry, "other", outsider);
-    registry.leave("r", outsider);
-    registry.leave("nowhere", a);
-    registry.leave("other", a);
+    registry.leave("r", outsider, t0);
+    registry.leave("nowhere", a, t0);
+    registry.leave("other", a, t0);
     EXPECT_EQ(a.received, events{"joined r B"});
     EXPECT_EQ(b.received, events{});
     EXPECT_EQ(outsider.received, events{});
@@ -282,12 +288,12 @@ TEST(local_room_registry, LeaveOfAPendingOrUnknownMemberIsANoOp) {
     // Refused joins leave nothing behind to cancel.
     ASSERT_EQ(join(registry, "r", refused).status, join_status::full);
     ASSERT_EQ(join(registry, "s", refused).status, join_status::room_limit);
-    registry.leave("r", refused);
-    registry.leave("s", refused);
+    registry.leave("r", refused, t0);
+    registry.leave("s", refused, t0);
     // Never asked to join at all: in an existing room and in one that does not exist,
     // which is not created by the attempt.
-    registry.leave("r", unknown);
-    registry.leave("s", unknown);
+    registry.leave("r", unknown, t0);
+    registry.leave("s", unknown, t0);
     EXPECT_EQ(registry.room_count(), 1U);
     EXPECT_EQ(registry.member_count(), 1U);
     EXPECT_EQ(a.received, events{});
@@ -305,7 +311,7 @@ TEST(local_room_registry, LeaveMatchesTheMemberObjectNotItsId) {
     recording_member impostor("A");
     join(registry, "r", a);
     join(registry, "r", b);
-    registry.leave("r", impostor);
+    registry.leave("r", impostor, t0);
     EXPECT_EQ(registry.member_count(), 2U);
     EXPECT_EQ(b.received, events{});
     EXPECT_EQ(registry.relay("r", impostor, "x", std::nullopt).status, relay_status::not_in_room);
@@ -321,9 +327,9 @@ TEST(local_room_registry, EmptyRoomIsRemoved) {
     join(registry, "r", b);
     join(registry, "s", s);
     EXPECT_EQ(registry.room_count(), 2U);
-    registry.leave("r", a);
+    registry.leave("r", a, t0);
     EXPECT_EQ(registry.room_count(), 2U);
-    registry.leave("r", b);
+    registry.leave("r", b, t0);
     EXPECT_EQ(registry.room_count(), 1U);
     EXPECT_EQ(registry.member_count(), 1U);
     // The last one out hears nothing (nobody is left to be told).
@@ -356,7 +362,7 @@ TEST(local_room_registry, MaxRoomsRefusesOnlyANewRoom) {
     EXPECT_EQ(existing.peers, 2U);
     EXPECT_EQ(a.received, events{"joined r1 D"});
     // Once a room ceases to exist, a new one may be created.
-    registry.leave("r2", b);
+    registry.leave("r2", b, t0);
     EXPECT_EQ(join(registry, "r3", c).status, join_status::joined);
     EXPECT_EQ(registry.room_count(), 2U);
 }
@@ -490,7 +496,7 @@ TEST(local_room_registry, RelayToSelfOrUnknownIdIsNoSuchPeerAndDeliversNothing) 
     // A member of another room is no member of this one.
     EXPECT_EQ(registry.relay("r", a, "x", std::string_view("E")).status, relay_status::no_such_peer);
     // Nor is one that left.
-    registry.leave("r", b);
+    registry.leave("r", b, t0);
     EXPECT_EQ(registry.relay("r", a, "x", std::string_view("B")).status, relay_status::no_such_peer);
     EXPECT_EQ(a.received, (events{"joined r B", "left r B"}));
     EXPECT_EQ(b.received, events{});
@@ -523,7 +529,7 @@ private:
         recording_member::record(std::move(event));
         if (!asked_) {
             asked_ = true;
-            later_.push_back([this] { registry_.leave(room, *this); });
+            later_.push_back([this] { registry_.leave(room, *this, t0); });
         }
     }
 
@@ -572,7 +578,7 @@ TEST(local_room_registry, EveryoneHearsAByeWhenAReceiverOfItLeavesAfterIt) {
     join(registry, "r", b);  // Q hears it and asks to leave
     join(registry, "r", c);  // Q, still a member, hears this one too
     // A leaves: B, C and Q are told, though Q asked to leave before.
-    registry.leave("r", a);
+    registry.leave("r", a, t0);
     EXPECT_EQ(q.received, (events{"joined r B", "joined r C", "left r A"}));
     EXPECT_EQ(b.received, (events{"joined r C", "left r A"}));
     EXPECT_EQ(c.received, events{"left r A"});
@@ -594,11 +600,11 @@ TEST(local_room_registry, MemberCountAcrossRooms) {
     recording_member extra("extra");
     EXPECT_EQ(join(registry, "room0", extra).status, join_status::full);  // counts nothing
     EXPECT_EQ(registry.member_count(), 7U);
-    registry.leave("room3", *members[6]);
+    registry.leave("room3", *members[6], t0);
     EXPECT_EQ(registry.member_count(), 6U);
     EXPECT_EQ(registry.room_count(), 3U);
     for (int i = 0; i < 6; ++i) {
-        registry.leave("room" + std::to_string(i / 2), *members[static_cast<std::size_t>(i)]);
+        registry.leave("room" + std::to_string(i / 2), *members[static_cast<std::size_t>(i)], t0);
     }
     EXPECT_EQ(registry.member_count(), 0U);
     EXPECT_EQ(registry.room_count(), 0U);
@@ -622,11 +628,11 @@ TEST(local_room_registry, AJoinerTakesTheRoleTheMemberThereDoesNotHold) {
     recording_member d("D");
     join(registry, "r", a);
     join(registry, "r", b);
-    registry.leave("r", a);  // B, polite, stays
+    registry.leave("r", a, t0);  // B, polite, stays
     EXPECT_EQ(join(registry, "r", c).role, protocol::role::impolite);
-    registry.leave("r", c);
+    registry.leave("r", c, t0);
     EXPECT_EQ(join(registry, "r", d).role, protocol::role::impolite);
-    registry.leave("r", b);  // D, impolite, stays
+    registry.leave("r", b, t0);  // D, impolite, stays
     EXPECT_EQ(join(registry, "r", c).role, protocol::role::polite);
 }
 
@@ -656,7 +662,7 @@ TEST(local_room_registry, AMemberMayBeInSeveralRoomsAsFarAsTheRegistryCares) {
     join(registry, "r", b);
     join(registry, "s", c);
     EXPECT_EQ(a.received, (events{"joined r B", "joined s C"}));
-    registry.leave("r", a);
+    registry.leave("r", a, t0);
     EXPECT_EQ(b.received, events{"left r A"});
     EXPECT_EQ(c.received, events{});
     EXPECT_EQ(registry.relay("s", a, "x", std::nullopt).receivers, 1U);
@@ -666,9 +672,6 @@ TEST(local_room_registry, AMemberMayBeInSeveralRoomsAsFarAsTheRegistryCares) {
 // ---------------------------------------------------------------------------------------
 // Rule 12: seat leases, with a fake clock (the registry takes `now` from its caller).
 
-using namespace std::chrono_literals;
-using time_point = room_registry::clock::time_point;
-time_point const t0{std::chrono::hours(1000)};
 constexpr std::chrono::milliseconds lease = 15s;
 
 /// A registry of two-seat rooms with a 15 s lease and a keep of `keep_bytes`; records
@@ -841,7 +844,7 @@ TEST(seat_lease, ResumeWhileTheOldConnectionIsOpenReplacesIt) {
     EXPECT_EQ(a.received, events{"joined r B"});
     EXPECT_EQ(l.registry.member_count(), 2U);
     // The old member is out: its leave changes nothing; the new one relays.
-    l.registry.leave("r", b);
+    l.registry.leave("r", b, t0);
     EXPECT_EQ(a.received, events{"joined r B"});
     EXPECT_EQ(l.registry.relay("r", b2, "m", std::nullopt).receivers, 1U);
     EXPECT_EQ(l.registry.relay("r", b, "m", std::nullopt).status, relay_status::not_in_room);
@@ -913,7 +916,7 @@ TEST(seat_lease, AMemberLeavingWhileTheOtherIsHeld) {
     join(l.registry, "r", a);
     auto const secret = join(l.registry, "r", b).resume;
     l.registry.drop("r", b, t0);
-    l.registry.leave("r", a);
+    l.registry.leave("r", a, t0);
     EXPECT_EQ(l.registry.member_count(), 1U);
     EXPECT_EQ(l.registry.room_count(), 1U);
     auto const back = resume(l.registry, "r", secret, b2, t0 + 1s);
@@ -997,6 +1000,87 @@ TEST(seat_lease, TheKeepIsEmptyAgainAfterAResume) {
     EXPECT_EQ(l.registry.relay("r", a, "6789", std::nullopt).not_kept, 0U);
     ASSERT_TRUE(resume(l.registry, "r", back.resume, b3, t0 + 3s).resumed);
     EXPECT_EQ(b3.received, events{relay_frame("6789")});
+}
+
+// ---------------------------------------------------------------------------------------
+// Call timings (issue 12, item 4): the registry alone sees rooms fill and empty.
+
+/// A two-seat, 15 s lease registry that records call timings.
+struct timed {
+    metrics::call_timings timings;
+    local_room_registry registry{2, many_rooms, lease_terms{lease, 1024, {}}, &timings};
+};
+
+TEST(call_timings, AWaitEndsWhenTheSecondArrivesAndACallWhenItDropsBelowTwo) {
+    timed t;
+    recording_member a("A");
+    recording_member b("B");
+    recording_member c("C");
+    join(t.registry, "r", a, t0);
+    EXPECT_EQ(t.timings.partner_wait.count(), 0U);
+    join(t.registry, "r", b, t0 + 7s);
+    EXPECT_EQ(t.timings.partner_wait.count(), 1U);
+    EXPECT_DOUBLE_EQ(t.timings.partner_wait.sum_seconds(), 7.0);
+    EXPECT_EQ(t.timings.call_duration.count(), 0U);
+    t.registry.leave("r", b, t0 + 67s);
+    EXPECT_EQ(t.timings.call_duration.count(), 1U);
+    EXPECT_DOUBLE_EQ(t.timings.call_duration.sum_seconds(), 60.0);
+    // A waits again from the moment B left.
+    join(t.registry, "r", c, t0 + 70s);
+    EXPECT_EQ(t.timings.partner_wait.count(), 2U);
+    EXPECT_DOUBLE_EQ(t.timings.partner_wait.sum_seconds(), 10.0);
+}
+
+TEST(call_timings, AMemberWhoLeavesAloneWaitedForNobody) {
+    timed t;
+    recording_member a("A");
+    join(t.registry, "r", a, t0);
+    t.registry.leave("r", a, t0 + 30s);
+    EXPECT_EQ(t.timings.partner_wait.count(), 0U);
+    EXPECT_EQ(t.timings.call_duration.count(), 0U);
+}
+
+TEST(call_timings, AResumedSeatContinuesItsCallAndRecordsItsDownTime) {
+    timed t;
+    recording_member a("A");
+    recording_member b("B");
+    recording_member b2("B2");
+    join(t.registry, "r", a, t0);
+    auto const secret = join(t.registry, "r", b, t0 + 1s).resume;
+    t.registry.drop("r", b, t0 + 10s);
+    ASSERT_TRUE(resume(t.registry, "r", secret, b2, t0 + 12500ms).resumed);
+    EXPECT_EQ(t.timings.lease_down.count(), 1U);
+    EXPECT_DOUBLE_EQ(t.timings.lease_down.sum_seconds(), 2.5);
+    EXPECT_EQ(t.timings.call_duration.count(), 0U) << "a resume is not a new call";
+    t.registry.leave("r", a, t0 + 31s);
+    EXPECT_EQ(t.timings.call_duration.count(), 1U);
+    EXPECT_DOUBLE_EQ(t.timings.call_duration.sum_seconds(), 30.0);
+}
+
+TEST(call_timings, ALeaseThatEndsUnusedEndsTheCallAndRecordsNoDownTime) {
+    timed t;
+    recording_member a("A");
+    recording_member b("B");
+    join(t.registry, "r", a, t0);
+    join(t.registry, "r", b, t0);
+    t.registry.drop("r", b, t0 + 5s);
+    EXPECT_EQ(t.timings.call_duration.count(), 0U) << "a held seat is still in the call";
+    EXPECT_EQ(t.registry.expire(t0 + 5s + lease), 1U);
+    EXPECT_EQ(t.timings.call_duration.count(), 1U);
+    EXPECT_DOUBLE_EQ(t.timings.call_duration.sum_seconds(), 20.0);
+    EXPECT_EQ(t.timings.lease_down.count(), 0U);
+}
+
+TEST(call_timings, ReplacingAConnectedSeatRecordsNothing) {
+    timed t;
+    recording_member a("A");
+    recording_member b("B");
+    recording_member b2("B2");
+    join(t.registry, "r", a, t0);
+    auto const secret = join(t.registry, "r", b, t0).resume;
+    ASSERT_TRUE(resume(t.registry, "r", secret, b2, t0 + 3s).resumed);
+    EXPECT_EQ(t.timings.lease_down.count(), 0U);
+    EXPECT_EQ(t.timings.call_duration.count(), 0U);
 }
 
 }  // namespace
