@@ -1,6 +1,7 @@
 // The limits of docs/protocol.md: frame size (1009), binary frames (1003), the send queue
 // (rule 5, 1008), keepalive and idle (rule 7), rate limit and violations (rule 8),
 // Origin and max_connections (rule 10).
+#include "support/drop_modes.hpp"
 #include "support/test_server.hpp"
 #include "support/ws_client.hpp"
 
@@ -13,8 +14,15 @@
 namespace duet::testing {
 namespace {
 
-TEST(Limits, OversizeFrameClosesWith1009AndOthersGetBye) {
-    test_server server([](config::settings& s) { s.max_message_bytes = 1024; });
+/// A connection the daemon closes for what it sent: its room hears of it as of any drop.
+class LimitsDrop : public ::testing::TestWithParam<drop_mode> {};
+INSTANTIATE_TEST_SUITE_P(BothModes, LimitsDrop, both_drop_modes(), drop_mode_name);
+
+TEST_P(LimitsDrop, OversizeFrameClosesWith1009AndOthersAreTold) {
+    test_server server([](config::settings& s) {
+        s.max_message_bytes = 1024;
+        s.seat_lease = GetParam().seat_lease;
+    });
     ws_client a(server.port()), b(server.port());
     a.join("demo");
     auto const b_id = b.join("demo")["id"];
@@ -29,11 +37,11 @@ TEST(Limits, OversizeFrameClosesWith1009AndOthersGetBye) {
     b.send_text(std::string(1025, ' '));
     auto const closed = b.expect_close();
     EXPECT_EQ(closed.code, 1009) << closed.reason;  // code 0: the reason is the socket error
-    EXPECT_EQ(a.expect("bye")["id"], b_id);
+    EXPECT_EQ(a.expect(GetParam().others_hear)["id"], b_id);
 }
 
-TEST(Limits, BinaryFrameClosesWith1003AndOthersGetBye) {
-    test_server server;
+TEST_P(LimitsDrop, BinaryFrameClosesWith1003AndOthersAreTold) {
+    test_server server([](config::settings& s) { s.seat_lease = GetParam().seat_lease; });
     ws_client a(server.port()), b(server.port());
     a.join("demo");
     auto const b_id = b.join("demo")["id"];
@@ -41,11 +49,14 @@ TEST(Limits, BinaryFrameClosesWith1003AndOthersGetBye) {
     b.send_binary(R"({"type":"ping"})");
     auto const closed = b.expect_close();
     EXPECT_EQ(closed.code, 1003) << closed.reason;  // code 0: the reason is the socket error
-    EXPECT_EQ(a.expect("bye")["id"], b_id);
+    EXPECT_EQ(a.expect(GetParam().others_hear)["id"], b_id);
 }
 
+// Without a lease (1.0): the seat is free at once for a newcomer. lease_test.cpp has the
+// leased case (peerdown, and the seat resumes).
 TEST(Limits, Rule5_SlowConsumerIsClosedWith1008AndOthersGetBye) {
     test_server server([](config::settings& s) {
+        s.seat_lease = std::chrono::milliseconds(0);
         s.max_send_queue_bytes = 256 * 1024;
         s.rate_limit_per_second = 1e6;
         s.rate_limit_burst = 1e6;
@@ -88,8 +99,10 @@ TEST(Limits, Rule5_SlowConsumerIsClosedWith1008AndOthersGetBye) {
     EXPECT_TRUE(got_hi);
 }
 
+// Without a lease (1.0); lease_test.cpp has an idle close that starts a lease.
 TEST(Limits, Rule7_ServerSendsPingsAndClosesIdleConnections) {
     test_server server([](config::settings& s) {
+        s.seat_lease = std::chrono::milliseconds(0);
         s.ping_interval = std::chrono::milliseconds(100);
         s.idle_timeout = std::chrono::milliseconds(400);
     });
@@ -138,8 +151,11 @@ TEST(Limits, Rule8_RateLimitedRequestsAreRefusedAndDropped) {
     EXPECT_TRUE(b.nothing_within(200ms));
 }
 
-TEST(Limits, Rule8_TooManyRefusedRequestsCloseWith1008AfterTheLastError) {
-    test_server server([](config::settings& s) { s.max_violations = 3; });
+TEST_P(LimitsDrop, Rule8_TooManyRefusedRequestsCloseWith1008AfterTheLastError) {
+    test_server server([](config::settings& s) {
+        s.max_violations = 3;
+        s.seat_lease = GetParam().seat_lease;
+    });
     ws_client a(server.port()), b(server.port());
     a.join("demo");
     auto const b_id = b.join("demo")["id"];
@@ -153,7 +169,7 @@ TEST(Limits, Rule8_TooManyRefusedRequestsCloseWith1008AfterTheLastError) {
     auto closed = b.expect_close();
     EXPECT_EQ(closed.code, 1008) << closed.reason;
     EXPECT_EQ(closed.reason, "too many refused requests");
-    EXPECT_EQ(a.expect("bye")["id"], b_id);
+    EXPECT_EQ(a.expect(GetParam().others_hear)["id"], b_id);
 }
 
 TEST(Limits, Rule9_MalformedInputBelowTheLimitNeverCloses) {

@@ -105,7 +105,7 @@ TEST(LingeringClose, WhatAClosingClientStillSendsReachesNoOne) {
     ASSERT_FALSE(b.write(raw_ws::frame(text_opcode, R"({"type":"nope"})") + raw_ws::frame(text_opcode, relay)));
     EXPECT_EQ(b.wait_for_close(), 1008);
     ASSERT_FALSE(b.write(raw_ws::close_frame(1008)));
-    a.expect("bye");
+    a.expect("peerdown");  // rule 12: the seat is held (the default lease)
     EXPECT_TRUE(a.nothing_within(300ms));
     auto const end = b.read_to_end(10s);
     EXPECT_FALSE(end.timed_out);

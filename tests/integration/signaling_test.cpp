@@ -1,4 +1,5 @@
 // docs/protocol.md rules 1-4, 6 and 9 against the real daemon over real sockets.
+#include "support/drop_modes.hpp"
 #include "support/test_server.hpp"
 #include "support/ws_client.hpp"
 
@@ -250,8 +251,10 @@ TEST(Signaling, Rule6_LeaveOfARoomYouAreNotInIsNotInRoom) {
     a.expect_error("already_in_room", "join");
 }
 
+// Without a lease (1.0): the room ceases with its last member. lease_test.cpp has the
+// leased case.
 TEST(Signaling, Rule6_AbruptDisconnectSendsByeAndEmptyRoomCeases) {
-    test_server server;
+    test_server server([](config::settings& s) { s.seat_lease = std::chrono::milliseconds(0); });
     {
         ws_client a(server.port()), b(server.port());
         a.join("demo");
@@ -270,14 +273,18 @@ TEST(Signaling, Rule6_AbruptDisconnectSendsByeAndEmptyRoomCeases) {
     EXPECT_EQ(server.server().gauges().rooms, 0u);
 }
 
-TEST(Signaling, Rule6_CloseHandshakeSendsBye) {
-    test_server server;
+/// A connection that ends without `leave`: `bye` at once, or `peerdown` under a lease.
+class SignalingDrop : public ::testing::TestWithParam<drop_mode> {};
+INSTANTIATE_TEST_SUITE_P(BothModes, SignalingDrop, both_drop_modes(), drop_mode_name);
+
+TEST_P(SignalingDrop, Rule6_CloseHandshakeWithoutLeaveIsADrop) {
+    test_server server([](config::settings& s) { s.seat_lease = GetParam().seat_lease; });
     ws_client a(server.port()), b(server.port());
     a.join("demo");
     auto const b_id = b.join("demo")["id"];
     a.expect("otherjoin");
     b.close();
-    EXPECT_EQ(a.expect("bye")["id"], b_id);
+    EXPECT_EQ(a.expect(GetParam().others_hear)["id"], b_id);
 }
 
 TEST(Signaling, PingIsAnsweredWithPong) {
@@ -301,10 +308,10 @@ TEST(Signaling, Rule9_RoomLimitRefusesNewRoomsOnly) {
     EXPECT_EQ(d.join("r3")["peers"], 1);
 }
 
-TEST(Signaling, InvalidUtf8InATextFrameFailsTheWebSocketWith1007) {
+TEST_P(SignalingDrop, InvalidUtf8InATextFrameFailsTheWebSocketWith1007) {
     // RFC 6455 8.1: a text frame that is not UTF-8 fails the connection (1007); it is
     // a WebSocket error, below the JSON protocol. Browsers cannot send one.
-    test_server server;
+    test_server server([](config::settings& s) { s.seat_lease = GetParam().seat_lease; });
     ws_client a(server.port()), b(server.port());
     a.join("demo");
     auto const b_id = b.join("demo")["id"];
@@ -312,7 +319,7 @@ TEST(Signaling, InvalidUtf8InATextFrameFailsTheWebSocketWith1007) {
     b.send_text("{\"type\":\"\xff\"}");
     auto const closed = b.expect_close();
     EXPECT_EQ(closed.code, 1007) << closed.reason;  // code 0: the reason is the socket error
-    EXPECT_EQ(a.expect("bye")["id"], b_id);
+    EXPECT_EQ(a.expect(GetParam().others_hear)["id"], b_id);
 }
 
 struct bad_input {

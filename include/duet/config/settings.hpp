@@ -30,7 +30,7 @@ struct settings {
     // Seat leases (docs/protocol.md rule 12): how long a member whose connection ended
     // without `leave` keeps its seat for a resume (0: no lease, `bye` at once, as in
     // 1.0), and how many bytes of messages are kept for it meanwhile.
-    std::chrono::milliseconds seat_lease{0};
+    std::chrono::milliseconds seat_lease{20000};
     std::size_t lease_queue_bytes = 65536;
 
     // WebSocket limits (docs/protocol.md transport, rules 5, 7, 8, 10).

@@ -90,7 +90,7 @@ TEST(load_settings, Defaults) {
     EXPECT_EQ(s.threads, 1U);
     EXPECT_EQ(s.room_capacity, 2U);
     EXPECT_EQ(s.max_rooms, 10000U);
-    EXPECT_EQ(s.seat_lease, 0ms);
+    EXPECT_EQ(s.seat_lease, 20'000ms);
     EXPECT_EQ(s.lease_queue_bytes, 65536U);
     EXPECT_EQ(s.max_message_bytes, 65536U);
     EXPECT_EQ(s.max_send_queue_bytes, 1024U * 1024U);

@@ -38,7 +38,7 @@ TEST(settings, DefaultsAreTheDocumentedOnes) {
     EXPECT_EQ(s.admin_address, "");  // no admin listener unless asked for
     EXPECT_EQ(s.admin_port, 9981);
     EXPECT_EQ(s.room_capacity, 2U);
-    EXPECT_EQ(s.seat_lease, 0s);
+    EXPECT_EQ(s.seat_lease, 20s);
     EXPECT_EQ(s.lease_queue_bytes, 65536U);
     EXPECT_EQ(s.max_message_bytes, 65536U);
     EXPECT_EQ(s.ping_interval, 20s);

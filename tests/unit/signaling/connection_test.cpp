@@ -103,9 +103,12 @@ struct client {
     std::string id;  // as read from its `joined`
 };
 
+/// The rules of 1.0, which most tests here are about: a drop is `bye` at once. The
+/// connection_lease tests lease seats (leased_settings).
 config::settings default_settings() {
     config::settings s;
     s.stun_urls = {"stun:stun.example.org:3478"};
+    s.seat_lease = std::chrono::milliseconds(0);
     return s;
 }
 
