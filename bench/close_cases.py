@@ -225,7 +225,7 @@ async def idle_mid_message(url: str, conns: Connections, ctx: dict) -> None:
 async def slow_consumer(url: str, conns: Connections, ctx: dict) -> None:
     # The receiver stops reading (its transport is paused) but keeps sending small
     # messages; the other member floods it with 60 KB messages until the daemon drops
-    # the receiver (the flooder gets `bye`). Then the receiver reads again, through
+    # the receiver (the flooder gets `peerdown`, or `bye` without a lease). Then the receiver reads again, through
     # the backlog, to its close frame.
     room = room_name()
     receiver = conns.watched = await connect(url)
@@ -243,7 +243,8 @@ async def slow_consumer(url: str, conns: Connections, ctx: dict) -> None:
     async def watch_for_bye() -> None:
         async for text in flooder:
             message = json.loads(text)
-            if message.get("type") == "bye" and message.get("id") == receiver_id:
+            # `peerdown` under a seat lease (rule 12, the default), `bye` without one.
+            if message.get("type") in ("bye", "peerdown") and message.get("id") == receiver_id:
                 dropped.set()
                 return
 
