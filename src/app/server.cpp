@@ -48,11 +48,12 @@ server::server(config::settings settings, options opts)
                                 }},
              &counters_.calls),
       spent_tokens_(settings_.max_spent_tokens),
+      join_secrets_(config::split_join_secrets(settings_.join_secrets)),
       websockets_(settings_.max_connections),
       http_connections_(settings_.max_http_connections),
       trusted_proxies_(settings_.trusted_proxies),
       clients_(client_limits_of(settings_), max_idle_clients),
-      signaling_{settings_, rooms_, counters_, spent_tokens_},
+      signaling_{settings_, rooms_, counters_, spent_tokens_, join_secrets_},
       ws_{settings_, signaling_, counters_, tracker_},
       // With an admin listener, /metrics is served there only: the public port need not
       // show the daemon's insides. /healthz stays on both: it is what a load balancer or
@@ -215,6 +216,7 @@ void server::reload() {
     auto const logging_before = std::make_pair(settings_.log_level, settings_.log_format);
     auto const result = config::apply_reload(settings_, loaded.values);
     trusted_proxies_ = net::proxy_trust(settings_.trusted_proxies);
+    join_secrets_ = config::split_join_secrets(settings_.join_secrets);
     clients_.set_limits(client_limits_of(settings_));
     if (std::make_pair(settings_.log_level, settings_.log_format) != logging_before) {
         logging::setup(settings_.log_level, settings_.log_format);

@@ -113,7 +113,7 @@ void connection::handle(protocol::join_request const& request, clock::time_point
     // token to require (validate() refuses require_token without secrets), so it is
     // ignored as 1.0 ignored it. Rule 9: unauthorized comes before the state errors, so
     // the token is checked before already_in_room and before the room's capacity.
-    if (!s.join_secrets.empty() && (request.token || s.require_token)) {
+    if (!ctx_.join_secrets.empty() && (request.token || s.require_token)) {
         auto unauthorized = [&](std::string_view why) {
             logging::debug(about("join.unauthorized", "unauthorized"), "join refused: {}", why);
             return refuse({wire_error::unauthorized, std::string(why), "join"});
@@ -121,11 +121,8 @@ void connection::handle(protocol::join_request const& request, clock::time_point
         if (!request.token) {
             return unauthorized("this server requires a token to join");
         }
-        // The secrets are split per join: a reload (SIGHUP) may have rotated them, and
-        // there are a handful.
-        auto const check =
-            access::verify_join_token(*request.token, request.room, config::split_join_secrets(s.join_secrets),
-                                      access::token_clock::now(), s.token_leeway);
+        auto const check = access::verify_join_token(*request.token, request.room, ctx_.join_secrets,
+                                                     access::token_clock::now(), s.token_leeway);
         if (!check) {
             return unauthorized(check.refusal.message);
         }

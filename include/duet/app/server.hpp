@@ -89,6 +89,7 @@ private:
     metrics::counters counters_;
     rooms::local_room_registry rooms_;
     access::local_spent_tokens spent_tokens_;
+    std::vector<config::join_secret> join_secrets_;  // settings_.join_secrets, split; replaced by reload()
     net::admission websockets_;
     net::admission http_connections_;
     net::proxy_trust trusted_proxies_;  // trusted_proxies, parsed; replaced by reload()

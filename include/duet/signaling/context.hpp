@@ -1,6 +1,7 @@
 #pragma once
 
 #include <duet/access/spent_tokens.hpp>
+#include <duet/config/join_secrets.hpp>
 #include <duet/config/settings.hpp>
 #include <duet/metrics/counters.hpp>
 #include <duet/rooms/room_registry.hpp>
@@ -14,6 +15,9 @@ struct context {
     rooms::room_registry& rooms;
     metrics::counters& counters;
     access::spent_tokens& spent_tokens;
+    /// settings.join_secrets split into names and keys: once per start or reload, not
+    /// once per join.
+    std::vector<config::join_secret> const& join_secrets;
 };
 
 }  // namespace duet::signaling

@@ -137,7 +137,8 @@ struct world {
     rooms::local_room_registry registry;
     metrics::counters counters;
     access::local_spent_tokens spent_tokens{settings.max_spent_tokens};
-    context ctx{settings, registry, counters, spent_tokens};
+    std::vector<config::join_secret> join_secrets = config::split_join_secrets(settings.join_secrets);
+    context ctx{settings, registry, counters, spent_tokens, join_secrets};
 };
 
 std::uint64_t read(metrics::counters::counter const& c) {
@@ -973,7 +974,8 @@ struct deferred_world {
     rooms::local_room_registry registry;
     metrics::counters counters;
     deferred_spent_tokens store;
-    context ctx{settings, registry, counters, store};
+    std::vector<config::join_secret> join_secrets{{"", testing::secret_a}};
+    context ctx{settings, registry, counters, store, join_secrets};
 };
 
 std::string once_join(std::string const& room, std::string const& jti) {
