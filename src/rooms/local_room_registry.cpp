@@ -138,32 +138,36 @@ void local_room_registry::resume(std::string const& room, std::string_view secre
     tell_others(room, rooms_.find(room)->second.seats, &who, room_event::up, id);
 }
 
-void local_room_registry::leave(std::string const& room, member& who, clock::time_point now) {
+std::optional<local_room_registry::seat_place> local_room_registry::seat_of(std::string const& room,
+                                                                             member const& who) {
     auto const it = rooms_.find(room);
     if (it == rooms_.end()) {
-        return;
+        return std::nullopt;
     }
     auto& seats = it->second.seats;
     auto const self = std::find_if(seats.begin(), seats.end(), [&](seat const& s) { return s.who == &who; });
     if (self == seats.end()) {
-        return;
+        return std::nullopt;
     }
-    release(it, self, now);
+    return seat_place{it, self};
+}
+
+void local_room_registry::leave(std::string const& room, member& who, clock::time_point now) {
+    if (auto const place = seat_of(room, who)) {
+        release(place->room, place->self, now);
+    }
 }
 
 void local_room_registry::drop(std::string const& room, member& who, clock::time_point now) {
     if (lease_.seat_lease.count() == 0) {
         return leave(room, who, now);
     }
-    auto const it = rooms_.find(room);
-    if (it == rooms_.end()) {
+    auto const place = seat_of(room, who);
+    if (!place) {
         return;
     }
-    auto& seats = it->second.seats;
-    auto const self = std::find_if(seats.begin(), seats.end(), [&](seat const& s) { return s.who == &who; });
-    if (self == seats.end()) {
-        return;
-    }
+    auto& seats = place->room->second.seats;
+    auto const self = place->self;
     self->who = nullptr;
     self->lease_end = now + lease_.seat_lease;
     leases_.emplace(self->lease_end, std::pair(room, self->id));

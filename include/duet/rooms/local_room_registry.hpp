@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -85,6 +86,12 @@ private:
     // Held seats by the end of their lease: the room and the seat's id.
     using lease_index = std::multimap<clock::time_point, std::pair<std::string, std::string>>;
 
+    /// Where `who` sits: its room and its seat, if it has one in `room`.
+    struct seat_place {
+        room_map::iterator room;
+        seat_list::iterator self;
+    };
+    std::optional<seat_place> seat_of(std::string const& room, member const& who);
     seat* find_secret(std::string const& room, std::string_view secret, clock::time_point now);
     /// Takes `seat_it` out of `room` and tells the rest member_left (rule 6).
     void release(room_map::iterator room, seat_list::iterator seat_it, clock::time_point now);
