@@ -3,47 +3,21 @@
 // source address: Linux routes all of 127/8 to loopback, so a socket bound to 127.0.0.2
 // is a different client from one on 127.0.0.1. Which client the daemon saw shows in
 // which limit a request meets.
+#include "support/client_sources.hpp"
 #include "support/http_client.hpp"
+#include "support/metrics_page.hpp"
 #include "support/test_server.hpp"
 #include "support/ws_client.hpp"
 
 #include <gtest/gtest.h>
 
 #include <memory>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
 namespace duet::testing {
 namespace {
-
-/// The value of one /metrics line (`name{labels}`), read from 127.0.0.1; -1 if absent.
-long long metric(std::uint16_t port, std::string const& series) {
-    auto const text = http_get(port, "/metrics").body;
-    auto const at = text.find("\n" + series + " ");
-    if (at == std::string::npos) {
-        return -1;
-    }
-    return std::stoll(text.substr(at + series.size() + 2));
-}
-
-ws_client::options from(std::string const& source, std::string const& xff = {}) {
-    ws_client::options opts;
-    opts.source = source;
-    if (!xff.empty()) {
-        opts.headers["X-Forwarded-For"] = xff;
-    }
-    return opts;
-}
-
-/// A WebSocket that the daemon has surely counted: it answered a ping.
-std::unique_ptr<ws_client> open_ws(std::uint16_t port, ws_client::options const& opts) {
-    auto client = std::make_unique<ws_client>(port, opts);
-    client->send_json({{"type", "ping"}});
-    client->expect("pong");
-    return client;
-}
 
 /// One WebSocket per client address (X-Forwarded-For believed from `trusted`).
 test_server one_websocket_each(std::vector<std::string> trusted) {

@@ -3,6 +3,7 @@
 // it back with the secret, and what was said meanwhile arrives in order. The lease ends
 // by the daemon's own timer; every wait here has a deadline, nothing sleeps.
 #include "support/http_client.hpp"
+#include "support/metrics_page.hpp"
 #include "support/test_server.hpp"
 #include "support/ws_client.hpp"
 
@@ -55,8 +56,9 @@ TEST(SeatLease, AbruptCloseHoldsTheSeatAndAResumeTakesItBackWithTheKeptMessages)
     // The call goes on as before.
     b2.send_json({{"type", "message"}, {"room", "demo"}, {"data", "again"}});
     EXPECT_EQ(a.expect("message")["data"], "again");
-    auto const metrics = http_get(server.daemon_port(), "/metrics").body;
-    EXPECT_NE(metrics.find("duet_leases_resumed_total 1\n"), std::string::npos) << metrics;
+    EXPECT_EQ(metric(server.daemon_port(), "duet_leases_resumed_total"), 1);
+    EXPECT_EQ(metric(server.daemon_port(), "duet_lease_down_seconds_count"), 1);
+    EXPECT_EQ(metric(server.daemon_port(), "duet_call_duration_seconds_count"), 0) << "a resume is not a new call";
 }
 
 TEST(SeatLease, AFullKeepAnswersPeerUnavailableAndKeepsWhatFitted) {
@@ -164,10 +166,13 @@ TEST(SeatLease, TheLeaseEndingSaysByeAndSpendsTheSecret) {
     b.close_tcp();
     EXPECT_EQ(a.expect("peerdown")["id"], joined_b["id"]);
     EXPECT_EQ(a.expect("bye", 5s)["id"], joined_b["id"]);
-    auto const metrics = http_get(server.daemon_port(), "/metrics").body;
-    EXPECT_NE(metrics.find("duet_leases_started_total 1\n"), std::string::npos) << metrics;
-    EXPECT_NE(metrics.find("duet_leases_expired_total 1\n"), std::string::npos) << metrics;
-    EXPECT_NE(metrics.find("duet_leases_resumed_total 0\n"), std::string::npos) << metrics;
+    EXPECT_EQ(metric(server.daemon_port(), "duet_leases_started_total"), 1);
+    EXPECT_EQ(metric(server.daemon_port(), "duet_leases_expired_total"), 1);
+    EXPECT_EQ(metric(server.daemon_port(), "duet_leases_resumed_total"), 0);
+    // The pair ended when the lease did; no seat came back.
+    EXPECT_EQ(metric(server.daemon_port(), "duet_partner_wait_seconds_count"), 1);
+    EXPECT_EQ(metric(server.daemon_port(), "duet_call_duration_seconds_count"), 1);
+    EXPECT_EQ(metric(server.daemon_port(), "duet_lease_down_seconds_count"), 0);
     ws_client b2(server.port());
     b2.send_json(resume_request("demo", joined_b["resume"]));
     b2.expect_error("bad_resume", "join");

@@ -3,7 +3,9 @@
 // who the client is in X-Forwarded-For. Clients reach nginx from 127.0.0.2 and 127.0.0.3
 // (nginx listening on 127.0.0.1 accepts from any 127.x source), so only the header can
 // tell them apart.
+#include "support/client_sources.hpp"
 #include "support/http_client.hpp"
+#include "support/metrics_page.hpp"
 #include "support/nginx_front.hpp"
 #include "support/test_server.hpp"
 #include "support/ws_client.hpp"
@@ -16,25 +18,6 @@
 
 namespace duet::testing {
 namespace {
-
-ws_client::options from(std::string const& source) {
-    ws_client::options opts;
-    opts.source = source;
-    return opts;
-}
-
-std::unique_ptr<ws_client> open_ws(std::uint16_t port, ws_client::options const& opts) {
-    auto client = std::make_unique<ws_client>(port, opts);
-    client->send_json({{"type", "ping"}});
-    client->expect("pong");
-    return client;
-}
-
-long long metric(std::uint16_t port, std::string const& series) {
-    auto const text = http_get(port, "/metrics").body;
-    auto const at = text.find("\n" + series + " ");
-    return at == std::string::npos ? -1 : std::stoll(text.substr(at + series.size() + 2));
-}
 
 TEST(NginxClientLimits, ClientsBehindNginxAreToldApartAndOnesLimitDoesNotBlockTheOther) {
     test_server server([](config::settings& s) {

@@ -2,6 +2,7 @@
 // handshakes that fail (counted apart from the closes of open connections). Bytes on
 // the daemon's own socket, so always on daemon_port(), never through a proxy.
 #include "support/http_client.hpp"
+#include "support/metrics_page.hpp"
 #include "support/test_server.hpp"
 #include "support/ws_client.hpp"
 
@@ -51,13 +52,6 @@ bool read_until(tcp::socket& socket, std::string& text, std::string_view wanted)
     return true;
 }
 
-std::uint64_t counter_at(std::uint16_t port, std::string const& line_start) {
-    auto const page = http_get(port, "/metrics").body;
-    std::smatch m;
-    std::regex const pattern("\\n" + line_start + " (\\d+)");
-    return std::regex_search(page, m, pattern) ? std::stoull(m[1].str()) : ~0ULL;
-}
-
 TEST(Upgrade, AFrameSentWithTheUpgradeRequestIsAnswered) {
     test_server server;
     asio::io_context ioc;
@@ -91,7 +85,7 @@ TEST(Upgrade, AFailedHandshakeIsCountedApartFromCloses) {
                                  "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                                  "Sec-WebSocket-Version: 13\r\n\r\n");
     EXPECT_EQ(answer.status, 400);
-    EXPECT_EQ(counter_at(server.daemon_port(), "duet_ws_handshake_failures_total"), 1U);
+    EXPECT_EQ(metric(server.daemon_port(), "duet_ws_handshake_failures_total"), 1);
     {
         ws_client a(server.daemon_port());
         a.join("demo");
@@ -114,7 +108,7 @@ TEST(Upgrade, AFailedHandshakeIsCountedApartFromCloses) {
         std::this_thread::sleep_for(5ms);
     }
     EXPECT_EQ(closes(), 1U);
-    EXPECT_EQ(counter_at(server.daemon_port(), "duet_ws_connections_accepted_total"), 1U);
+    EXPECT_EQ(metric(server.daemon_port(), "duet_ws_connections_accepted_total"), 1);
 }
 
 }  // namespace
