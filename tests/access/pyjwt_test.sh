@@ -6,16 +6,9 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 duetd="" public_dir=""
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --duetd) duetd=$2; shift 2 ;;
-        --public-dir) public_dir=$2; shift 2 ;;
-        --keep) keep=1; shift ;;
-        *) echo "unknown argument: $1" >&2; exit 2 ;;
-    esac
-done
 # shellcheck source=../support/harness.sh
 . "$here/../support/harness.sh"
+harness_options "" "$@"
 harness_begin pyjwt
 
 python=/usr/bin/python3

@@ -43,21 +43,10 @@ usage() {
     exit 2
 }
 
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --duetd) duetd=${2:-}; shift 2 ;;
-        --public-dir) public_dir=${2:-}; shift 2 ;;
-        --nginx) nginx_bin=${2:-}; shift 2 ;;
-        --node) node_bin=${2:-}; shift 2 ;;
-        --keep) keep=1; shift ;;
-        -h|--help) usage ;;
-        *) echo "unknown argument: $1" >&2; usage ;;
-    esac
-done
-[ -n "$duetd" ] && [ -n "$public_dir" ] || usage
 
 # shellcheck source=tests/support/harness.sh
 . "$script_dir/../support/harness.sh"
+harness_options "--nginx=nginx_bin --node=node_bin" "$@"
 harness_begin nginx-tls-test
 show_at_failure "nginx_front.sh stderr" "$tmp/nginx.stderr"
 show_at_failure "nginx error.log" "$tmp/nginx/error.log"

@@ -17,6 +17,44 @@ ok()     { passed=$((passed + 1)); echo "ok - $*"; }
 not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
 note()   { sed 's/^/# /' >&2; }
 
+# harness_options "EXTRA" "$@": the options every such test takes, --duetd PATH,
+# --public-dir DIR (both required) and --keep, into $duetd, $public_dir and $keep; EXTRA
+# names the test's own, each OPTION=VARIABLE ("--nginx=nginx_bin --node=node_bin").
+# Anything else, or a missing required one, calls the test's `usage` (or says so and
+# exits 2 when the test has none).
+harness_options() {
+    local extra=$1 pair variable
+    shift
+    duetd=${duetd:-} public_dir=${public_dir:-}
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --duetd) duetd=${2:-}; shift 2 ;;
+            --public-dir) public_dir=${2:-}; shift 2 ;;
+            --keep) keep=1; shift ;;
+            *)
+                variable=""
+                for pair in $extra; do
+                    [ "${pair%%=*}" = "$1" ] && variable=${pair#*=}
+                done
+                if [ -z "$variable" ]; then
+                    echo "unknown argument: $1" >&2
+                    harness_usage
+                fi
+                printf -v "$variable" '%s' "${2:-}"
+                shift 2 ;;
+        esac
+    done
+    [ -n "$duetd" ] && [ -n "$public_dir" ] || harness_usage
+}
+
+harness_usage() {
+    if declare -F usage >/dev/null; then
+        usage
+    fi
+    echo "usage: $0 --duetd PATH --public-dir DIR [--keep]" >&2
+    exit 2
+}
+
 harness_pids=()
 harness_logs=()
 watchdog_pid=""

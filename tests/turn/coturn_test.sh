@@ -39,24 +39,13 @@ usage() {
     exit 2
 }
 
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --duetd) duetd=${2:-}; shift 2 ;;
-        --public-dir) public_dir=${2:-}; shift 2 ;;
-        --turnserver) turnserver_bin=${2:-}; shift 2 ;;
-        --node) node_bin=${2:-}; shift 2 ;;
-        --keep) keep=1; shift ;;
-        -h|--help) usage ;;
-        *) echo "unknown argument: $1" >&2; usage ;;
-    esac
-done
-[ -n "$duetd" ] && [ -n "$public_dir" ] || usage
 tool_dir=$(dirname "$turnserver_bin")
 uclient="$tool_dir/turnutils_uclient"
 stunclient="$tool_dir/turnutils_stunclient"
 
 # shellcheck source=tests/support/harness.sh
 . "$script_dir/../support/harness.sh"
+harness_options "--turnserver=turnserver_bin --node=node_bin" "$@"
 harness_begin coturn-test
 show_at_failure "coturn_front.sh stderr" "$tmp/coturn.stderr"
 show_at_failure "coturn log" "$tmp/coturn/turnserver.log"
