@@ -94,7 +94,7 @@ void http_session::on_read(error_code ec, std::size_t) {
         return refuse(bhttp::status::payload_too_large, "request body too large\n");
     }
     if (ec == beast::error::timeout) {
-        logging::debug(logging::event("http.timeout").conn(who_.conn).remote(who_.remote),
+        logging::debug(logging::event("http.timeout").about(who_),
                        "http: the client did not send a whole request within request_timeout");
         return finish();
     }
@@ -142,7 +142,7 @@ bool http_session::identify_client() {
 }
 
 logging::fields http_session::refusal(std::string_view event, int status, std::string_view reason) const {
-    return logging::event(event).conn(who_.conn).remote(who_.remote).code(status).reason(reason);
+    return logging::event(event).about(who_).code(status).reason(reason);
 }
 
 void http_session::upgrade() {

@@ -64,7 +64,7 @@ void connection::on_text(std::string_view text, clock::time_point now) {
 }
 
 logging::fields connection::about(std::string_view event, std::string_view reason, std::string_view room_tag) const {
-    auto line = logging::event(event).conn(who_.conn).peer(logging::short_id(id_)).remote(who_.remote);
+    auto line = logging::event(event).about(who_).peer(logging::short_id(id_));
     if (!room_tag.empty()) {
         line.room(room_tag);
     }

@@ -64,7 +64,7 @@ void websocket_session::on_accept(error_code ec) {
     if (ec) {
         // Never a WebSocket: counted apart from the closes of open ones.
         metrics::counters::add(ctx_.counters.ws_handshake_failures_total);
-        logging::debug(logging::event("ws.handshake_failed").conn(who_.conn).remote(who_.remote),
+        logging::debug(logging::event("ws.handshake_failed").about(who_),
                        "ws: handshake failed: {}", ec.message());
         return finish(ec);
     }
@@ -73,7 +73,7 @@ void websocket_session::on_accept(error_code ec) {
     last_received_ = clock::now();
     opened_ = last_received_;
     // Connections come and go at debug (STYLE.md).
-    logging::debug(logging::event("ws.open").conn(who_.conn).peer(logging::short_id(rules_.id())).remote(who_.remote),
+    logging::debug(logging::event("ws.open").about(who_).peer(logging::short_id(rules_.id())),
                    "ws: open");
     next_ping_ = last_received_ + ctx_.settings.ping_interval;
     if (shut_down_requested_) {
@@ -167,7 +167,7 @@ void websocket_session::on_heartbeat(error_code ec) {
     }
     auto const now = clock::now();
     if (now - last_received_ >= ctx_.settings.idle_timeout) {
-        logging::debug(logging::event("ws.idle").conn(who_.conn).peer(logging::short_id(rules_.id())),
+        logging::debug(logging::event("ws.idle").about(who_).peer(logging::short_id(rules_.id())),
                        "ws: nothing received for {} ms", ctx_.settings.idle_timeout.count());
         return close(protocol::close_code::going_away, "idle timeout", metrics::close_reason::idle_timeout);
     }
@@ -219,9 +219,8 @@ void websocket_session::finish(error_code ec) {
         if (spdlog::should_log(spdlog::level::debug)) {
             auto const lasted = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - opened_);
             logging::debug(logging::event("ws.closed")
-                               .conn(who_.conn)
+                               .about(who_)
                                .peer(logging::short_id(rules_.id()))
-                               .remote(who_.remote)
                                .code(close_code_for_log(ec))
                                .reason(metrics::label(cause))
                                .duration_ms(lasted.count()),

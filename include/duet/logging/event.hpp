@@ -18,12 +18,21 @@ namespace duet::logging {
 ///
 /// Holds views: every string must outlive the line being written (a temporary in the
 /// same statement does).
+/// Who a connection's lines are about, fixed when it is accepted: its number and the
+/// client's address. Carried from the HTTP session into the WebSocket and the rules.
+struct connection_label {
+    std::uint64_t conn = 0;
+    std::string remote;
+};
+
 class fields {
 public:
     explicit fields(std::string_view event) noexcept : event_(event) {}
 
     /// The TCP connection's number in this process.
     fields& conn(std::uint64_t number) noexcept { return set(conn_, number); }
+    /// conn and remote of the connection `who` labels (which must outlive the line).
+    fields& about(connection_label const& who) noexcept { return conn(who.conn).remote(who.remote); }
     /// The peer id, as short_id() shortens it.
     fields& peer(std::string_view id) noexcept { return set(peer_, id); }
     /// A room_tag(), never the room's name.
@@ -72,13 +81,6 @@ private:
 inline fields event(std::string_view name) noexcept {
     return fields(name);
 }
-
-/// Who a connection's lines are about, fixed when it is accepted: its number and the
-/// client's address. Carried from the HTTP session into the WebSocket and the rules.
-struct connection_label {
-    std::uint64_t conn = 0;
-    std::string remote;
-};
 
 /// Writes one line at `level`: in the JSON format each field is a member of the line's
 /// object beside `msg`; in the text format they follow the message as key=value pairs.

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/hostile_frames.hpp"
+
 #include <gtest/gtest.h>
 
 #include <array>
@@ -344,13 +346,6 @@ TEST(scan_json, RandomNumbersAroundTheLimitsMatchNlohmann) {
 // Cost, counted rather than timed: decoding escaped keys reads each key once, and an
 // escaped key only as far as it could still match a wanted one.
 
-std::string frame_of_keys(std::string const& key, std::size_t count) {
-    std::string text = R"({"type":"message","room":"r","data":1)";
-    for (std::size_t k = 0; k < count; ++k) {
-        text += ",\"" + key + "\":1";
-    }
-    return text + "}";
-}
 
 // At most longest_member_key + 1 characters are decoded, each from at most twelve
 // input bytes (a surrogate pair).
@@ -358,7 +353,7 @@ constexpr std::size_t max_bytes_per_key = (longest_member_key + 1) * 12;
 
 TEST(scan_json, EscapedKeysAreDecodedOnceEach) {
     // The reported attack: ~9,300 keys `"\/"` in a 64 KiB frame.
-    auto const text = frame_of_keys("\\/", 9300);
+    auto const text = testing::relay_frame_with_keys("\\/", 9300);
     auto const frame = scan_json(text);
     ASSERT_TRUE(frame.valid);
     EXPECT_EQ(frame.key_bytes_decoded, 2u * 9300u);
@@ -375,17 +370,17 @@ TEST(scan_json, LongEscapedKeysStopDecodingEarly) {
         pairs += "\\ud83d\\ude00";
     }
     for (auto const& key : {slashes, units, pairs, "\\u0074ype" + slashes}) {
-        auto const text = frame_of_keys(key, 50);
+        auto const text = testing::relay_frame_with_keys(key, 50);
         auto const frame = scan_json(text);
         ASSERT_TRUE(frame.valid);
         EXPECT_LE(frame.key_bytes_decoded, 50 * max_bytes_per_key) << key.substr(0, 12);
     }
     // Exactly: six `\/` decoded, the seventh read and found not to fit.
-    EXPECT_EQ(scan_json(frame_of_keys(slashes, 50)).key_bytes_decoded, 50u * 7u * 2u);
+    EXPECT_EQ(scan_json(testing::relay_frame_with_keys(slashes, 50)).key_bytes_decoded, 50u * 7u * 2u);
 }
 
 TEST(scan_json, PlainKeysDecodeNothing) {
-    auto const frame = scan_json(frame_of_keys("k", 9300));
+    auto const frame = scan_json(testing::relay_frame_with_keys("k", 9300));
     ASSERT_TRUE(frame.valid);
     EXPECT_EQ(frame.key_bytes_decoded, 0u);
 }

@@ -9,6 +9,8 @@
 #include <duet/protocol/codec.hpp>
 #include <duet/protocol/json_scan.hpp>
 
+#include "support/hostile_frames.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstddef>
@@ -98,13 +100,6 @@ std::size_t allocations_to_parse(std::string const& text) {
     return count;
 }
 
-std::string relay_frame_with_keys(std::string const& key, std::size_t count) {
-    std::string text = R"({"type":"message","room":"r","data":1)";
-    for (std::size_t k = 0; k < count; ++k) {
-        text += ",\"" + key + "\":1";
-    }
-    return text + "}";
-}
 
 std::string sdp_frame() {
     std::string sdp = "v=0\\r\\no=- 4611731400430051336 2 IN IP4 127.0.0.1\\r\\ns=-\\r\\nt=0 0\\r\\n";
@@ -120,7 +115,7 @@ TEST(parse_allocation, OrdinaryFramesAllocateNothing) {
          {std::string(R"({"type":"join","room":"demo"})"), std::string(R"({"type":"leave","room":"demo"})"),
           std::string(R"({"type":"ping"})"), sdp_frame(),
           std::string(R"({"type":"message","room":"demo","data":{"candidate":"candidate:1 1 udp 1 10.0.0.1 9 typ host","sdpMid":"0","sdpMLineIndex":0}})"),
-          relay_frame_with_keys("\\/", 9300), relay_frame_with_keys("k", 9300), nested,
+          testing::relay_frame_with_keys("\\/", 9300), testing::relay_frame_with_keys("k", 9300), nested,
           std::string(R"({"type":"message","room":"r","data":[1.7976931348623157e308,1e-999]})")}) {
         EXPECT_EQ(allocations_in([&] { (void)scan_json(text); }), 0u) << text.substr(0, 60);
         EXPECT_EQ(allocations_to_parse(text), 0u) << text.substr(0, 60);
