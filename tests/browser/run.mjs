@@ -75,11 +75,16 @@ const CLIENT_LIMIT_ARGS = Object.freeze([
   '--handshake-rate-per-client', '100000',
 ]);
 
+// Seat leases (protocol rule 12) on, given explicitly rather than taken from
+// the daemon's default: the restart scenarios run with them, and then a
+// resume meets a daemon that knows no seat (`bad_resume`).
+const LEASE_ARGS = Object.freeze(['--seat-lease', '20']);
+
 const daemon = new Daemon({
   binary: resolve(options.duetd),
   publicDir: resolve(options['public-dir']),
   logPath: join(ARTIFACTS, 'duetd.log'),
-  extraArgs: [...ICE_ARGS, ...CLIENT_LIMIT_ARGS],
+  extraArgs: [...ICE_ARGS, ...CLIENT_LIMIT_ARGS, ...LEASE_ARGS],
 });
 // The relayed call's own coturn and duetd (only inside the namespace, where
 // TURN_ADDRESS exists; nothing else listens there, so any port is free).
