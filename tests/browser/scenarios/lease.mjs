@@ -5,8 +5,10 @@
 // takes its own seat back (same peer id). Once more with the cut page held
 // offline for a while: a third page is told the room is full meanwhile, and a
 // renegotiation (a screen share from a page without a camera) works after the
-// resume. Then a reload resumes the seat too, and closing the tab leaves the
-// room at once (`leave` on pagehide), long before the lease would end.
+// resume. Then a reload resumes the seat too; a second tab holding the same
+// secret (as "Duplicate tab" makes one) takes the seat over, and the first tab
+// gets 4000 "replaced", says so and stays away; and closing the tab leaves
+// the room at once (`leave` on pagehide), long before the lease would end.
 //
 // Needs isolated.sh's namespace as root: `ss -K` needs CAP_NET_ADMIN, and the
 // daemon listens on every address there (nothing leaves the namespace) so the
@@ -219,12 +221,38 @@ export async function seatLease(ctx) {
     await expectNeverLeft(gina, since);
   });
 
-  await check(`closing the tab sends leave: the other page hears "left" at once, not after the ${SEAT_LEASE_S} s lease`, [reloaded], async () => {
+  const secondTab = await ctx.browser.openPage('hal-second-tab', { initScript: BLOCK_CAMERA });
+  const replaced = await check('a second tab with the same secret takes the seat: the first is closed with 4000 "replaced", says so and stays away', [reloaded], async () => {
+    const since = Date.now();
+    const key = `duet.resume.${room}`;
+    const secret = await hal.evaluate((name) => sessionStorage.getItem(name), key);
+    if (!secret) throw new Error(`hal keeps no ${key} in sessionStorage`);
+    // What "Duplicate tab" does: the copy starts with the tab's sessionStorage.
+    await secondTab.addInitScript(([name, value]) => {
+      if (sessionStorage.getItem(name) === null) sessionStorage.setItem(name, value);
+    }, [key, secret]);
+    await secondTab.goto(url(CUT_HOST));
+    await secondTab.waitForSelector('#join:not([disabled])');
+    await secondTab.click('#join');
+    await waitForState(hal, 'error', { text: /another tab or window/ });
+    await Promise.all([waitForState(gina, 'connected', { timeout: CALL_MS }), waitForState(secondTab, 'connected', { timeout: CALL_MS })]);
+    const taken = await peerId(secondTab);
+    if (taken !== halId) throw new Error(`the second tab joined as ${taken}, not ${halId}`);
+    await waitForRising(secondTab, 'framesDecoded', { by: 5 });
+    const first = await pageState(hal);
+    if (first.signaling !== 'closed') throw new Error(`the first tab did not stay away: signaling ${first.signaling}`);
+    await expectNeverLeft(gina, since);
+    await ctx.shot(hal, 'hal-replaced-by-second-tab');
+  });
+  await hal.context().close();
+
+  await check(`closing the tab sends leave: the other page hears "left" at once, not after the ${SEAT_LEASE_S} s lease`, [replaced], async () => {
     const closedAt = Date.now();
-    await hal.context().close();
+    await secondTab.context().close();
     await waitForState(gina, 'waiting', { timeout: 5000, text: /other person left/ });
     info(`tab closed -> "left": ${Date.now() - closedAt} ms`);
   });
+  await secondTab.context().close();
   await gina.context().close();
   await daemon.close();
 }
