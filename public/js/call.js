@@ -154,7 +154,8 @@ export class Call extends EventTarget {
 
   /**
    * Closes the connection and stops listening without telling the other
-   * page: this page is reloading, and its resumed seat will offer a new call.
+   * page, whose call is not over: this page reloads (its resumed seat will
+   * offer a new call), or another tab took its seat and goes on from there.
    */
   drop() {
     this.#listeners.abort();
@@ -284,8 +285,8 @@ export class Call extends EventTarget {
       return;
     }
     if (this.#undelivered) {
-      // Some of our negotiation was not kept for them: send the offer again,
-      // or start over with an ICE restart, which resends everything needed.
+      // Some of our negotiation was not kept for them: send a pending offer
+      // again, and restart ICE, whose new offer carries what they missed.
       this.#undelivered = false;
       session.resendPendingOffer();
       session.restartIce();

@@ -217,3 +217,24 @@ test('drop() closes the call without a hangup for the other page', async () => {
   assert.equal(sessions[0].closed, true);
   assert.equal(sessions[0].channel.some((m) => m.type === 'hangup'), false);
 });
+
+test('SIGTERM: peerdown for the partner, then our own 1001; after the restart the call goes on, whoever rejoins first', async () => {
+  for (const weAreFirst of [true, false]) {
+    const { call, signaling, sessions } = await leasedCall();
+    signaling.emit('peerdown', { room: 'r', id: 'B' });
+    signaling.emit('statechange', { state: 'reconnecting' });
+    await settle();
+    assert.equal(call.partner, 'down');
+    if (weAreFirst) {
+      signaling.emit('joined', joined(1, { id: 'me-2', role: 'impolite' }));
+      signaling.emit('otherjoin', { room: 'r', id: 'B-2' });
+      signaling.emit('message', relayed('B-2', { type: 'hello', mine: 'b', yours: 'a' }));
+    } else {
+      signaling.emit('joined', joined(2, { id: 'me-2', role: 'polite' }));
+    }
+    await settle();
+    assert.equal(call.partner, 'present', `first: ${weAreFirst}`);
+    assert.equal(sessions.length, 1, 'the same call');
+    assert.equal(sessions[0].closed, false);
+  }
+});
