@@ -145,9 +145,11 @@ export async function seatLease(ctx) {
     const cutAt = Date.now();
     const killed = await cutConnections(CUT_HOST, port);
     if (killed === 0) throw new Error(`ss -K found no socket to ${CUT_HOST}:${port}`);
-    await waitForPeerEvent(gina, 'peerdown', halId, cutAt, 5000);
+    const peerdownAt = await waitForPeerEvent(gina, 'peerdown', halId, cutAt, 5000);
     const peerupAt = await waitForPeerEvent(gina, 'peerup', halId, cutAt, 15_000);
-    info(`cut -> peerup: ${peerupAt - cutAt} ms (${killed} socket${killed === 1 ? '' : 's'} destroyed)`);
+    // Most of it is the page's first reconnect delay: 1 s, less up to half of it in jitter.
+    info(`cut -> peerup: ${peerupAt - cutAt} ms (peerdown after ${peerdownAt - cutAt} ms; `
+      + `${killed} socket${killed === 1 ? '' : 's'} to ${CUT_HOST}:${port} destroyed)`);
     const { seen } = await expectNeverLeft(gina, cutAt);
     if (!seen.some((entry) => entry.state === 'reconnecting')) {
       throw new Error(`gina never showed "reconnecting": ${JSON.stringify(seen.map((e) => e.state))}`);
@@ -170,7 +172,7 @@ export async function seatLease(ctx) {
       timeout: 5000, describe: (now) => `hal's signaling still "${now.signaling}" after the cut`,
     });
     await waitForState(gina, 'reconnecting', { timeout: 5000, text: /other person/ });
-    await Promise.all([gina, hal].map((page) => waitForRising(page, 'bytesReceived', { by: 2000, timeout: 8000 })));
+    await Promise.all([gina, hal].map((page) => waitForRising(page, 'bytesReceived', { by: 1000, timeout: 8000 })));
     await ivy.goto(url(STAYER_HOST));
     await ivy.waitForSelector('#join:not([disabled])');
     await ivy.click('#join');
