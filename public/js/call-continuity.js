@@ -1,13 +1,18 @@
 // Is this still the same call? The decisions that keep a call alive across
 // signaling trouble, without a browser. No DOM use.
 //
-// duet gives a page a new peer id on every WebSocket connection, so an id
-// cannot tell a daemon restart (both pages reconnect; their media never
-// stopped) from a page reload (a fresh page with no call at all). What can
-// tell them apart is the RTCPeerConnection itself: the SDP session id it put
-// in its descriptions (sdp.js). A page that joins a room where someone is
-// present says which call it still holds ({type: 'hello', mine, yours}); the
-// one already there compares that with its own view of the call.
+// A page that resumes its seat (rule 12) keeps its peer id, and the other page
+// knows it is the same member. These checks are for what a resume does not
+// cover, where a peer id cannot say which call a page holds:
+// - a page that joined afresh with a new id (the daemon restarted, so its
+//   resume got `bad_resume`, or the daemon leases no seats) may still hold
+//   the call, whose media never stopped;
+// - a reloaded page keeps its seat and id, but holds no call any more.
+// What tells them apart is the RTCPeerConnection itself: the SDP session id it
+// put in its descriptions (sdp.js). A page that joins afresh into a room where
+// someone is present says which call it still holds ({type: 'hello', mine,
+// yours}); the one already there compares that with its own view of the call.
+// And an offer from another connection than ours replaces our call.
 
 import { sdpSessionId } from './sdp.js';
 
@@ -45,8 +50,9 @@ export function judgeHello(hello, ours) {
 
 /**
  * True when an incoming offer comes from another RTCPeerConnection than the
- * one we have been talking to (the other page reloaded, or dropped its call):
- * ours then cannot take it as a renegotiation and must be replaced.
+ * one we have been talking to (the other page reloaded, with its seat or a new
+ * one, or dropped its call): ours then cannot take it as a renegotiation and
+ * must be replaced.
  */
 export function isOfferFromNewConnection(offerSdp, ours) {
   const theirs = sdpSessionId(offerSdp);

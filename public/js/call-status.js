@@ -15,7 +15,8 @@ export const PAGE_STATES = Object.freeze([
  * @param {string} view.signaling   the SignalingClient's state
  * @param {boolean} view.everJoined  a `joined` arrived since Join was pressed
  * @param {number|null} [view.retryInMs]  wait before the next reconnect attempt
- * @param {'absent'|'present'|'gone'} view.partner  gone: the other person left
+ * @param {'absent'|'present'|'down'|'gone'} view.partner  down: their link to
+ *   the server dropped and their seat is held for them; gone: they left
  * @param {string|null} view.connection  the RTCPeerConnection's connectionState, null without one
  * @param {string|null} [view.failure]  why the page gave up (phase 'failed')
  * @param {string|null} [view.mediaNote]  what is wrong with our camera or
@@ -52,10 +53,20 @@ function describeProgress(view) {
   }
 
   const serverDown = signaling !== 'joined';
+  if (connection === 'connected' && serverDown) {
+    return { state: 'connected', text: 'Connected. The link to the server dropped; your call goes on while it reconnects.' };
+  }
+  // Only the server knows their seat is held, so this holds while ours is up.
+  if (partner === 'down' && !serverDown) {
+    return {
+      state: 'reconnecting',
+      text: connection === 'connected'
+        ? 'Connected. The other person\'s link to the server dropped; waiting for it to come back…'
+        : 'The other person\'s connection dropped. Waiting for them to come back…',
+    };
+  }
   if (connection === 'connected') {
-    return serverDown
-      ? { state: 'connected', text: 'Connected. The link to the server dropped; your call goes on while it reconnects.' }
-      : { state: 'connected', text: 'Connected.' };
+    return { state: 'connected', text: 'Connected.' };
   }
   if (connection === 'disconnected' || connection === 'failed') {
     return {

@@ -2,18 +2,23 @@
 //
 // Flow (docs/protocol.md, rule 3): the member already in the room makes the
 // offer when it gets `otherjoin`; the newcomer answers. After that either
-// side may renegotiate (peer-session.js: perfect negotiation, the newcomer
-// being the polite one).
+// side may renegotiate (peer-session.js: perfect negotiation, with the role
+// the server gives in `joined`, rule 13).
 //
 // What makes it robust:
 // - Losing the server does not touch the RTCPeerConnection: media flows
-//   browser to browser. When both pages are back in the room (with new peer
-//   ids), the newcomer says which call it holds (`hello`) and the other keeps
-//   the call if it is the same one (call-continuity.js).
-// - A `bye` only ends the call when its media has stopped too. A page that
-//   hangs up says so over the data channel first, and a page that reloads
-//   closes its connection, which closes the channel: either way the call
-//   ends at once, and the next `otherjoin` starts a fresh one.
+//   browser to browser.
+// - With seat leases (rule 12) a page whose connection dropped takes its own
+//   seat back: the other page hears `peerdown` ("reconnecting") and `peerup`,
+//   never `otherjoin`, and both keep their call. A reloaded page resumes its
+//   seat too, with no call: it offers a fresh one, which replaces the other
+//   page's (call-continuity.js tells a new connection's offer apart).
+// - Without a seat to take back (the daemon restarted, or leases no seats)
+//   pages join afresh with new ids; the newcomer then says which call it
+//   holds (`hello`) and the other keeps the call if it is the same one.
+// - What ends a call: a `hangup` over the data channel (Leave), a `bye` (with
+//   leases: the other page left, or its lease ran out; without: only when the
+//   media stopped too), and, without leases, the data channel closing.
 // - A broken media path gets an ICE restart.
 
 import { PeerSession } from './peer-session.js';
@@ -29,9 +34,17 @@ const HELLO_WAIT_MS = 4000;
 const DISCONNECTED_GRACE_MS = 4000;
 
 const NO_CALL = Object.freeze({ mine: null, yours: null });
+const ROLES = new Set(['polite', 'impolite']);
 const EVERYTHING_ON = Object.freeze({ mic: true, camera: true, screen: false });
 
 /**
+ * The other person, as Call.partner says:
+ * - absent   nobody came yet
+ * - present  in the room (or in the call)
+ * - down     their connection to the server dropped; the server holds their
+ *            seat for them (peerdown), and the call is kept
+ * - gone     they left
+ *
  * Events (CustomEvent, payload in `detail`):
  * - change                 partner, connectionState or connectedSince changed
  * - remotestream {stream}  the other person's media; null when the call ended
@@ -49,6 +62,9 @@ export class Call extends EventTarget {
   #partnerInRoom = false;
   #partner = 'absent';
   #polite = false;
+  #role = null; // the server's, from joined; null in rooms without roles
+  #leased = false; // the daemon holds seats across drops (joined had a resume)
+  #undelivered = false; // a message for the held partner was not kept (peer_unavailable)
   #iceServers = [];
   #connectedSince = null;
   #remoteState = EVERYTHING_ON;
@@ -79,7 +95,10 @@ export class Call extends EventTarget {
     serially('joined', (msg) => this.#onJoined(msg));
     serially('otherjoin', (msg) => this.#onOtherJoin(msg));
     serially('bye', (msg) => this.#onBye(msg));
+    serially('peerdown', (msg) => this.#onPeerDown(msg));
+    serially('peerup', (msg) => this.#onPeerUp(msg));
     serially('message', (msg) => this.#onMessage(msg));
+    serially('error', (msg) => this.#onError(msg));
     signaling.addEventListener('statechange', () => {
       if (signaling.state !== 'joined') {
         this.#clearHelloTimer(); // the newcomer's hello cannot come now
@@ -89,7 +108,7 @@ export class Call extends EventTarget {
     media.addEventListener('change', () => this.#sendLocalMedia(), { signal });
   }
 
-  /** 'absent' (nobody came yet), 'present' (in the room or in the call), 'gone' (left). */
+  /** 'absent', 'present', 'down' or 'gone' (see above). */
   get partner() {
     return this.#partner;
   }
@@ -130,6 +149,15 @@ export class Call extends EventTarget {
   /** Ends the call for good: tells the other page, closes the connection, stops listening. */
   hangup() {
     this.#session?.sendOnChannel(hangupMessage());
+    this.drop();
+  }
+
+  /**
+   * Closes the connection and stops listening without telling the other
+   * page, whose call is not over: this page reloads (its resumed seat will
+   * offer a new call), or another tab took its seat and goes on from there.
+   */
+  drop() {
     this.#listeners.abort();
     this.#clearHelloTimer();
     this.#closeSession();
@@ -137,28 +165,59 @@ export class Call extends EventTarget {
 
   // ---------------------------------------------------------------- signaling
 
-  #onJoined({ peers, iceServers }) {
+  #onJoined({ peers, iceServers, role, resumed, leased }) {
     this.#iceServers = Array.isArray(iceServers) ? iceServers : [];
     this.#session?.updateIceServers(this.#iceServers); // fresh TURN credentials with every join
-    this.#partnerId = null; // peer ids die with their connection; learn the new one
+    // Whoever holds the other seat now may not be whom we talked to before
+    // (they left while we were away, and someone took the seat): learn it anew.
+    this.#partnerId = null;
+    this.#leased = leased === true;
+    this.#undelivered = false;
+    this.#role = ROLES.has(role) ? role : null;
     if (peers >= 2) {
-      // We are the newcomer: the one present offers, and we yield on glare.
-      this.#polite = true;
+      // Without a role from the server, the newcomer yields on glare.
+      this.#polite = this.#role === null ? true : this.#role === 'polite';
       this.#partnerInRoom = true;
       this.#setPartner('present');
-      this.#relay(helloFor(this.#session?.sessions ?? NO_CALL));
-      // An offer of ours sent while the server was away never arrived.
-      this.#session?.resendPendingOffer();
+      if (resumed === true) {
+        this.#onSeatResumed();
+      } else {
+        this.#relay(helloFor(this.#session?.sessions ?? NO_CALL));
+        // An offer of ours sent while the server was away never arrived.
+        this.#session?.resendPendingOffer();
+      }
     } else {
-      this.#polite = false;
+      this.#polite = this.#role === 'polite';
       this.#partnerInRoom = false;
       // Alone in the room after a reconnect: a call that still flows is kept,
       // since the other page may be on its way back; a broken one is over.
       if (this.#session !== null && this.#session.connectionState === 'failed') {
         this.#endCall();
+      } else if (this.#partner === 'down') {
+        // Their seat was held when we lost the server, and is not any more.
+        this.#setPartner(this.#session === null ? 'gone' : 'present');
       }
     }
     this.#emit('change');
+  }
+
+  // Our seat, taken back (rule 12): the other member knows us by the same id
+  // and holds whatever call it held, so there is nothing to say hello about.
+  #onSeatResumed() {
+    const session = this.#session;
+    if (session === null) {
+      // This page was reloaded: it has no call, and the other page heard
+      // `peerup`, not `otherjoin`, so nobody else will offer. Its old call
+      // is replaced when our offer arrives from a new connection.
+      this.#startNewCall();
+      return;
+    }
+    // Messages we could not send while away are lost; an offer among them
+    // would leave the call waiting for its answer forever.
+    session.resendPendingOffer();
+    if (session.connectionState === 'failed' || session.connectionState === 'disconnected') {
+      session.restartIce();
+    }
   }
 
   #onOtherJoin({ id }) {
@@ -166,12 +225,15 @@ export class Call extends EventTarget {
       console.warn('call: ignoring a third member (this room holds more than two)');
       return;
     }
-    this.#polite = false;
+    if (this.#role === null) {
+      this.#polite = false; // without roles, the member present holds firm
+    }
     this.#partnerId = id;
     this.#partnerInRoom = true;
     this.#setPartner('present');
     if (this.#session !== null && this.#session.sessions.yours !== null) {
-      // Maybe our partner, back after a signaling outage: their hello will say.
+      // Maybe our partner, back with a new id because it could not resume
+      // its seat (a daemon restart): their hello will say.
       this.#armHelloTimer();
     } else {
       this.#startNewCall();
@@ -185,6 +247,12 @@ export class Call extends EventTarget {
     this.#partnerId = null;
     this.#partnerInRoom = false;
     this.#clearHelloTimer();
+    if (this.#leased) {
+      // With leases a drop is `peerdown`: `bye` means they left, or did not
+      // come back within the lease.
+      this.#endCall();
+      return;
+    }
     const session = this.#session;
     if (session !== null && session.connectionState === 'connected' && session.channelOpen) {
       // Their signaling is gone but their media is not: the server restarted
@@ -193,6 +261,43 @@ export class Call extends EventTarget {
       return;
     }
     this.#endCall();
+  }
+
+  #onPeerDown({ id }) {
+    if (this.#partnerId !== null && id !== this.#partnerId) {
+      return;
+    }
+    this.#partnerId = id;
+    // Their seat is held and counts as in the room: what we relay now is kept
+    // for them, so the call (and any negotiation under way) goes on.
+    this.#setPartner('down');
+  }
+
+  #onPeerUp({ id }) {
+    if (this.#partnerId !== null && id !== this.#partnerId) {
+      return;
+    }
+    this.#partnerId = id;
+    this.#partnerInRoom = true;
+    this.#setPartner('present');
+    const session = this.#session;
+    if (session === null) {
+      return;
+    }
+    if (this.#undelivered) {
+      // Some of our negotiation was not kept for them: send a pending offer
+      // again, and restart ICE, whose new offer carries what they missed.
+      this.#undelivered = false;
+      session.resendPendingOffer();
+      session.restartIce();
+    }
+  }
+
+  #onError({ code }) {
+    if (code === 'peer_unavailable') {
+      // The held partner's keep is full (rule 12): this message is lost for them.
+      this.#undelivered = true;
+    }
   }
 
   async #onMessage({ from, data }) {
@@ -238,12 +343,9 @@ export class Call extends EventTarget {
         }
         break;
       case 'restart':
-        // The newcomer holds another call, or none: ours is stale.
-        if (this.#polite) {
-          this.#closeSession();
-        } else {
-          this.#startNewCall();
-        }
+        // The newcomer holds another call, or none, and waits for an offer
+        // (it answers, whichever role it has): ours is stale.
+        this.#startNewCall();
         break;
       default: // 'wait': an offer is already on its way
         break;
@@ -251,8 +353,11 @@ export class Call extends EventTarget {
   }
 
   async #onOffer(description) {
+    // The same peer id may now speak for a new connection: a reloaded page
+    // that resumed its seat, or one that joined afresh. Its offer cannot be a
+    // renegotiation of our call.
     if (this.#session !== null && isOfferFromNewConnection(description.sdp, this.#session.sessions)) {
-      this.#closeSession(); // their page started over (a reload); so do we
+      this.#closeSession(); // their page started over; so do we
     }
     if (this.#session === null) {
       this.#openSession({ offerer: false });
@@ -294,8 +399,7 @@ export class Call extends EventTarget {
       session.sendOnChannel(stateMessage(this.#localState()));
       this.#emit('channel', { open: true });
     });
-    // The other page closed its connection: it hung up or went away.
-    on('channelclose', () => this.#endCall());
+    on('channelclose', () => this.#onChannelClose());
     on('channelmessage', ({ text }) => this.#onChannelMessage(text));
     this.#emit('change');
   }
@@ -312,6 +416,18 @@ export class Call extends EventTarget {
     this.#emit('remotestream', { stream: null });
     this.#emit('channel', { open: false });
     this.#emit('change');
+  }
+
+  // The other page closed its connection. Without leases that is its way of
+  // leaving (a reload comes back as a newcomer). With leases a page leaving
+  // says `hangup` or `leave`, so this is a reload, whose resumed seat offers a
+  // new call: drop ours, and let `bye` or `peerdown` say the rest.
+  #onChannelClose() {
+    if (this.#leased) {
+      this.#closeSession();
+    } else {
+      this.#endCall();
+    }
   }
 
   /** The other person left: drop the call and wait for whoever comes next. */

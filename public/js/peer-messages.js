@@ -3,9 +3,10 @@
 // Over signaling (the protocol's `data`, relayed by duetd):
 //   {type: 'offer' | 'answer', sdp}
 //   {type: 'candidate', candidate: {candidate, sdpMid, sdpMLineIndex, usernameFragment}}
-//   {type: 'hello', mine, yours}   after a (re)join into an occupied room: the
-//       SDP session ids of the call this page still holds (its own, and the
-//       one it got from the other side), or null; see call-continuity.js
+//   {type: 'hello', mine, yours}   after a join afresh (not a resumed seat)
+//       into an occupied room: the SDP session ids of the call this page still
+//       holds (its own, and the one it got from the other side), or null; see
+//       call-continuity.js
 //
 // Over the call's data channel (peer to peer, never through the server):
 //   {type: 'chat', text}

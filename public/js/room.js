@@ -3,7 +3,7 @@
 // local-media.js do the work, and room-view.js and the panels show it.
 
 import { isValidRoomName, roomNameProblem } from './room-name.js';
-import { SignalingClient } from './signaling.js';
+import { SignalingClient, REPLACED_CLOSE } from './signaling.js';
 import { Call } from './call.js';
 import { LocalMedia } from './local-media.js';
 import { pageMediaDevices } from './media.js';
@@ -20,6 +20,7 @@ import { StatsPanel } from './stats-panel.js';
 import { wirePanelToggle } from './panels.js';
 import { copyInvite } from './invite.js';
 import { takeJoinToken, forgetJoinToken, unauthorizedText } from './join-token.js';
+import { watchPageExit } from './page-exit.js';
 
 const NOTE_MS = 6000;
 
@@ -76,7 +77,12 @@ function render() {
 }
 
 // What covers the remote video while there is no call, by Call.partner.
-const NO_CALL_TEXT = { absent: 'Nobody else is here yet.', present: 'Connecting…', gone: 'The other person left.' };
+const NO_CALL_TEXT = {
+  absent: 'Nobody else is here yet.',
+  present: 'Connecting…',
+  down: 'Their connection dropped. Waiting for them to come back…',
+  gone: 'The other person left.',
+};
 const MEDIA_FLOWED = new Set(['connected', 'disconnected', 'failed']);
 
 /** The text over the remote video, or null to show the video itself. */
@@ -199,7 +205,8 @@ async function join() {
   failure = null;
   rememberRoom(localStorage, room);
 
-  signaling = new SignalingClient();
+  // sessionStorage keeps the seat's resume secret for a reload of this tab.
+  signaling = new SignalingClient({ storage: sessionStorage });
   call = new Call({ signaling, media });
   listen(signaling, call);
   // A handle for the browser's console and the browser tests.
@@ -223,8 +230,15 @@ function listen(client, currentCall) {
       everJoined = true;
     }
     if (state === 'closed' && phase === 'in-room') {
-      failure ??= `The server closed the connection for good (code ${code}${reason ? `: ${reason}` : ''}). Press Join again to retry.`;
-      leaveRoom('failed');
+      if (code === REPLACED_CLOSE) {
+        // Another tab or window resumed our seat: the call goes on there, so
+        // the other person must not hear a hang-up, and we must not reconnect.
+        failure = 'This call went on in another tab or window, which took over your place in the room.';
+        leaveRoom('failed', { quietly: true });
+      } else {
+        failure ??= `The server closed the connection for good (code ${code}${reason ? `: ${reason}` : ''}). Press Join again to retry.`;
+        leaveRoom('failed');
+      }
     }
     render();
   }));
@@ -236,6 +250,9 @@ function listen(client, currentCall) {
       failure = unauthorizedText(message);
       forgetJoinToken(sessionStorage, room);
       joinToken = null;
+    } else if (code === 'bad_resume' || code === 'peer_unavailable') {
+      // Expected after a daemon restart or a long absence; the client and the call recover.
+      console.info('room:', code, message);
     } else {
       console.warn('room: the server refused a request', ref, code, message);
     }
@@ -258,19 +275,36 @@ function listen(client, currentCall) {
 }
 
 /**
- * Ends our part in the call, so that the other person hears at once. `next`
- * is set first: leaving closes the signaling client, which must not read as
- * a failure.
+ * Ends our part in the call, so that the other person hears at once (unless
+ * `quietly`: the call goes on elsewhere). `next` is set first: leaving closes
+ * the signaling client, which must not read as a failure.
  */
-function leaveRoom(next) {
+function leaveRoom(next, { quietly = false } = {}) {
   phase = next;
-  call?.hangup();
+  if (quietly) {
+    call?.drop();
+  } else {
+    call?.hangup();
+  }
   signaling?.leave();
   stats.stop();
   stopTimer();
   view.showRemote(null);
   view.setSdp('', '');
   chat.setAvailable(false);
+}
+
+/**
+ * The page goes away to come back (a reload): the seat stays ours. The
+ * socket closes without `leave` and the call without `hangup`, so the server
+ * holds the seat and the other page waits for us to resume it.
+ */
+function keepSeatForReturn() {
+  phase = 'left'; // first: the closing client must not read as a failure
+  call?.drop();
+  signaling?.close();
+  stats.stop();
+  stopTimer();
 }
 
 function hangup() {
@@ -313,15 +347,20 @@ function wireControls() {
 
   // A network that comes back is worth trying at once rather than at the end of a long backoff.
   window.addEventListener('online', () => signaling?.retry());
-  // Leaving the page leaves the room: the other person hears `bye` at once.
-  // A reload comes straight back in (see takeRejoinMark below).
-  window.addEventListener('pagehide', () => {
+  // Leaving the page for good leaves the room: the other person hears `bye`
+  // at once. A reload keeps the seat and comes straight back in (see
+  // takeRejoinMark below), resuming it with the secret in sessionStorage.
+  watchPageExit(window, (kind) => {
     if (phase === 'in-room' && signaling?.state !== 'full') {
       markForRejoin(sessionStorage, room);
     }
     if (phase === 'in-room') {
-      leaveRoom('left');
-      signaling?.close();
+      if (kind === 'keep') {
+        keepSeatForReturn();
+      } else {
+        leaveRoom('left');
+        signaling?.close(); // best effort: `leave` is written first, the socket may be gone
+      }
     }
     media.stop();
   });

@@ -1,15 +1,18 @@
 // SignalingClient: the client side of duet's WebSocket protocol (docs/protocol.md).
 // It keeps one page in one room: it connects, joins, keeps the socket alive,
 // and when the socket is lost it reconnects with backoff and joins again by
-// itself. What the messages mean for a call is call.js's job.
-// No DOM use: the WebSocket class and the timers are injected, so node's
-// tests drive it with fakes.
+// itself, taking its own seat back with the `resume` secret of its latest
+// `joined` when the daemon leases seats (rule 12). What the messages mean for
+// a call is call.js's job.
+// No DOM use: the WebSocket class, the timers and the storage are injected, so
+// node's tests drive it with fakes.
 
 import { Backoff } from './backoff.js';
+import { loadResumeSecret, keepResumeSecret, forgetResumeSecret } from './resume-secret.js';
 
 /** Every message type the server sends (docs/protocol.md, section 4). */
 export const SERVER_MESSAGE_TYPES = Object.freeze([
-  'joined', 'otherjoin', 'full', 'leaved', 'bye', 'message', 'pong', 'error',
+  'joined', 'otherjoin', 'full', 'leaved', 'bye', 'peerdown', 'peerup', 'message', 'pong', 'error',
 ]);
 
 /**
@@ -23,6 +26,7 @@ export const SERVER_MESSAGE_TYPES = Object.freeze([
  *                 a timer will try again
  * - closed        for good: leave()/close() was called, or the server closed
  *                 the socket with a code that says retrying cannot help
+ *                 (4000 "replaced" among them: another tab took our seat)
  */
 export const SIGNALING_STATES = Object.freeze([
   'idle', 'connecting', 'joining', 'joined', 'full', 'reconnecting', 'closed',
@@ -38,9 +42,10 @@ const PING_INTERVAL_MS = 25_000;
 // minutes; no answer to a ping within this time means it is gone.
 const PONG_TIMEOUT_MS = 10_000;
 const LEAVE_TIMEOUT_MS = 2_000;
-// A rejoin can find the room full while duetd still counts our previous,
-// half-dead connection: it drops that one within idle_timeout (60 s), so keep
-// retrying for somewhat longer than that before telling the person.
+// A rejoin without a resume (a daemon that leases no seats) can find the room
+// full while duetd still counts our previous, half-dead connection: it drops
+// that one within idle_timeout (60 s), so keep retrying for somewhat longer
+// than that before telling the person. A resume takes our own seat instead.
 const MAX_FULL_RETRIES = 7;
 
 /** The `/ws` address on the host that served the page, wss when the page is https. */
@@ -49,13 +54,16 @@ export function defaultSignalingUrl(location = globalThis.location) {
   return `${scheme}//${location.host}/ws`;
 }
 
+/** The close code of a seat resumed on another connection (rule 12): another tab, or another window, holds it now. */
+export const REPLACED_CLOSE = 4000;
+
 /**
  * True when a close code says that reconnecting would only repeat the failure
- * (docs/protocol.md, section 11): the client sent something the server will
- * never accept.
+ * (docs/protocol.md, section 8): the client sent something the server will
+ * never accept, or its seat now lives on another connection (4000).
  */
 export function isFatalClose(code, reason = '') {
-  if (code === 1003 || code === 1007 || code === 1009) {
+  if (code === 1003 || code === 1007 || code === 1009 || code === REPLACED_CLOSE) {
     return true;
   }
   // 1008 also means "slow consumer", which a fresh connection may well survive.
@@ -72,15 +80,20 @@ const defaultTimers = {
  * - `statechange` {state, previous, delayMs?, code?, reason?}: `delayMs` comes
  *   with `reconnecting` (the wait before the next try); `code`/`reason` with
  *   a state entered because the socket closed.
- * - one per server message type: `joined`, `otherjoin`, `bye`, `message`,
- *   `full`, `leaved`, `pong`, `error`; `detail` is the message. `joined` also
- *   carries `rejoin: true` when it is not the first one since start().
- *   `error` is the server's *protocol* error, not a socket error.
+ * - one per server message type: `joined`, `otherjoin`, `bye`, `peerdown`,
+ *   `peerup`, `message`, `full`, `leaved`, `pong`, `error`; `detail` is the
+ *   message. `joined` also carries `rejoin: true` when it is not the first one
+ *   since start(), and `leased: true` when the daemon leases seats (it sent a
+ *   `resume`; the secret itself stays here). `resumed: true` is the server's:
+ *   the seat was taken back, with the same id and role.
+ *   `error` is the server's *protocol* error, not a socket error; a
+ *   `bad_resume` is reported too, and the client then joins afresh by itself.
  */
 export class SignalingClient extends EventTarget {
   #url;
   #WebSocket;
   #timers;
+  #storage;
   #backoff;
   #pingIntervalMs;
   #pongTimeoutMs;
@@ -91,6 +104,7 @@ export class SignalingClient extends EventTarget {
   #room = null;
   #token = null;
   #id = null;
+  #resume = null; // the latest `joined`'s resume secret, spent by the next join that sends it
   #socket = null;
   #hasJoined = false; // a `joined` arrived since start(): later joins are rejoins
   #fullRetries = 0;
@@ -102,6 +116,7 @@ export class SignalingClient extends EventTarget {
     url = defaultSignalingUrl(),
     WebSocketImpl = globalThis.WebSocket,
     timers = defaultTimers,
+    storage = null,
     backoff = new Backoff(),
     pingIntervalMs = PING_INTERVAL_MS,
     pongTimeoutMs = PONG_TIMEOUT_MS,
@@ -112,6 +127,7 @@ export class SignalingClient extends EventTarget {
     this.#url = url;
     this.#WebSocket = WebSocketImpl;
     this.#timers = timers;
+    this.#storage = storage;
     this.#backoff = backoff;
     this.#pingIntervalMs = pingIntervalMs;
     this.#pongTimeoutMs = pongTimeoutMs;
@@ -127,7 +143,10 @@ export class SignalingClient extends EventTarget {
     return this.#room;
   }
 
-  /** Our peer id on the current connection (a new one after every reconnect), or null. */
+  /**
+   * Our peer id while joined, or null. A resumed seat keeps its id; a join
+   * afresh (no lease, or the resume refused) gets a new one.
+   */
   get id() {
     return this.#id;
   }
@@ -135,7 +154,8 @@ export class SignalingClient extends EventTarget {
   /**
    * Connects and joins `room`, and from then on stays in it until leave() or
    * close(). `token` (a join token, docs/protocol.md rule 14) goes with every
-   * join, rejoins included.
+   * join, rejoins included. A resume secret kept in the storage for `room`
+   * (the page was reloaded) goes with the first join.
    */
   start(room, { token = null } = {}) {
     if (this.#state !== 'idle') {
@@ -143,6 +163,7 @@ export class SignalingClient extends EventTarget {
     }
     this.#room = room;
     this.#token = token;
+    this.#resume = loadResumeSecret(this.#storage, room);
     this.#connect();
   }
 
@@ -177,11 +198,14 @@ export class SignalingClient extends EventTarget {
   }
 
   /**
-   * Leaves the room and closes the socket. Says `leave` first when joined, so
-   * the other member hears `bye` at once; resolves when `leaved` came back,
-   * or after a short timeout.
+   * Leaves the room for good and closes the socket. Says `leave` first when
+   * joined, so the seat is released and the other member hears `bye` at once
+   * rather than when a lease ends; resolves when `leaved` came back, or after
+   * a short timeout. The resume secret is forgotten: there is no seat to take
+   * back.
    */
   leave() {
+    this.#forgetResume();
     if (this.#state === 'closed' || this.#state === 'idle') {
       this.#setState('closed');
       return Promise.resolve();
@@ -205,7 +229,11 @@ export class SignalingClient extends EventTarget {
     });
   }
 
-  /** Closes the socket without a `leave` (the server sends `bye` all the same). */
+  /**
+   * Closes the socket without a `leave`. The server then holds the seat for
+   * its lease (or sends `bye` at once without one); the resume secret stays
+   * in the storage, so a reloaded page takes the seat back.
+   */
   close() {
     this.#stopTimers();
     this.#dropSocket(1000, 'closed by the page');
@@ -251,9 +279,14 @@ export class SignalingClient extends EventTarget {
 
   #sendJoin() {
     this.#setState('joining');
-    this.#write(this.#token === null
-      ? { type: 'join', room: this.#room }
-      : { type: 'join', room: this.#room, token: this.#token });
+    const join = { type: 'join', room: this.#room };
+    if (this.#token !== null) {
+      join.token = this.#token;
+    }
+    if (this.#resume !== null) {
+      join.resume = this.#resume;
+    }
+    this.#write(join);
   }
 
   #onLost(code, reason) {
@@ -267,6 +300,9 @@ export class SignalingClient extends EventTarget {
       return; // nothing to get back to; retry() reconnects when asked
     }
     if (isFatalClose(code, reason)) {
+      if (code === REPLACED_CLOSE) {
+        this.#forgetResume(); // spent by the connection that took the seat
+      }
       this.#setState('closed', { code, reason });
       return;
     }
@@ -339,8 +375,9 @@ export class SignalingClient extends EventTarget {
   #onPongTimeout() {
     this.#pongTimer = null;
     console.warn('signaling: no answer to ping; reconnecting');
-    this.#dropSocket(4000, 'no pong');
-    this.#onLost(4000, 'no answer to ping');
+    // 1006 as the browser would say had it noticed; 4000 is the server's "replaced".
+    this.#dropSocket(4001, 'no pong');
+    this.#onLost(1006, 'no answer to ping');
   }
 
   #clearPingTimers() {
@@ -392,8 +429,18 @@ export class SignalingClient extends EventTarget {
     this.#id = typeof message.id === 'string' ? message.id : null;
     this.#fullRetries = 0;
     this.#backoff.reset();
+    // Each joined brings a new secret and spends the one before; none means
+    // the daemon does not lease seats (seat_lease = 0).
+    const leased = typeof message.resume === 'string' && message.resume !== '';
+    if (leased) {
+      this.#resume = message.resume;
+      keepResumeSecret(this.#storage, this.#room, message.resume);
+    } else {
+      this.#forgetResume();
+    }
     this.#setState('joined');
-    this.#emit('joined', { ...message, rejoin });
+    const { resume, ...rest } = message;
+    this.#emit('joined', { ...rest, rejoin, leased });
   }
 
   #onFull(message) {
@@ -411,6 +458,13 @@ export class SignalingClient extends EventTarget {
   #onError(message) {
     // The error first: a page that hears `closed` next already knows why.
     this.#emit('error', message);
+    if (message.code === 'bad_resume' && this.#state === 'joining') {
+      // The daemon restarted, or the lease ended: the seat is gone. Nothing
+      // changed on the server, so join afresh on this socket, at once.
+      this.#forgetResume();
+      this.#sendJoin();
+      return;
+    }
     if (message.ref === 'join' || this.#state === 'joining') {
       if (message.code === 'room_limit' || message.code === 'rate_limited') {
         this.#scheduleRetry(); // the server is busy now; it may not be later
@@ -420,6 +474,13 @@ export class SignalingClient extends EventTarget {
         this.#dropSocket(1000, 'join refused');
         this.#setState('closed', { code: 0, reason: message.code });
       }
+    }
+  }
+
+  #forgetResume() {
+    this.#resume = null;
+    if (this.#room !== null) {
+      forgetResumeSecret(this.#storage, this.#room);
     }
   }
 

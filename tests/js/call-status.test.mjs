@@ -61,6 +61,26 @@ test('losing the server with no call says when it tries again', () => {
   assert.equal(status({ signaling: 'connecting' }).state, 'reconnecting', 'after a first join, a new connection is a reconnect');
 });
 
+test('the other person\'s link to the server dropping (peerdown) is "reconnecting", never "left"', () => {
+  for (const connection of [null, 'new', 'connected', 'disconnected', 'failed']) {
+    const shown = status({ partner: 'down', connection });
+    assert.equal(shown.state, 'reconnecting', String(connection));
+    assert.doesNotMatch(shown.text, /left/);
+  }
+  assert.deepEqual(status({ partner: 'down', connection: 'connected' }), {
+    state: 'reconnecting',
+    text: 'Connected. The other person\'s link to the server dropped; waiting for it to come back…',
+  });
+  assert.deepEqual(status({ partner: 'down', connection: null }),
+    { state: 'reconnecting', text: 'The other person\'s connection dropped. Waiting for them to come back…' });
+});
+
+test('our own link dropping says so first: their seat is the server\'s news, and we cannot hear it', () => {
+  const shown = status({ signaling: 'reconnecting', partner: 'down', connection: 'connected' });
+  assert.equal(shown.state, 'connected');
+  assert.match(shown.text, /The link to the server dropped/);
+});
+
 test('a full room and a refusal are said plainly', () => {
   const full = status({ signaling: 'full', everJoined: false });
   assert.equal(full.state, 'full');
@@ -73,7 +93,7 @@ test('a full room and a refusal are said plainly', () => {
 test('every state it returns is a documented page state', () => {
   const phases = ['prejoin', 'in-room', 'left', 'failed'];
   const signalings = ['idle', 'connecting', 'joining', 'joined', 'full', 'reconnecting', 'closed'];
-  const partners = ['absent', 'present', 'gone'];
+  const partners = ['absent', 'present', 'down', 'gone'];
   const connections = [null, 'new', 'connecting', 'connected', 'disconnected', 'failed', 'closed'];
   for (const phase of phases) for (const signaling of signalings) for (const partner of partners) {
     for (const connection of connections) for (const everJoined of [false, true]) {

@@ -21,7 +21,7 @@ function setup(options = {}) {
     url: 'ws://duet.test/ws', WebSocketImpl: FakeWebSocket, timers, backoff, ...options,
   });
   const events = recordEvents(client, [
-    'statechange', 'joined', 'otherjoin', 'bye', 'message', 'full', 'leaved', 'error', 'pong',
+    'statechange', 'joined', 'otherjoin', 'bye', 'peerdown', 'peerup', 'message', 'full', 'leaved', 'error', 'pong',
   ]);
   const states = () => events.filter((e) => e.type === 'statechange').map((e) => e.detail.state);
   const of = (type) => events.filter((e) => e.type === type).map((e) => e.detail);
@@ -184,6 +184,7 @@ test('isFatalClose reads the protocol\'s close codes', () => {
   assert.equal(isFatalClose(1003), true);
   assert.equal(isFatalClose(1007), true);
   assert.equal(isFatalClose(1009), true);
+  assert.equal(isFatalClose(4000, 'replaced'), true);
 });
 
 test('an app-level ping goes out after a quiet interval; a pong keeps the socket', () => {
@@ -220,7 +221,8 @@ test('no answer to a ping counts as a lost socket: it is closed and replaced', (
   assert.equal(t.client.state, 'joined');
   t.timers.advance(1);
   assert.equal(t.client.state, 'reconnecting');
-  assert.equal(t.sockets[0].closedWith.code, 4000);
+  assert.equal(t.sockets[0].closedWith.code, 4001, 'not 4000: that is the server\'s "replaced"');
+  assert.equal(t.of('statechange').at(-1).code, 1006);
 
   // The dead socket's own close event, whenever it comes, changes nothing.
   t.sockets[0].drop(1006);

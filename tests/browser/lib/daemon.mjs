@@ -9,6 +9,7 @@ const LISTENING = /listening on [^\s:]+:(\d+)/;
 
 export class Daemon {
   #binary;
+  #address;
   #publicDir;
   #extraArgs;
   #log;
@@ -18,9 +19,12 @@ export class Daemon {
   /**
    * @param {string} logPath  every run of the daemon appends its output here
    * @param {string[]} extraArgs  more flags, for every run
+   * @param {string} address  where it listens; anything but loopback only
+   *   inside isolated.sh's namespace, which no packet leaves
    */
-  constructor({ binary, publicDir, logPath, extraArgs = [] }) {
+  constructor({ binary, publicDir, logPath, extraArgs = [], address = '127.0.0.1' }) {
     this.#binary = binary;
+    this.#address = address;
     this.#publicDir = publicDir;
     this.#extraArgs = extraArgs;
     this.#log = createWriteStream(logPath);
@@ -35,7 +39,7 @@ export class Daemon {
     this.#generation += 1;
     const generation = this.#generation;
     this.#log.write(`\n[test] starting duetd #${generation} on port ${port}\n`);
-    const args = ['--address', '127.0.0.1', '--port', String(port), '--public-dir', this.#publicDir, ...this.#extraArgs];
+    const args = ['--address', this.#address, '--port', String(port), '--public-dir', this.#publicDir, ...this.#extraArgs];
     // Its own process group: stopping it stops anything it started, and
     // nothing it leaves behind keeps our pipes open.
     const child = spawn(this.#binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });

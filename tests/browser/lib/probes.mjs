@@ -61,6 +61,7 @@ export async function mediaSample(page) {
       frameHeight: 0,
       audioEnergy: 0,
       audioSamples: 0,
+      bytesReceived: 0,
       sentVideoLabel: null,
       localSession: null,
       remoteSession: null,
@@ -90,6 +91,9 @@ export async function mediaSample(page) {
         sample.audioEnergy += r.totalAudioEnergy ?? 0;
         sample.audioSamples += r.totalSamplesReceived ?? 0;
       }
+      if (r.type === 'inbound-rtp') {
+        sample.bytesReceived += r.bytesReceived ?? 0;
+      }
       if (r.type === 'transport' && r.selectedCandidatePairId) {
         pairId = r.selectedCandidatePairId;
       }
@@ -110,7 +114,8 @@ export async function mediaSample(page) {
 /**
  * Waits until `field` grows by at least `by` between two samples `gapMs`
  * apart: proof that video frames are decoding (framesDecoded) or audio is
- * arriving (audioSamples) or sounding (audioEnergy) right now.
+ * arriving (audioSamples) or sounding (audioEnergy), or that media arrives at
+ * all (bytesReceived, RTP of every kind), right now.
  */
 export async function waitForRising(page, field, { by = 1, gapMs = 1000, timeout = CALL_MS } = {}) {
   const deadline = Date.now() + timeout;

@@ -6,20 +6,7 @@ import { check, info } from '../lib/report.mjs';
 import {
   CALL_MS, expectIceServersFromJoined, mediaSample, waitFor, waitForRising, waitForSignaling, waitForState,
 } from '../lib/probes.mjs';
-
-// Stand-ins for a person who said "no" to the browser's camera (and microphone) prompt.
-const BLOCK_CAMERA = () => {
-  const open = MediaDevices.prototype.getUserMedia;
-  MediaDevices.prototype.getUserMedia = function getUserMedia(constraints) {
-    if (constraints?.video) {
-      return Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
-    }
-    return open.call(this, constraints);
-  };
-};
-const BLOCK_ALL = () => {
-  MediaDevices.prototype.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
-};
+import { BLOCK_ALL, BLOCK_CAMERA } from '../lib/devices.mjs';
 
 async function sendChat(from, to, text) {
   await from.evaluate((line) => {
