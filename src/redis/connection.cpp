@@ -5,7 +5,27 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
+#include <csignal>
+
 namespace duet::redis {
+
+namespace {
+
+// hiredis 0.14 writes with write(2), not send(MSG_NOSIGNAL): a write to a server that has
+// gone raises SIGPIPE, whose default action ends the daemon. Asio's own sockets never
+// raise it, so ignoring it changes nothing else; a handler the process installed itself
+// is left alone.
+void ignore_sigpipe() {
+    struct sigaction current {};
+    if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+        struct sigaction ignore {};
+        ignore.sa_handler = SIG_IGN;
+        ::sigemptyset(&ignore.sa_mask);
+        ::sigaction(SIGPIPE, &ignore, nullptr);
+    }
+}
+
+}  // namespace
 
 /// hiredis's privdata for one command: the handler, until hiredis hands it back.
 struct connection::pending_command {
@@ -40,6 +60,7 @@ void connection::connect(connect_handler handler) {
         return;
     }
     on_connect_ = std::move(handler);
+    ignore_sigpipe();
     timer_.expires_after(options_.connect_timeout);
     timer_.async_wait([weak = weak_from_this()](error_code ec) {
         if (auto self = weak.lock()) self->on_timeout(ec);

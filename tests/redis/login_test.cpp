@@ -92,9 +92,10 @@ TEST(redis_connect, a_server_that_never_answers_times_out) {
     // The kernel completes the handshake into the backlog; nobody ever reads, so AUTH
     // never gets its answer.
     tcp::acceptor silent(ioc, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+    redis::connection_options options;
+    options.connect_timeout = 200ms;
     auto const started = std::chrono::steady_clock::now();
-    auto out = open_connection(ioc, "redis://:pw@127.0.0.1:" + std::to_string(silent.local_endpoint().port()),
-                               redis::connection_options{.connect_timeout = 200ms});
+    auto out = open_connection(ioc, "redis://:pw@127.0.0.1:" + std::to_string(silent.local_endpoint().port()), options);
     auto const took = std::chrono::steady_clock::now() - started;
     EXPECT_EQ(out.ec, redis::error::connect_timeout);
     EXPECT_GE(took, 200ms);

@@ -101,3 +101,31 @@ TEST(redis_loss, a_client_kill_is_a_loss_too) {
 
 }  // namespace
 }  // namespace duet::testing
+
+namespace duet::testing {
+namespace {
+
+// hiredis 0.14 writes with write(2): without care, a write to a server that has gone
+// raises SIGPIPE, which ends the process.
+TEST(redis_loss, writing_to_a_server_that_has_gone_is_a_loss_not_a_sigpipe) {
+    redis_server server;
+    asio::io_context ioc;
+    auto out = open_connection(ioc, server.unix_url());
+    ASSERT_FALSE(out.ec);
+    std::optional<error_code> lost;
+    out.conn->on_lost([&](error_code ec, std::string const&) { lost = ec; });
+    server.stop();
+    // Sent before the loop has seen the end of the stream: hiredis writes them into a
+    // socket whose other end is closed.
+    std::vector<error_code> outcomes;
+    for (int i = 0; i < 100; ++i)
+        out.conn->command({"SET", "k", std::string(4096, 'x')}, [&](redis::command_result r) {
+            outcomes.push_back(r ? error_code{} : r.error());
+        });
+    ASSERT_TRUE(run_until(ioc, [&] { return lost.has_value(); }));
+    ASSERT_EQ(outcomes.size(), 100u);
+    for (auto const& ec : outcomes) EXPECT_EQ(ec, redis::error::connection_lost);
+}
+
+}  // namespace
+}  // namespace duet::testing

@@ -54,6 +54,10 @@ struct connection_options {
 /// creates a new one (with a delay of its choosing; see reconnect_delay.hpp) from its
 /// lost handler. Commands issued before connect has reported success fail with
 /// error::not_connected: AUTH and SELECT go first and nothing may overtake them.
+///
+/// Process-wide: connect() sets SIGPIPE to ignored if it still has its default action,
+/// because hiredis 0.14 writes with write(2) and a server that has gone would otherwise
+/// end the process.
 class connection : public std::enable_shared_from_this<connection> {
 public:
     static std::shared_ptr<connection> create(asio::any_io_executor executor, address where,
