@@ -1,6 +1,4 @@
 #include <duet/redis/address.hpp>
-#include <duet/redis/reconnect_delay.hpp>
-#include <duet/redis/script.hpp>
 
 #include <gtest/gtest.h>
 
@@ -133,24 +131,6 @@ TEST(redis_address, to_string_never_shows_the_password) {
 TEST(redis_address, refusals_never_repeat_the_password) {
     for (auto url : {"redis://:hunter2@h:99999", "redis://:hunter2@h/x", "redis://:hunter2@", "unix:///s?password=hunter2&x=1"})
         EXPECT_EQ(refusal(url).find("hunter2"), std::string::npos) << url;
-}
-
-TEST(redis_reconnect_delay, doubles_up_to_the_ceiling_and_resets) {
-    using std::chrono::milliseconds;
-    reconnect_delay delay(milliseconds(100), milliseconds(500));
-    EXPECT_EQ(delay.next(), milliseconds(100));
-    EXPECT_EQ(delay.next(), milliseconds(200));
-    EXPECT_EQ(delay.next(), milliseconds(400));
-    EXPECT_EQ(delay.next(), milliseconds(500));
-    EXPECT_EQ(delay.next(), milliseconds(500));
-    delay.reset();
-    EXPECT_EQ(delay.next(), milliseconds(100));
-}
-
-TEST(redis_script, sha1_of_known_inputs) {
-    EXPECT_EQ(sha1_hex(""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-    EXPECT_EQ(sha1_hex("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
-    EXPECT_EQ(script("return 1").sha1(), sha1_hex("return 1"));
 }
 
 }  // namespace

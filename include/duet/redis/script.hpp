@@ -11,7 +11,8 @@ namespace duet::redis {
 /// A Lua script and its SHA1, run with EVALSHA. When the server does not know the script
 /// (a restart, a failover, SCRIPT FLUSH) it answers NOSCRIPT, and run() sends the source
 /// once with EVAL, which also loads it, and reports only that answer: the caller never
-/// sees NOSCRIPT. A pure value, cheap to copy (the source is shared).
+/// sees NOSCRIPT. A value, cheap to copy (the source is shared); run() is called on the
+/// connection's thread, like connection::command.
 ///
 /// Ordering: a run that falls back completes after commands sent behind its EVALSHA;
 /// a caller that needs a strict order with them waits for run()'s handler first.
