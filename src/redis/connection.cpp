@@ -5,7 +5,9 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <csignal>
+#include <string_view>
 
 namespace duet::redis {
 
@@ -23,6 +25,20 @@ void ignore_sigpipe() {
         ::sigemptyset(&ignore.sa_mask);
         ::sigaction(SIGPIPE, &ignore, nullptr);
     }
+}
+
+// Commands after which replies no longer pair one to one with commands: hiredis 0.14
+// keeps a subscriber's or a monitor's callback for every later message (so privdata
+// would be used after its handler ran), and knows nothing of SSUBSCRIBE at all.
+bool changes_reply_pairing(std::string_view name) {
+    static constexpr std::string_view refused[] = {"subscribe",   "psubscribe",   "ssubscribe", "unsubscribe",
+                                                   "punsubscribe", "sunsubscribe", "monitor"};
+    for (auto word : refused)
+        if (name.size() == word.size() &&
+            std::equal(name.begin(), name.end(), word.begin(),
+                       [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) == b; }))
+            return true;
+    return false;
 }
 
 }  // namespace
@@ -194,7 +210,7 @@ void connection::command(std::vector<std::string> args, command_handler handler)
         complete(std::move(handler), error_code(error::not_connected));
         return;
     }
-    if (args.empty()) {
+    if (args.empty() || changes_reply_pairing(args.front())) {
         complete(std::move(handler), error_code(asio::error::invalid_argument));
         return;
     }

@@ -154,6 +154,17 @@ TEST_F(redis_connection, a_command_before_connect_or_an_empty_one_fails_without_
     EXPECT_EQ(empty.error(), asio::error::invalid_argument);
 }
 
+TEST_F(redis_connection, commands_without_one_reply_each_are_refused) {
+    auto conn = connected(server_->unix_url());
+    ASSERT_TRUE(conn);
+    for (std::string name : {"SUBSCRIBE", "psubscribe", "SSubscribe", "UNSUBSCRIBE", "PUNSUBSCRIBE", "MONITOR"}) {
+        auto refused = call(ioc_, *conn, {name, "channel"});
+        EXPECT_EQ(refused.error(), asio::error::invalid_argument) << name;
+    }
+    EXPECT_EQ(ok_reply(*conn, {"PUBLISH", "channel", "x"}), reply::integer(0));
+    EXPECT_EQ(ok_reply(*conn, {"PING"}), reply::status("PONG"));
+}
+
 TEST_F(redis_connection, connect_twice_reports_already_started) {
     auto conn = connected(server_->unix_url());
     ASSERT_TRUE(conn);

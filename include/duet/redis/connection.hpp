@@ -21,7 +21,7 @@ namespace duet::redis {
 
 /// A command's outcome: the server's reply (an error reply included), or an error_code
 /// when the command never got one (redis::error, or asio::error::invalid_argument for an
-/// empty command).
+/// empty command or one that command() refuses).
 using command_result = boost::system::result<reply>;
 using command_handler = std::function<void(command_result)>;
 /// Connect's outcome, and the end of a ready connection: the code, and hiredis's or the
@@ -74,7 +74,9 @@ public:
     /// its db is not 0), then reports once. A second call reports already_started.
     void connect(connect_handler handler);
 
-    /// Sends one command, binary-safe (`args` may hold any bytes, NUL included).
+    /// Sends one command, binary-safe (`args` may hold any bytes, NUL included). Only
+    /// commands with one reply each: (P/S)(UN)SUBSCRIBE and MONITOR are refused with
+    /// invalid_argument (use Streams), and CLIENT REPLY OFF/SKIP must not be sent.
     void command(std::vector<std::string> args, command_handler handler);
 
     /// Ends the connection: pending commands and a pending connect fail with
