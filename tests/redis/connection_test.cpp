@@ -5,6 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <iterator>
+
+#include <fcntl.h>
+#include <unistd.h>
+
 namespace duet::testing {
 namespace {
 
@@ -223,6 +229,33 @@ TEST_F(redis_connection, dropping_the_connection_fails_its_commands_exactly_once
     ioc_.poll();
     EXPECT_EQ(calls, 1);
     EXPECT_EQ(seen, redis::error::closed);
+}
+
+// hiredis owns each socket and closes it; the descriptor that watches it must release
+// it first: never keep it open, and never close its number a second time.
+TEST_F(redis_connection, connections_leave_no_file_descriptor_behind) {
+    auto open_fds = [] {
+        return std::distance(std::filesystem::directory_iterator("/proc/self/fd"), std::filesystem::directory_iterator{});
+    };
+    ASSERT_TRUE(connected(server_->unix_url()));  // the loop's own descriptors exist from here on
+    auto const before = open_fds();
+    for (int round = 0; round < 20; ++round) {
+        auto closed = connected(server_->unix_url());
+        auto dropped = connected(server_->tcp_url(1));
+        auto refused = open_connection(ioc_, "unix:///nonexistent/duet-redis.sock");
+        ASSERT_TRUE(closed && dropped);
+        EXPECT_EQ(ok_reply(*closed, {"PING"}), reply::status("PONG"));
+        closed->close();
+        // hiredis has closed the socket: the lowest free number is likely the same one.
+        // Had the descriptor kept it, destroying the connection would close this file.
+        int const reused = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        closed.reset();
+        dropped.reset();
+        ioc_.poll();
+        EXPECT_NE(::fcntl(reused, F_GETFD), -1) << "a stranger's descriptor was closed";
+        ::close(reused);
+    }
+    EXPECT_EQ(open_fds(), before);
 }
 
 TEST_F(redis_connection, a_handler_may_send_more_commands_and_close) {
