@@ -12,7 +12,7 @@ cd "$root"
 declare -A rank=(
     [config]=0 [logging]=0
     [protocol]=1 [net]=1
-    [metrics]=2 [ice]=2 [access]=2
+    [metrics]=2 [ice]=2 [access]=2 [redis]=2
     [rooms]=3
     [signaling]=4
     [ws]=5

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building duet needs, from Debian's packages; with --test also what the
-# whole test suite needs (chromium, nginx, openssl for the TLS test's certificate, coturn,
-# python3-websockets for bench/close_codes.py and tests/access, python3-jwt (PyJWT) for
-# tests/access/pyjwt_test.sh, clang for the fuzz targets, prometheus for
-# its promtool (no smaller Debian package ships it), lintian and systemd (systemd-analyze,
-# which needs no running systemd) for the package test, and playwright-core from npm).
-# help2man (duetd(8)) and dpkg-dev (cpack's shlibdeps) are build packages.
+# whole test suite needs (redis-server for the Redis client's tests, chromium, nginx,
+# openssl for the TLS test's certificate, coturn, python3-websockets for
+# bench/close_codes.py and tests/access, python3-jwt (PyJWT) for
+# tests/access/pyjwt_test.sh, clang for the fuzz targets, prometheus for its promtool (no
+# smaller Debian package ships it), lintian and systemd (systemd-analyze, which needs no
+# running systemd) for the package test, and playwright-core from npm).
+# libhiredis-dev (src/redis), help2man (duetd(8)) and dpkg-dev (cpack's shlibdeps) are
+# build packages.
 # Installs only what is missing, so a second run takes a second. Needs root or sudo for apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,9 +16,9 @@ want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
 build_packages=(cmake g++ make pkg-config libboost1.81-dev nlohmann-json3-dev libspdlog-dev
-                libcli11-dev libssl-dev libgtest-dev help2man dpkg-dev)
+                libcli11-dev libssl-dev libhiredis-dev libgtest-dev help2man dpkg-dev)
 test_packages=(chromium nginx-light openssl coturn curl iproute2 nodejs npm clang libclang-rt-14-dev
-               python3-websockets python3-jwt prometheus lintian systemd)
+               python3-websockets python3-jwt prometheus lintian systemd redis-server)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
