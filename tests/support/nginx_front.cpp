@@ -1,5 +1,7 @@
 #include "support/nginx_front.hpp"
 
+#include "support/child_process.hpp"
+
 #include <climits>
 #include <csignal>
 #include <cstdlib>
@@ -33,12 +35,12 @@ using std::chrono::steady_clock;
 
 // nginx normally accepts within some tens of milliseconds; the deadline only bounds a
 // start on a machine loaded by other test processes.
-constexpr auto start_deadline = 20s;
-constexpr int port_attempts = 5;
-constexpr auto stop_deadline = 5s;
+constexpr auto nginx_start_deadline = 20s;
+constexpr int nginx_port_attempts = 5;
+constexpr auto nginx_stop_deadline = 5s;
 // Between two looks at a child that is starting or stopping: polling a process we do
 // not control, bounded by the deadlines above.
-constexpr auto poll_interval = 5ms;
+constexpr auto nginx_poll_interval = 5ms;
 
 sockaddr_in loopback_address(std::uint16_t port) {
     sockaddr_in address{};
@@ -46,24 +48,6 @@ sockaddr_in loopback_address(std::uint16_t port) {
     address.sin_port = htons(port);
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     return address;
-}
-
-/// A loopback port that was free a moment ago. Another process may take it before
-/// nginx binds it: the caller retries with another one when nginx says so.
-std::uint16_t free_loopback_port() {
-    int const fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        throw std::runtime_error("nginx_front: socket() failed");
-    }
-    auto address = loopback_address(0);
-    socklen_t length = sizeof address;
-    bool const bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-                       ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-    ::close(fd);
-    if (!bound) {
-        throw std::runtime_error("nginx_front: could not find a free loopback port");
-    }
-    return ntohs(address.sin_port);
 }
 
 bool accepts_tcp(std::uint16_t port) {
@@ -75,13 +59,6 @@ bool accepts_tcp(std::uint16_t port) {
     bool const connected = ::connect(fd, reinterpret_cast<sockaddr const*>(&address), sizeof address) == 0;
     ::close(fd);
     return connected;
-}
-
-std::string read_file(std::filesystem::path const& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 std::string last_lines(std::string const& text, std::size_t count) {
@@ -100,38 +77,19 @@ std::string last_lines(std::string const& text, std::size_t count) {
     return out;
 }
 
-std::filesystem::path make_private_dir() {
-    auto pattern = (std::filesystem::temp_directory_path() / "duet-nginx-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-        throw std::runtime_error("nginx_front: mkdtemp failed");
-    }
-    return pattern;
-}
-
-/// The child's exit as words, for a failure message.
-std::string describe(int status) {
-    if (WIFEXITED(status)) {
-        return "exited with status " + std::to_string(WEXITSTATUS(status));
-    }
-    if (WIFSIGNALED(status)) {
-        return "was killed by signal " + std::to_string(WTERMSIG(status));
-    }
-    return "ended";
-}
-
 }  // namespace
 
 nginx_front::nginx_front(std::uint16_t upstream_port, double timeout_scale)
-    : upstream_port_(upstream_port), timeout_scale_(timeout_scale), dir_(make_private_dir()) {
-    auto const deadline = steady_clock::now() + start_deadline;
-    for (int attempt = 1; attempt <= port_attempts; ++attempt) {
+    : upstream_port_(upstream_port), timeout_scale_(timeout_scale), dir_(make_private_dir("duet-nginx")) {
+    auto const deadline = steady_clock::now() + nginx_start_deadline;
+    for (int attempt = 1; attempt <= nginx_port_attempts; ++attempt) {
         auto const listen_port = free_loopback_port();
         if (start_on(listen_port, deadline) == outcome::accepting) {
             port_ = listen_port;
             return;
         }
     }
-    fail("every one of " + std::to_string(port_attempts) + " free ports was taken before nginx could bind it");
+    fail("every one of " + std::to_string(nginx_port_attempts) + " free ports was taken before nginx could bind it");
 }
 
 nginx_front::~nginx_front() {
@@ -166,7 +124,7 @@ nginx_front::outcome nginx_front::start_on(std::uint16_t listen_port, steady_clo
             if (read_file(dir_ / "error.log").find("Address already in use") != std::string::npos) {
                 return outcome::port_taken;
             }
-            fail("nginx " + describe(status) + " before accepting on 127.0.0.1:" + std::to_string(listen_port));
+            fail("nginx " + describe_exit(status) + " before accepting on 127.0.0.1:" + std::to_string(listen_port));
         }
         // nginx retries a taken port for 2.5 s before it gives up: do not wait for that.
         if (read_file(dir_ / "error.log").find("Address already in use") != std::string::npos) {
@@ -176,10 +134,10 @@ nginx_front::outcome nginx_front::start_on(std::uint16_t listen_port, steady_clo
         if (read_file(dir_ / "nginx.pid") == pid_text && accepts_tcp(listen_port)) {
             return outcome::accepting;
         }
-        std::this_thread::sleep_for(poll_interval);
+        std::this_thread::sleep_for(nginx_poll_interval);
     }
     fail("nginx did not accept on 127.0.0.1:" + std::to_string(listen_port) + " within " +
-         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(start_deadline).count()) + " s");
+         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(nginx_start_deadline).count()) + " s");
 }
 
 void nginx_front::spawn(std::uint16_t listen_port) {
@@ -249,13 +207,13 @@ void nginx_front::stop() noexcept {
         return;
     }
     ::kill(pid_, SIGTERM);  // nginx's fast shutdown: it stops its worker and exits
-    auto const deadline = steady_clock::now() + stop_deadline;
+    auto const deadline = steady_clock::now() + nginx_stop_deadline;
     while (steady_clock::now() < deadline) {
         if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
             pid_ = -1;
             return;
         }
-        std::this_thread::sleep_for(poll_interval);
+        std::this_thread::sleep_for(nginx_poll_interval);
     }
     ::kill(-pid_, SIGKILL);  // the master and its worker
     ::waitpid(pid_, nullptr, 0);

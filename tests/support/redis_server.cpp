@@ -1,5 +1,7 @@
 #include "support/redis_server.hpp"
 
+#include "support/child_process.hpp"
+
 #include <csignal>
 #include <deque>
 #include <fstream>
@@ -25,54 +27,19 @@ using std::chrono::steady_clock;
 
 // redis-server answers within some milliseconds; the deadlines only bound a start or a
 // stop on a machine loaded by other test processes.
-constexpr auto start_deadline = 20s;
-constexpr auto stop_deadline = 5s;
-constexpr int port_attempts = 5;
+constexpr auto redis_start_deadline = 20s;
+constexpr auto redis_stop_deadline = 5s;
+constexpr int redis_port_attempts = 5;
 // Between two looks at a child that is starting or stopping: polling a process we do
 // not control, bounded by the deadlines above.
-constexpr auto poll_interval = 5ms;
-
-/// A loopback port that was free a moment ago. Another process may take it before
-/// redis-server binds it: start() then sees "Address already in use" and tries another.
-std::uint16_t free_loopback_port() {
-    int const fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw std::runtime_error("redis_server: socket() failed");
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    bool const bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-                       ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-    ::close(fd);
-    if (!bound) throw std::runtime_error("redis_server: could not find a free loopback port");
-    return ntohs(address.sin_port);
-}
-
-std::string read_file(std::filesystem::path const& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-std::filesystem::path make_private_dir() {
-    auto pattern = (std::filesystem::temp_directory_path() / "duet-redis-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("redis_server: mkdtemp failed");
-    return pattern;
-}
-
-std::string describe(int status) {
-    if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-    if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
-    return "ended";
-}
+constexpr auto redis_poll_interval = 5ms;
 
 }  // namespace
 
 redis_server::redis_server() : redis_server(options{}) {}
 
 redis_server::redis_server(options opts)
-    : options_(std::move(opts)), dir_(make_private_dir()), socket_(dir_ / "redis.sock") {
+    : options_(std::move(opts)), dir_(make_private_dir("duet-redis")), socket_(dir_ / "redis.sock") {
     start();
 }
 
@@ -92,15 +59,15 @@ std::string redis_server::tcp_url(int db) const {
 
 void redis_server::start() {
     if (running()) return;
-    auto const deadline = steady_clock::now() + start_deadline;
+    auto const deadline = steady_clock::now() + redis_start_deadline;
     // The first start picks the port; a restart must get the same one back (the tests
     // reconnect to the same address), so only the first may move on to another.
     bool const may_move = options_.tcp && port_ == 0;
-    for (int attempt = 1; attempt <= (may_move ? port_attempts : 1); ++attempt) {
+    for (int attempt = 1; attempt <= (may_move ? redis_port_attempts : 1); ++attempt) {
         if (may_move) port_ = free_loopback_port();
         if (start_once(deadline) == outcome::answering) return;
     }
-    fail(may_move ? "every one of " + std::to_string(port_attempts) + " free ports was taken before redis-server bound it"
+    fail(may_move ? "every one of " + std::to_string(redis_port_attempts) + " free ports was taken before redis-server bound it"
                   : "port " + std::to_string(port_) + " was taken while redis-server was stopped");
 }
 
@@ -112,13 +79,13 @@ redis_server::outcome redis_server::start_once(steady_clock::time_point deadline
             pid_ = -1;
             if (read_file(dir_ / "redis.log").find("Address already in use") != std::string::npos)
                 return outcome::port_taken;
-            fail("redis-server " + describe(status) + " before answering PING");
+            fail("redis-server " + describe_exit(status) + " before answering PING");
         }
         if (answers_ping()) return outcome::answering;
-        std::this_thread::sleep_for(poll_interval);
+        std::this_thread::sleep_for(redis_poll_interval);
     }
     fail("redis-server did not answer PING within " +
-         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(start_deadline).count()) + " s");
+         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(redis_start_deadline).count()) + " s");
 }
 
 void redis_server::spawn() {
@@ -192,13 +159,13 @@ bool redis_server::answers_ping() const {
 void redis_server::stop() noexcept {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGTERM);  // redis-server closes its clients and exits (nothing to save)
-    auto const deadline = steady_clock::now() + stop_deadline;
+    auto const deadline = steady_clock::now() + redis_stop_deadline;
     while (steady_clock::now() < deadline) {
         if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
             pid_ = -1;
             return;
         }
-        std::this_thread::sleep_for(poll_interval);
+        std::this_thread::sleep_for(redis_poll_interval);
     }
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
