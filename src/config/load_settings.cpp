@@ -71,6 +71,7 @@ struct duration_seconds {
     double turn_credential_ttl;
     double token_leeway;
     double seat_lease;
+    double cluster_node_ttl;
 };
 
 template <class Duration>
@@ -102,7 +103,7 @@ load_outcome load_settings(int argc, char const* const* argv) {
     duration_seconds secs{to_seconds(s.ping_interval), to_seconds(s.idle_timeout),
                           to_seconds(s.close_linger_time), to_seconds(s.request_timeout), to_seconds(s.shutdown_grace),
                           to_seconds(s.turn_credential_ttl), to_seconds(s.token_leeway),
-                          to_seconds(s.seat_lease)};
+                          to_seconds(s.seat_lease), to_seconds(s.cluster_node_ttl)};
 
     CLI::App app{"duetd: the duet WebRTC signaling daemon. Every option can also be set in the "
                  "config file as `name = value`, with underscores for dashes "
@@ -116,7 +117,7 @@ load_outcome load_settings(int argc, char const* const* argv) {
     app.get_formatter()->column_width(34);
     app.footer("SIGHUP re-reads the config file (and the same flags) without dropping a call. It cannot change "
                "address, port, admin_address, admin_port, public_dir, threads, room_capacity, max_rooms, "
-               "seat_lease, lease_queue_bytes, "
+               "seat_lease, lease_queue_bytes, cluster_redis_url, cluster_name, cluster_node_ttl, "
                "max_connections, max_http_connections and max_spent_tokens: those need a restart.");
     bool check_only = false;
     app.add_flag("--check-config", check_only,
@@ -146,6 +147,16 @@ load_outcome load_settings(int argc, char const* const* argv) {
     app.add_option("--lease-queue-bytes", s.lease_queue_bytes,
                    "Bytes of messages kept for a member whose seat is held; past it senders get `peer_unavailable`")
         ->capture_default_str()->group("Rooms");
+
+    app.add_option("--cluster-redis-url", s.cluster_redis_url,
+                   "Share rooms with other duetd nodes through this Redis (redis://[:password@]host[:port][/db] or "
+                   "unix:///path); empty: this daemon alone")
+        ->group("Cluster");
+    app.add_option("--cluster-name", s.cluster_name, "Nodes with the same name share rooms (Redis key prefix)")
+        ->capture_default_str()->group("Cluster");
+    app.add_option("--cluster-node-ttl", secs.cluster_node_ttl,
+                   "Seconds after which a node that stopped renewing its liveness key counts as dead")
+        ->capture_default_str()->group("Cluster");
 
     app.add_option("--max-message-bytes", s.max_message_bytes, "Largest WebSocket message; larger closes with 1009")
         ->capture_default_str()->group("WebSocket limits");
@@ -314,6 +325,7 @@ load_outcome load_settings(int argc, char const* const* argv) {
     set_duration(secs.turn_credential_ttl, "turn_credential_ttl", s.turn_credential_ttl);
     set_duration(secs.token_leeway, "token_leeway", s.token_leeway);
     set_duration(secs.seat_lease, "seat_lease", s.seat_lease);
+    set_duration(secs.cluster_node_ttl, "cluster_node_ttl", s.cluster_node_ttl);
     if (!s.join_secrets_file.empty()) {
         auto file = read_join_secrets_file(s.join_secrets_file);
         errors.insert(errors.end(), file.errors.begin(), file.errors.end());

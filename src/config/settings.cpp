@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cctype>
 #include <string_view>
 
 namespace duet::config {
@@ -84,6 +85,16 @@ std::vector<std::string> validate(settings const& s) {
             "seat_lease: must be between 0 and 3600 seconds");
     // Room for a handful of ICE candidates at least, or nothing said during a drop survives.
     require(s.lease_queue_bytes >= 1024, "lease_queue_bytes: must be at least 1024");
+    require(s.cluster_redis_url.empty() || s.cluster_redis_url.starts_with("redis://") ||
+                s.cluster_redis_url.starts_with("unix://") || s.cluster_redis_url.starts_with("redis+unix://"),
+            "cluster_redis_url: must be empty, redis://..., unix://... or redis+unix://... (rediss:// is not supported)");
+    require(!s.cluster_name.empty() && s.cluster_name.size() <= 64 &&
+                std::all_of(s.cluster_name.begin(), s.cluster_name.end(),
+                            [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'; }),
+            "cluster_name: must be 1 to 64 characters from [A-Za-z0-9_.-]");
+    // Renewed three times per TTL: shorter would mistake a busy second for a dead node.
+    require(s.cluster_node_ttl.count() >= 1000 && s.cluster_node_ttl.count() <= 600'000,
+            "cluster_node_ttl: must be between 1 and 600 seconds");
     require(s.max_message_bytes >= 256, "max_message_bytes: must be at least 256");
     require(s.max_message_bytes <= 64 * 1024 * 1024, "max_message_bytes: must be at most 67108864");
     // A relayed frame is the sender's data plus a small envelope; a queue that cannot

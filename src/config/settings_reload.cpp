@@ -9,10 +9,11 @@ namespace {
 
 // The seat lease settings are given to the room registry when it is made, like the
 // room's capacity: a lease under way keeps the terms it started with.
-constexpr std::array<std::string_view, 13> restart_only = {
+constexpr std::array<std::string_view, 16> restart_only = {
     "address",   "port",          "admin_address",   "admin_port",      "public_dir",
     "threads",   "room_capacity", "max_rooms",       "seat_lease",      "lease_queue_bytes",
     "max_connections", "max_http_connections", "max_spent_tokens",
+    "cluster_redis_url", "cluster_name", "cluster_node_ttl",
 };
 
 /// One setting of both: note it in `result`, and copy it when a reload may.
@@ -47,6 +48,9 @@ reload_result apply_reload(settings& running, settings const& loaded) {
     take("max_rooms", running.max_rooms, loaded.max_rooms, r);
     take("seat_lease", running.seat_lease, loaded.seat_lease, r);
     take("lease_queue_bytes", running.lease_queue_bytes, loaded.lease_queue_bytes, r);
+    take("cluster_redis_url", running.cluster_redis_url, loaded.cluster_redis_url, r);
+    take("cluster_name", running.cluster_name, loaded.cluster_name, r);
+    take("cluster_node_ttl", running.cluster_node_ttl, loaded.cluster_node_ttl, r);
     take("max_message_bytes", running.max_message_bytes, loaded.max_message_bytes, r);
     take("max_send_queue_bytes", running.max_send_queue_bytes, loaded.max_send_queue_bytes, r);
     take("rate_limit_per_second", running.rate_limit_per_second, loaded.rate_limit_per_second, r);

@@ -61,6 +61,16 @@ std::string secret_names(std::vector<std::string> const& entries) {
     return std::to_string(entries.size()) + " set (not shown), named: " + join_secret_names(split_join_secrets(entries));
 }
 
+/// A Redis URL with any userinfo (the password) shown as "***".
+std::string without_password(std::string const& url) {
+    auto const scheme_end = url.find("://");
+    auto const at = url.find('@');
+    if (scheme_end == std::string::npos || at == std::string::npos || at < scheme_end) {
+        return url;
+    }
+    return url.substr(0, scheme_end + 3) + "***" + url.substr(at);
+}
+
 }  // namespace
 
 std::string to_toml(settings const& s) {
@@ -75,6 +85,9 @@ std::string to_toml(settings const& s) {
         << "max_rooms = " << s.max_rooms << "\n"
         << "seat_lease = " << seconds(s.seat_lease) << "\n"
         << "lease_queue_bytes = " << s.lease_queue_bytes << "\n"
+        << "cluster_redis_url = " << quoted(without_password(s.cluster_redis_url)) << "\n"
+        << "cluster_name = " << quoted(s.cluster_name) << "\n"
+        << "cluster_node_ttl = " << seconds(s.cluster_node_ttl) << "\n"
         << "max_message_bytes = " << s.max_message_bytes << "\n"
         << "max_send_queue_bytes = " << s.max_send_queue_bytes << "\n"
         << "rate_limit_per_second = " << number(s.rate_limit_per_second) << "\n"

@@ -88,6 +88,14 @@ struct settings {
     // refused (`unavailable`) rather than a spent one forgotten.
     std::size_t max_spent_tokens = 100'000;
 
+    // The cluster (docs/cluster.md): several daemons sharing rooms through Redis. Empty
+    // URL: none, this daemon alone holds its rooms in memory (the default).
+    std::string cluster_redis_url;              // redis://[:password@]host[:port][/db] or unix:///path
+    std::string cluster_name = "duet";          // nodes with the same name share rooms; key prefix
+    // A node that has not renewed its liveness key for this long is dead: its members'
+    // seats are held for their lease, so they resume on another node.
+    std::chrono::milliseconds cluster_node_ttl{5000};
+
     // Logging.
     std::string log_level = "info";
     std::string log_format = "text";            // "text" or "json"
