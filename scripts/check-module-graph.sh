@@ -14,7 +14,7 @@ declare -A rank=(
     [protocol]=1 [net]=1
     [metrics]=2 [ice]=2 [access]=2 [redis]=2
     [rooms]=3
-    [signaling]=4
+    [signaling]=4 [cluster]=4
     [ws]=5
     [http]=6
     [app]=7

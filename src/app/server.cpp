@@ -1,5 +1,6 @@
 #include <duet/app/server.hpp>
 
+#include <duet/cluster/shared_spent_tokens.hpp>
 #include <duet/config/settings_reload.hpp>
 #include <duet/http/http_session.hpp>
 #include <duet/logging/event.hpp>
@@ -33,27 +34,46 @@ tcp::endpoint make_endpoint(char const* setting, std::string const& text, std::u
     return {address, port};
 }
 
+/// The rooms the settings ask for: a cluster node's when cluster_redis_url is set.
+std::unique_ptr<rooms::room_registry> make_rooms(config::settings const& s, metrics::counters& counters,
+                                                 rooms::lease_terms lease) {
+    if (s.cluster_redis_url.empty()) {
+        return std::make_unique<rooms::local_room_registry>(s.room_capacity, s.max_rooms, std::move(lease),
+                                                            &counters.calls);
+    }
+    auto parsed = redis::parse_address(s.cluster_redis_url);
+    if (auto const* why = std::get_if<std::string>(&parsed)) {
+        throw std::runtime_error("cluster_redis_url: " + *why);
+    }
+    cluster::cluster_terms terms{std::get<redis::address>(parsed), s.cluster_name,       s.room_capacity,
+                                 s.max_rooms,                      s.seat_lease,         s.lease_queue_bytes,
+                                 s.cluster_node_ttl};
+    return std::make_unique<cluster::cluster_room_registry>(std::move(terms), &counters);
+}
+
 }  // namespace
 
 server::server(config::settings settings, options opts)
     : settings_(std::move(settings)),
       files_(settings_.public_dir),
       // The lease timer is made after ioc_; the alarm only rings on the loop, by then.
-      rooms_(settings_.room_capacity, settings_.max_rooms,
-             rooms::lease_terms{settings_.seat_lease, settings_.lease_queue_bytes,
-                                [this](rooms::room_registry::clock::time_point end) {
-                                    if (leases_) {
-                                        leases_->arm(end);
-                                    }
-                                }},
-             &counters_.calls),
-      spent_tokens_(settings_.max_spent_tokens),
+      rooms_(make_rooms(settings_, counters_,
+                        rooms::lease_terms{settings_.seat_lease, settings_.lease_queue_bytes,
+                                           [this](rooms::room_registry::clock::time_point end) {
+                                               if (leases_) {
+                                                   leases_->arm(end);
+                                               }
+                                           }})),
+      cluster_(dynamic_cast<cluster::cluster_room_registry*>(rooms_.get())),
+      spent_tokens_(cluster_ ? std::unique_ptr<access::spent_tokens>(
+                                   std::make_unique<cluster::shared_spent_tokens>(*cluster_))
+                             : std::make_unique<access::local_spent_tokens>(settings_.max_spent_tokens)),
       join_secrets_(config::split_join_secrets(settings_.join_secrets)),
       websockets_(settings_.max_connections),
       http_connections_(settings_.max_http_connections),
       trusted_proxies_(settings_.trusted_proxies),
       clients_(client_limits_of(settings_), max_idle_clients),
-      signaling_{settings_, rooms_, counters_, spent_tokens_, join_secrets_},
+      signaling_{settings_, *rooms_, counters_, *spent_tokens_, join_secrets_},
       ws_{settings_, signaling_, counters_, tracker_},
       // With an admin listener, /metrics is served there only: the public port need not
       // show the daemon's insides. /healthz stays on both: it is what a load balancer or
@@ -65,7 +85,7 @@ server::server(config::settings settings, options opts)
       // One thread runs the loop: Asio then skips its cross-thread locking.
       ioc_(1),
       grace_(ioc_),
-      leases_(std::in_place, ioc_, rooms_, counters_) {
+      leases_(std::in_place, ioc_, *rooms_, counters_) {
     if (opts.handle_signals) {
         signals_.emplace(ioc_, SIGINT, SIGTERM, SIGHUP);
     }
@@ -75,6 +95,9 @@ server::server(config::settings settings, options opts)
         ioc_, make_endpoint("address", settings_.address, settings_.port),
         [this](tcp::socket socket) { accept(std::move(socket), http_); }, count_failure);
     port_ = listener_->local_endpoint().port();
+    if (cluster_) {
+        cluster_->attach(ioc_);
+    }
     if (!settings_.admin_address.empty()) {
         admin_listener_ = std::make_shared<net::listener>(
             ioc_, make_endpoint("admin_address", settings_.admin_address, settings_.admin_port),
@@ -87,6 +110,10 @@ server::~server() {
     if (loop_thread_.joinable()) {
         ioc_.stop();
         wait();
+    }
+    // Its Redis connections and timers are the loop's: they go before it does.
+    if (cluster_) {
+        cluster_->detach();
     }
     // Sessions still queued in ioc_ end while it is destroyed, after grace_ and
     // signals_: the tracker's last-session callback must not touch those then.
@@ -174,10 +201,12 @@ metrics::gauges server::gauges_on_loop() const {
     return {
         .ws_connections = websockets_.in_use(),
         .http_connections = http_connections_.in_use(),
-        .rooms = rooms_.room_count(),
-        .room_members = rooms_.member_count(),
+        .rooms = rooms_->room_count(),
+        .room_members = rooms_->member_count(),
         .clients_tracked = clients_.tracked(),
         .uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count(),
+        .clustered = cluster_ != nullptr,
+        .degraded = cluster_ != nullptr && !cluster_->available(),
     };
 }
 
@@ -258,12 +287,23 @@ void server::begin_shutdown() {
         if (loop_done_) {
             return;
         }
-        logging::info(logging::event("shutdown.done"), "all connections closed; bye");
-        grace_.cancel();
-        if (signals_) {
-            signals_->cancel();
+        auto finish = [this] {
+            if (loop_done_) {
+                return;
+            }
+            logging::info(logging::event("shutdown.done"), "all connections closed; bye");
+            grace_.cancel();
+            if (signals_) {
+                signals_->cancel();
+            }
+            ioc_.stop();
+        };
+        // A cluster node hands its calls over: the seats its closes dropped must be held
+        // in Redis before it goes, so their members resume on another node.
+        if (cluster_) {
+            return cluster_->quiesce(finish);
         }
-        ioc_.stop();
+        finish();
     });
 }
 

@@ -10,7 +10,8 @@ constexpr std::string_view text_plain = "text/plain; charset=utf-8";
 string_response healthz(request const& req, site const& s) {
     auto const g = s.gauges();
     nlohmann::json body{
-        {"status", "ok"},
+        // A cluster node without Redis still serves the pages and its local pairs.
+        {"status", g.degraded ? "degraded" : "ok"},
         {"connections", g.ws_connections},
         {"rooms", g.rooms},
         {"uptime_seconds", static_cast<std::uint64_t>(g.uptime_seconds)},

@@ -48,4 +48,10 @@ double histogram::sum_seconds() const noexcept {
 call_timings::call_timings()
     : partner_wait(partner_wait_bounds), call_duration(call_duration_bounds), lease_down(lease_down_bounds) {}
 
+// 100 us on loopback to a second over a congested link.
+constexpr std::array<double, 10> redis_round_trip_bounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+                                                            0.005,  0.01,    0.05,   0.25,  1.0};
+
+cluster_timings::cluster_timings() : redis_round_trip(redis_round_trip_bounds) {}
+
 }  // namespace duet::metrics

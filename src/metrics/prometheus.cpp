@@ -118,6 +118,24 @@ std::string render_prometheus(counters const& c, gauges const& g) {
                 c.calls.call_duration);
     e.durations("duet_lease_down_seconds", "How long a held seat stayed down before its resume (rule 12).",
                 c.calls.lease_down);
+    if (g.clustered) {
+        e.single("duet_cluster_redis_up", "gauge", "1 when this cluster node reaches Redis, 0 while degraded.",
+                 g.degraded ? 0 : 1);
+    }
+    e.single("duet_cluster_messages_sent_total", "counter",
+             "Messages sent through Redis to members on other nodes or held seats (cluster).",
+             read(c.cluster_messages_out_total));
+    e.single("duet_cluster_messages_received_total", "counter",
+             "Messages from members on other nodes delivered here (cluster).", read(c.cluster_messages_in_total));
+    e.single("duet_cluster_redis_lost_total", "counter", "Times this node lost its Redis connection (cluster).",
+             read(c.cluster_redis_lost_total));
+    e.single("duet_cluster_dead_nodes_total", "counter",
+             "Nodes this node found dead (liveness key expired) and whose seats it held (cluster).",
+             read(c.cluster_dead_nodes_total));
+    e.single("duet_cluster_resumes_total", "counter", "Seats resumed on this node (cluster).",
+             read(c.cluster_resumes_total));
+    e.durations("duet_cluster_redis_round_trip_seconds", "Round trips of the cluster's Redis scripts (cluster).",
+                c.cluster.redis_round_trip);
     e.single("duet_relay_requests_total", "counter", "message requests accepted for relay.",
              read(c.relay_requests_total));
     e.single("duet_messages_relayed_total", "counter", "Relayed messages handed to receivers.",

@@ -23,6 +23,11 @@ using metrics::counters;
 // once relayed a 64 KiB message does not keep 64 KiB while it idles.
 constexpr std::size_t kept_frame_capacity = 8 * 1024;
 
+/// A join or resume that the room store (a cluster's Redis) cannot take now.
+request_error store_unavailable() {
+    return {wire_error::unavailable, "the rooms cannot be reached now; try again later", "join"};
+}
+
 std::string not_in_room_message(std::string_view room) {
     return "you are not in room '" + std::string(room) + "'";
 }
@@ -190,10 +195,15 @@ void connection::take_back(std::string room, std::string_view secret, clock::tim
 
 void connection::on_resume_result(rooms::room_registry::resume_result const& result) {
     if (!result.resumed) {
-        // Only a registry that answers later can get here: the seat went meanwhile.
+        // Only a registry that answers later can get here: the seat went meanwhile, or
+        // the store that holds it cannot be reached.
         room_.clear();
         place_ = place::outside;
-        return refuse({wire_error::bad_resume, "the seat is no longer held", "join"});
+        if (result.unavailable) {
+            return report(store_unavailable());
+        }
+        return refuse({wire_error::bad_resume, "no seat to resume with this secret (unknown, spent or expired)",
+                       "join"});
     }
     place_ = place::inside;
     counters::add(ctx_.counters.leases_resumed_total);
@@ -219,6 +229,9 @@ void connection::on_join_result(rooms::room_registry::join_result const& result)
             // A third caller at a two-person room: worth a line, not an operator's attention.
             logging::info(about("join.full", "full", logging::room_tag(room)), "the room is full");
             return send(protocol::encode_full(room));
+        }
+        if (result.status == status::unavailable) {
+            return report(store_unavailable());
         }
         logging::warn(about("join.room_limit", protocol::wire_name(wire_error::room_limit)), "max_rooms ({}) reached",
                       ctx_.settings.max_rooms);
@@ -268,6 +281,9 @@ void connection::handle(protocol::relay_request const& request, clock::time_poin
         return refuse({wire_error::not_in_room, not_in_room_message(request.room), "message"});
     case rooms::room_registry::relay_status::no_such_peer:
         return refuse({wire_error::no_such_peer, "'to' names no other member of the room", "message"});
+    case rooms::room_registry::relay_status::unavailable:
+        report({wire_error::unavailable, "members on other nodes cannot be reached now; try again later", "message"});
+        break;
     case rooms::room_registry::relay_status::relayed:
         break;
     }
@@ -317,6 +333,18 @@ void connection::replaced(std::string_view room) {
     place_ = place::outside;
     room_.clear();
     close(protocol::close_code::replaced, "replaced", metrics::close_reason::replaced);
+}
+
+void connection::relay_refused(protocol::error_code code) {
+    switch (code) {
+    case wire_error::no_such_peer:
+        return refuse({wire_error::no_such_peer, "'to' names no other member of the room", "message"});
+    case wire_error::peer_unavailable:
+        return report({wire_error::peer_unavailable, "a member is reconnecting and cannot take more messages now",
+                       "message"});
+    default:
+        return report({code, "members on other nodes cannot be reached now; try again later", "message"});
+    }
 }
 
 void connection::report(request_error const& error) {

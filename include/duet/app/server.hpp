@@ -1,6 +1,7 @@
 #pragma once
 
 #include <duet/app/lease_timer.hpp>
+#include <duet/cluster/cluster_room_registry.hpp>
 #include <duet/config/load_settings.hpp>
 #include <duet/config/settings.hpp>
 #include <duet/http/router.hpp>
@@ -87,8 +88,11 @@ private:
     std::chrono::steady_clock::time_point const started_ = std::chrono::steady_clock::now();
     http::static_files const files_;
     metrics::counters counters_;
-    rooms::local_room_registry rooms_;
-    access::local_spent_tokens spent_tokens_;
+    // The rooms: this process's own (local_room_registry) or a cluster's, shared through
+    // Redis (cluster_ then points at it, for what only a cluster node does).
+    std::unique_ptr<rooms::room_registry> rooms_;
+    cluster::cluster_room_registry* cluster_ = nullptr;
+    std::unique_ptr<access::spent_tokens> spent_tokens_;  // in Redis too on a cluster node
     std::vector<config::join_secret> join_secrets_;  // settings_.join_secrets, split; replaced by reload()
     net::admission websockets_;
     net::admission http_connections_;

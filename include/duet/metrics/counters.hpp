@@ -56,6 +56,13 @@ struct counters {
     std::array<counter, protocol::error_code_count> errors_total{};
     std::array<counter, close_reason_count> closes_total{};
     call_timings calls;  // filled by the room registry, which sees calls begin and end
+    // A cluster node (docs/cluster.md); all zero on a daemon alone.
+    counter cluster_messages_out_total{0};   // relays sent through Redis to other nodes or held seats
+    counter cluster_messages_in_total{0};    // messages from other nodes delivered here
+    counter cluster_redis_lost_total{0};     // times the node lost Redis (and went degraded)
+    counter cluster_dead_nodes_total{0};     // dead nodes this node reaped
+    counter cluster_resumes_total{0};        // seats resumed on this node
+    cluster_timings cluster;
 
     static void add(counter& c, std::uint64_t n = 1) noexcept { c.fetch_add(n, std::memory_order_relaxed); }
     static void sub(counter& c, std::uint64_t n = 1) noexcept { c.fetch_sub(n, std::memory_order_relaxed); }

@@ -50,4 +50,12 @@ struct call_timings {
     histogram lease_down;
 };
 
+/// A cluster node's round trips to Redis (docs/cluster.md): every script, from send to
+/// answer, so an operator sees what a cross-node message or a join costs in waiting.
+struct cluster_timings {
+    cluster_timings();
+
+    histogram redis_round_trip;
+};
+
 }  // namespace duet::metrics

@@ -17,6 +17,8 @@ struct gauges {
     std::size_t room_members = 0;
     std::size_t clients_tracked = 0;   // client addresses the per-client limits remember
     double uptime_seconds = 0;
+    bool clustered = false;            // a cluster node (cluster_redis_url set)...
+    bool degraded = false;             // ...that cannot reach Redis now
     std::optional<process_stats> process = std::nullopt;  // left out of the page when /proc is unreadable
 };
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <duet/protocol/error_code.hpp>
+
 #include <string>
 #include <string_view>
 
@@ -36,6 +38,12 @@ public:
     /// Rule 12: this member's seat in `room` was resumed on another connection; the
     /// member is no longer in the room (close with 4000, and do not leave it).
     virtual void replaced(std::string_view room) = 0;
+
+    /// A message this member relayed earlier was refused after relay() returned (a
+    /// registry that relays through a store learns it from the reply): no_such_peer (the
+    /// `to` left meanwhile), peer_unavailable (rule 12, a held seat's keep was full) or
+    /// unavailable (the store went away). A registry that decides at once never calls it.
+    virtual void relay_refused(protocol::error_code code) { (void)code; }
 };
 
 }  // namespace duet::rooms

@@ -28,7 +28,9 @@ public:
 
     virtual ~room_registry() = default;
 
-    enum class join_status { joined, full, room_limit };
+    // unavailable: the registry cannot reach the store it keeps rooms in (a cluster node
+    // without Redis); the caller answers error `unavailable` and nothing changed.
+    enum class join_status { joined, full, room_limit, unavailable };
     struct join_result {
         join_status status;
         std::size_t peers = 0;  // occupancy including the joiner (held seats too), when joined
@@ -47,11 +49,12 @@ public:
     virtual void join(std::string const& room, member& who, clock::time_point now, join_handler done) = 0;
 
     struct resume_result {
-        bool resumed = false;  // false: bad_resume (the seat went away meanwhile)
+        bool resumed = false;  // false: bad_resume (the seat went away meanwhile)...
         std::string id{};      // the seat's peer id, which `who` now carries
         std::size_t peers = 0;
         protocol::role role = protocol::role::none;
         std::string resume{};  // the seat's new secret; the one presented is spent
+        bool unavailable = false;  // ...or `unavailable` when not resumed and this is true (no store)
     };
     using resume_handler = std::function<void(resume_result)>;
 
@@ -84,7 +87,9 @@ public:
     /// When the next lease ends; none while no seat is held.
     virtual std::optional<clock::time_point> next_expiry() const = 0;
 
-    enum class relay_status { relayed, not_in_room, no_such_peer };
+    // unavailable: some receivers are on other nodes and the store is out of reach; the
+    // members this process holds got it all the same.
+    enum class relay_status { relayed, not_in_room, no_such_peer, unavailable };
     struct relay_result {
         relay_status status;
         std::size_t receivers = 0;  // delivered, or kept for a held seat
@@ -93,7 +98,8 @@ public:
 
     /// Delivers `frame` to every member of `room` but `from`, or only to the member
     /// whose id is `to`; keeps it for a held seat. Refuses if `from` is not a member, or
-    /// `to` names no other member.
+    /// `to` names no other member. A registry that relays through a store may learn of a
+    /// refusal only later: it then tells `from` through member::relay_refused.
     virtual relay_result relay(std::string const& room, member const& from, std::string_view frame,
                                std::optional<std::string_view> to) = 0;
 

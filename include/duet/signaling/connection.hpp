@@ -54,6 +54,7 @@ public:
     void member_down(std::string_view room, std::string_view who) override;
     void member_up(std::string_view room, std::string_view who) override;
     void replaced(std::string_view room) override;
+    void relay_refused(protocol::error_code code) override;
 
 private:
     /// Where the connection stands with respect to rooms.

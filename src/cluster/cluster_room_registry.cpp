@@ -1,0 +1,655 @@
+#include <duet/cluster/cluster_room_registry.hpp>
+
+#include <duet/logging/event.hpp>
+#include <duet/logging/setup.hpp>
+#include <duet/protocol/identifiers.hpp>
+#include <duet/redis/error.hpp>
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+
+namespace duet::cluster {
+namespace {
+
+// How often a node looks at the clock of the cluster: ends due leases (Redis decides
+// which), renews its liveness key and looks for dead nodes (each every quarter TTL).
+constexpr std::chrono::milliseconds tick_period{250};
+// Inbox entries read at once, and how long one XREAD waits for the first.
+constexpr char const* inbox_batch = "512";
+constexpr char const* inbox_block_ms = "2000";
+// Leases ended per run of expire.lua: a bound on one script's time.
+constexpr char const* expire_batch = "200";
+
+/// What Redis keeps of a resume secret: its SHA-256, so that a copy of the store does not
+/// hand out seats.
+std::string sha256_hex(std::string_view text) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(2 * length);
+    for (unsigned int i = 0; i < length; ++i) {
+        out += hex[digest[i] >> 4];
+        out += hex[digest[i] & 0xf];
+    }
+    return out;
+}
+
+protocol::role role_named(std::string_view name) {
+    if (name == "impolite") {
+        return protocol::role::impolite;
+    }
+    return name == "polite" ? protocol::role::polite : protocol::role::none;
+}
+
+rooms::room_registry::resume_result unreachable() {
+    rooms::room_registry::resume_result r;
+    r.unavailable = true;
+    return r;
+}
+
+bool failed(redis::command_result const& result) {
+    return !result || result->is_error();
+}
+
+std::string describe(redis::command_result const& result) {
+    return result ? result->text() : result.error().message();
+}
+
+}  // namespace
+
+cluster_room_registry::cluster_room_registry(cluster_terms terms, metrics::counters* counters)
+    : terms_(std::move(terms)),
+      counters_(counters),
+      node_(protocol::make_peer_id()),
+      prefix_("duet:" + terms_.name + ":") {}
+
+cluster_room_registry::~cluster_room_registry() {
+    detach();
+}
+
+void cluster_room_registry::attach(asio::io_context& loop) {
+    loop_ = &loop;
+    timer_.emplace(loop);
+    retry_.emplace(loop);
+    logging::info(logging::event("cluster.start"), "cluster '{}' through {}: this node is {}", terms_.name,
+                  redis::to_string(terms_.store), node_);
+    connect();
+    tick();
+}
+
+void cluster_room_registry::detach() {
+    available_ = false;
+    reading_ = false;
+    for (auto* link : {&commands_, &reader_}) {
+        if (*link) {
+            (*link)->close();
+            link->reset();
+        }
+    }
+    timer_.reset();
+    retry_.reset();
+    loop_ = nullptr;
+}
+
+void cluster_room_registry::quiesce(std::function<void()> done) {
+    if (!commands_ || !commands_->ready()) {
+        return done();
+    }
+    // Redis answers in order: when this is answered, every drop sent before it is done.
+    commands_->command({"PING"}, [done = std::move(done)](redis::command_result const&) { done(); });
+}
+
+// --- Redis connections --------------------------------------------------------------
+
+void cluster_room_registry::connect() {
+    if (!loop_) {
+        return;
+    }
+    auto const generation = ++generation_;
+    commands_ = redis::connection::create(loop_->get_executor(), terms_.store);
+    reader_ = redis::connection::create(loop_->get_executor(), terms_.store);
+    for (auto const& link : {commands_, reader_}) {
+        link->on_lost([this, generation](error_code, std::string const& detail) {
+            if (generation == generation_) {
+                on_lost(detail);
+            }
+        });
+        link->connect([this, generation](error_code ec, std::string const& detail) {
+            if (generation != generation_) {
+                return;
+            }
+            if (ec) {
+                return on_lost(detail.empty() ? ec.message() : detail);
+            }
+            if (commands_->ready() && reader_->ready()) {
+                on_connected();
+            }
+        });
+    }
+}
+
+void cluster_room_registry::on_connected() {
+    backoff_.reset();
+    register_node();
+}
+
+void cluster_room_registry::on_lost(std::string const& what) {
+    if (!loop_) {
+        return;
+    }
+    bool const was_available = std::exchange(available_, false);
+    reading_ = false;
+    ++generation_;  // the callbacks of these connections are stale from here on
+    for (auto* link : {&commands_, &reader_}) {
+        if (*link) {
+            (*link)->close();
+            link->reset();
+        }
+    }
+    if (was_available) {
+        logging::warn(logging::event("cluster.lost").reason("redis"),
+                      "lost Redis ({}): joins and messages to other nodes get `unavailable` until it is back", what);
+        if (counters_) {
+            metrics::counters::add(counters_->cluster_redis_lost_total);
+        }
+    }
+    // Joins and resumes waiting for their answer will not get one.
+    std::vector<std::string> waiting;
+    for (auto const& [id, m] : members_) {
+        if (m.at != local_member::stage::inside) {
+            waiting.push_back(id);
+        }
+    }
+    for (auto const& id : waiting) {
+        fail_pending(id);
+    }
+    auto const delay = backoff_.next();
+    retry_->expires_after(delay);
+    retry_->async_wait([this](error_code ec) {
+        if (!ec) {
+            connect();
+        }
+    });
+}
+
+void cluster_room_registry::register_node() {
+    // Every member this node holds, so that Redis seats them again if it forgot them
+    // (restarted empty, or the reaper took them while this node was cut off).
+    std::vector<std::string> a = {prefix_, node_, std::to_string(terms_.node_ttl.count()),
+                                  std::to_string(terms_.room_capacity)};
+    for (auto const& [id, m] : members_) {
+        if (m.at == local_member::stage::inside) {
+            a.insert(a.end(), {m.room, id, std::string(protocol::wire_name(m.role)), m.secret_hash});
+        }
+    }
+    scripts_.enroll.run(commands_, {}, std::move(a), [this, generation = generation_](redis::command_result const& r) {
+        if (generation != generation_) {
+            return;
+        }
+        if (failed(r)) {
+            return on_lost("registering this node: " + describe(r));
+        }
+        // Seats that went to another connection meanwhile, or that found no room.
+        for (auto const& gone : r->elements()) {
+            auto it = members_.find(gone.text());
+            if (it != members_.end() && it->second.at == local_member::stage::inside) {
+                auto* who = it->second.who;
+                auto const room = it->second.room;
+                forget(it);
+                who->replaced(room);
+            }
+        }
+        if (!std::exchange(available_, true)) {
+            logging::info(logging::event("cluster.ready"), "registered in cluster '{}' as {}", terms_.name, node_);
+        }
+        next_beat_ = clock::now() + terms_.node_ttl / 4;
+        if (!reading_) {
+            reading_ = true;
+            read_inbox();
+        }
+    });
+}
+
+void cluster_room_registry::read_inbox() {
+    reader_->command({"XREAD", "COUNT", inbox_batch, "BLOCK", inbox_block_ms, "STREAMS", prefix_ + "inbox:" + node_,
+                      last_inbox_id_},
+                     [this, generation = generation_](redis::command_result const& r) {
+                         if (generation != generation_ || !reading_) {
+                             return;
+                         }
+                         on_inbox(r);
+                     });
+}
+
+void cluster_room_registry::on_inbox(redis::command_result const& result) {
+    if (failed(result)) {
+        return on_lost("reading the inbox: " + describe(result));
+    }
+    auto const entries = parse_inbox(*result);
+    if (!entries) {
+        return on_lost("the inbox reply was not an XREAD reply");
+    }
+    for (auto const& entry : *entries) {
+        last_inbox_id_ = entry.id;
+        handle(entry);
+    }
+    if (!entries->empty() && commands_ && commands_->ready()) {
+        // What is handled goes: a dead node's inbox holds only what it had not handled.
+        commands_->command({"XTRIM", prefix_ + "inbox:" + node_, "MINID", next_stream_id(last_inbox_id_)},
+                           [](redis::command_result const&) {});
+    }
+    read_inbox();
+}
+
+void cluster_room_registry::tick() {
+    if (!timer_) {
+        return;
+    }
+    if (available_) {
+        auto const now = clock::now();
+        run(scripts_.expire, {prefix_, expire_batch});
+        if (now >= next_beat_) {
+            next_beat_ = now + terms_.node_ttl / 4;
+            run(scripts_.heartbeat, {prefix_, node_, std::to_string(terms_.node_ttl.count())},
+                [this](redis::command_result const& r) {
+                    // Expired already: the node was taken for dead and must seat its
+                    // members again.
+                    if (!failed(r) && r->as_integer() == 0 && available_) {
+                        logging::warn(logging::event("cluster.rejoin"),
+                                      "this node's liveness key had expired: registering its members again");
+                        register_node();
+                    }
+                });
+        }
+        if (now >= next_reap_) {
+            next_reap_ = now + terms_.node_ttl / 4;
+            run(scripts_.reap, {prefix_, std::to_string(terms_.seat_lease.count()), std::to_string(terms_.queue_bytes)},
+                [this](redis::command_result const& r) {
+                    if (failed(r)) {
+                        return;
+                    }
+                    for (auto const& dead : r->elements()) {
+                        logging::warn(logging::event("cluster.dead_node"),
+                                      "node {} stopped renewing its liveness key: its seats are held for a resume",
+                                      dead.text());
+                        if (counters_) {
+                            metrics::counters::add(counters_->cluster_dead_nodes_total);
+                        }
+                    }
+                });
+        }
+    }
+    timer_->expires_after(tick_period);
+    timer_->async_wait([this](error_code ec) {
+        if (!ec) {
+            tick();
+        }
+    });
+}
+
+void cluster_room_registry::run(redis::script const& script, std::vector<std::string> a, redis::command_handler done) {
+    if (!commands_ || !commands_->ready()) {
+        // Callers check available() first; a link that just went is reported by on_lost.
+        if (done) {
+            asio::post(loop_->get_executor(), [done = std::move(done)] {
+                done(redis::command_result(boost::system::error_code(redis::error::not_connected)));
+            });
+        }
+        return;
+    }
+    auto const sent = clock::now();
+    script.run(commands_, {}, std::move(a),
+               [this, sent, done = std::move(done)](redis::command_result const& r) {
+                   if (counters_) {
+                       counters_->cluster.redis_round_trip.observe(clock::now() - sent);
+                   }
+                   if (done) {
+                       done(r);
+                   }
+               });
+}
+
+void cluster_room_registry::send(std::vector<std::string> a, redis::command_handler done) {
+    if (!available_ || !commands_) {
+        if (done && loop_) {
+            asio::post(loop_->get_executor(), [done = std::move(done)] {
+                done(redis::command_result(boost::system::error_code(redis::error::not_connected)));
+            });
+        }
+        return;
+    }
+    commands_->command(std::move(a), done ? std::move(done) : [](redis::command_result const&) {});
+}
+
+// --- The inbox ----------------------------------------------------------------------
+
+void cluster_room_registry::handle(inbox_entry const& e) {
+    switch (e.event) {
+    case 'J':
+        return on_join_answer(e);
+    case 'R':
+        return on_resume_answer(e);
+    default:
+        break;
+    }
+    auto* m = inside(e.to, e.room);
+    if (!m) {
+        return;  // it left or dropped meanwhile: the drop moved what it missed to its keep
+    }
+    auto view = views_.find(e.room);
+    switch (e.event) {
+    case 'm':
+        if (counters_) {
+            metrics::counters::add(counters_->cluster_messages_in_total);
+        }
+        [[fallthrough]];
+    case 'k':
+        return m->who->deliver(e.frame);
+    case 'j':
+        if (view != views_.end()) {
+            view->second.seats.insert(e.who);
+        }
+        return m->who->member_joined(e.room, e.who);
+    case 'l':
+        if (view != views_.end()) {
+            view->second.seats.erase(e.who);
+        }
+        return m->who->member_left(e.room, e.who);
+    case 'd':
+        return m->who->member_down(e.room, e.who);
+    case 'u':
+        return m->who->member_up(e.room, e.who);
+    case 'x': {
+        // Resumed on another connection: the seat stays in the room, elsewhere.
+        auto* who = m->who;
+        auto const room = e.room;
+        forget(members_.find(e.to), false);
+        return who->replaced(room);
+    }
+    default:
+        logging::warn(logging::event("cluster.inbox"), "unknown inbox entry '{}' ignored", e.event);
+    }
+}
+
+void cluster_room_registry::on_join_answer(inbox_entry const& e) {
+    auto it = members_.find(e.to);
+    if (it == members_.end() || it->second.at != local_member::stage::joining || it->second.room != e.room) {
+        return;  // the member went before its answer: leave() sent a leave behind the join
+    }
+    auto done = std::move(it->second.on_joined);
+    if (e.status != "joined") {
+        members_.erase(it);
+        return done({e.status == "full" ? join_status::full : join_status::room_limit});
+    }
+    auto& m = it->second;
+    m.at = local_member::stage::inside;
+    m.role = role_named(e.role);
+    enter_view(e.room, e.to, e.others);
+    done({join_status::joined, e.peers, m.role, std::exchange(m.new_secret, {})});
+}
+
+void cluster_room_registry::on_resume_answer(inbox_entry const& e) {
+    auto it = members_.find(e.to);
+    if (it == members_.end() || it->second.at != local_member::stage::resuming || it->second.room != e.room) {
+        if (e.status == "resumed") {
+            // The connection that asked went meanwhile: its seat is held again, with
+            // whatever follows this answer in the inbox.
+            run(scripts_.drop, {prefix_, e.room, e.seat, node_, std::to_string(terms_.seat_lease.count()), e.id,
+                                std::to_string(terms_.queue_bytes)});
+        }
+        return;
+    }
+    auto done = std::move(it->second.on_resumed);
+    if (e.status != "resumed") {
+        members_.erase(it);
+        return done({});
+    }
+    local_member m = std::move(it->second);
+    members_.erase(it);
+    m.at = local_member::stage::inside;
+    m.role = role_named(e.role);
+    auto const secret = std::exchange(m.new_secret, {});
+    members_.insert_or_assign(e.seat, std::move(m));
+    enter_view(e.room, e.seat, e.others);
+    if (counters_) {
+        metrics::counters::add(counters_->cluster_resumes_total);
+    }
+    done({true, e.seat, e.peers, role_named(e.role), secret});
+}
+
+// --- room_registry ------------------------------------------------------------------
+
+void cluster_room_registry::join(std::string const& room, rooms::member& who, clock::time_point, join_handler done) {
+    if (!available_) {
+        return done({join_status::unavailable});
+    }
+    auto const& id = who.id();
+    auto const secret = terms_.seat_lease.count() > 0 ? protocol::make_resume_secret() : std::string();
+    auto const hash = secret.empty() ? std::string() : sha256_hex(secret);
+    members_.insert_or_assign(id, local_member{&who, room, local_member::stage::joining, hash, std::move(done), {},
+                                               secret});
+    run(scripts_.join,
+        {prefix_, room, id, node_, std::to_string(terms_.room_capacity), std::to_string(terms_.max_rooms), hash},
+        [this, id](redis::command_result const& r) {
+            if (failed(r)) {
+                fail_pending(id);
+            }
+        });
+}
+
+bool cluster_room_registry::can_resume(std::string const&, std::string_view, clock::time_point) const {
+    // Redis decides in resume(), which answers bad_resume; see docs/cluster.md on the one
+    // order rule 9 cannot keep here (a resume sent while already in a room).
+    return true;
+}
+
+void cluster_room_registry::resume(std::string const& room, std::string_view secret, rooms::member& who,
+                                   clock::time_point, resume_handler done) {
+    if (!available_) {
+        return done(unreachable());
+    }
+    auto const& asker = who.id();
+    auto const fresh = protocol::make_resume_secret();
+    auto const hash = sha256_hex(fresh);
+    members_.insert_or_assign(asker, local_member{&who, room, local_member::stage::resuming, hash, {}, std::move(done),
+                                                  fresh});
+    run(scripts_.resume, {prefix_, room, asker, node_, sha256_hex(secret), hash},
+        [this, asker](redis::command_result const& r) {
+            if (failed(r)) {
+                fail_pending(asker);
+            }
+        });
+}
+
+void cluster_room_registry::fail_pending(std::string const& id) {
+    auto it = members_.find(id);
+    if (it == members_.end() || it->second.at == local_member::stage::inside) {
+        return;
+    }
+    auto joined = std::move(it->second.on_joined);
+    auto resumed = std::move(it->second.on_resumed);
+    members_.erase(it);
+    if (joined) {
+        joined({join_status::unavailable});
+    } else if (resumed) {
+        resumed(unreachable());
+    }
+}
+
+void cluster_room_registry::leave(std::string const& room, rooms::member& who, clock::time_point) {
+    end_membership(room, who, false);
+}
+
+void cluster_room_registry::drop(std::string const& room, rooms::member& who, clock::time_point) {
+    end_membership(room, who, true);
+}
+
+void cluster_room_registry::end_membership(std::string const& room, rooms::member& who, bool dropped) {
+    auto it = members_.find(who.id());
+    if (it == members_.end() || it->second.room != room || it->second.who != &who) {
+        return;
+    }
+    auto const id = it->first;
+    auto const stage = it->second.at;
+    // A held seat stays in the room, for the others here too.
+    bool const held = dropped && available_ && terms_.seat_lease.count() > 0;
+    forget(it, !held);
+    if (stage == local_member::stage::resuming) {
+        return;  // its answer finds no one and holds the seat again
+    }
+    if (!available_) {
+        // No store to hold a seat in: the members here hear `bye` (the seat is released
+        // in Redis when this node registers again).
+        if (stage == local_member::stage::inside) {
+            tell_local_left(room, id);
+        }
+        return;
+    }
+    // Behind a join still under way, a leave undoes it (the scripts run in order).
+    if (dropped && stage == local_member::stage::inside) {
+        run(scripts_.drop, {prefix_, room, id, node_, std::to_string(terms_.seat_lease.count()), last_inbox_id_,
+                            std::to_string(terms_.queue_bytes)});
+    } else {
+        run(scripts_.leave, {prefix_, room, id, node_});
+    }
+}
+
+void cluster_room_registry::tell_local_left(std::string const& room, std::string const& id) {
+    auto view = views_.find(room);
+    if (view == views_.end()) {
+        return;
+    }
+    std::vector<rooms::member*> told;
+    for (auto const& seat : view->second.seats) {
+        if (auto* m = inside(seat, room)) {
+            told.push_back(m->who);
+        }
+    }
+    for (auto* m : told) {
+        m->member_left(room, id);
+    }
+}
+
+std::size_t cluster_room_registry::expire(clock::time_point) {
+    return 0;  // Redis's clock ends leases (expire.lua, run by tick())
+}
+
+std::optional<rooms::room_registry::clock::time_point> cluster_room_registry::next_expiry() const {
+    return std::nullopt;
+}
+
+rooms::room_registry::relay_result cluster_room_registry::relay(std::string const& room, rooms::member const& from,
+                                                         std::string_view frame, std::optional<std::string_view> to) {
+    auto const& sender = from.id();
+    if (!inside(sender, room)) {
+        return {relay_status::not_in_room};
+    }
+    auto const& view = views_[room].seats;
+    if (to) {
+        if (*to == sender || !view.contains(*to)) {
+            return {relay_status::no_such_peer};
+        }
+        if (auto* m = inside(std::string(*to), room)) {
+            m->who->deliver(frame);
+            return {relay_status::relayed, 1};
+        }
+        if (!available_) {
+            return {relay_status::unavailable};
+        }
+        send_remote(room, sender, frame, std::string(*to), {});
+        return {relay_status::relayed, 1};
+    }
+    std::vector<std::string> delivered;
+    bool elsewhere = false;
+    for (auto const& id : view) {
+        if (id == sender) {
+            continue;
+        }
+        if (auto* m = inside(id, room)) {
+            m->who->deliver(frame);
+            delivered.push_back(id);
+        } else {
+            elsewhere = true;
+        }
+    }
+    if (!elsewhere) {
+        return {relay_status::relayed, delivered.size()};
+    }
+    if (!available_) {
+        return {relay_status::unavailable, delivered.size()};
+    }
+    auto const receivers = view.size() - 1;
+    send_remote(room, sender, frame, {}, std::move(delivered));
+    return {relay_status::relayed, receivers};
+}
+
+void cluster_room_registry::send_remote(std::string const& room, std::string const& sender, std::string_view frame,
+                                        std::string to, std::vector<std::string> delivered) {
+    std::vector<std::string> a = {prefix_, room, sender, node_, std::move(to), std::string(frame),
+                                  std::to_string(terms_.queue_bytes)};
+    std::move(delivered.begin(), delivered.end(), std::back_inserter(a));
+    if (counters_) {
+        metrics::counters::add(counters_->cluster_messages_out_total);
+    }
+    run(scripts_.relay, std::move(a), [this, sender](redis::command_result const& r) {
+        auto it = members_.find(sender);
+        if (it == members_.end() || it->second.at != local_member::stage::inside) {
+            return;
+        }
+        if (failed(r) || r->elements().size() != 3) {
+            return it->second.who->relay_refused(protocol::error_code::unavailable);
+        }
+        auto const& answer = r->elements();
+        if (answer[0].as_integer() == 2) {
+            return it->second.who->relay_refused(protocol::error_code::no_such_peer);
+        }
+        if (answer[2].as_integer() > 0) {
+            it->second.who->relay_refused(protocol::error_code::peer_unavailable);
+        }
+    });
+}
+
+// --- This node's view ---------------------------------------------------------------
+
+cluster_room_registry::local_member* cluster_room_registry::inside(std::string const& id, std::string_view room) {
+    auto it = members_.find(id);
+    if (it == members_.end() || it->second.at != local_member::stage::inside || it->second.room != room) {
+        return nullptr;
+    }
+    return &it->second;
+}
+
+void cluster_room_registry::enter_view(std::string const& room, std::string const& id,
+                                       std::vector<std::string> const& others) {
+    auto& view = views_[room];
+    view.seats.insert(others.begin(), others.end());
+    view.seats.insert(id);
+    ++view.here;
+    ++inside_count_;
+}
+
+void cluster_room_registry::forget(member_map::iterator it, bool left_room) {
+    bool const was_inside = it->second.at == local_member::stage::inside;
+    auto const room = it->second.room;
+    auto const id = it->first;
+    members_.erase(it);
+    if (!was_inside) {
+        return;
+    }
+    --inside_count_;
+    auto view = views_.find(room);
+    if (view == views_.end()) {
+        return;
+    }
+    if (left_room) {
+        view->second.seats.erase(id);
+    }
+    if (--view->second.here == 0) {
+        views_.erase(view);
+    }
+}
+
+}  // namespace duet::cluster

@@ -1,0 +1,18 @@
+-- A connection ended without `leave` (rule 12): with a lease the seat is held and the
+-- others hear `peerdown`; without one it goes (`bye`). Entries for the seat that its
+-- node had not handled yet (after ARGV[6]) move to its keep.
+-- ARGV: prefix, room, peer, node, lease ms, last inbox id handled ('' for none), keep limit
+local room, peer, node = ARGV[2], ARGV[3], ARGV[4]
+local lease_ms = tonumber(ARGV[5])
+local raw = redis.call('HGET', room_key(room), peer)
+if not raw then return 0 end
+local seat = cjson.decode(raw)
+if seat.s ~= 'up' or seat.n ~= node then return 0 end
+if lease_ms <= 0 then
+  release(room, peer, seat)
+  return 1
+end
+local after = ARGV[6]
+if after == '' then after = nil end
+hold(room, peer, seat, lease_ms, tonumber(ARGV[7]), after)
+return 1

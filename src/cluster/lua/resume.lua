@@ -1,0 +1,46 @@
+-- A resume (rule 12): the seat whose secret hashes to ARGV[5] moves to `node` under a new
+-- secret. A held seat's keep follows its answer ('R') into the node's inbox, in order,
+-- and the others hear `peerup`; a seat still up elsewhere is told 'x' (replaced: close
+-- with 4000) and the others hear nothing.
+-- ARGV: prefix, room, asker (the new connection's own id), node, secret hash, new secret hash
+local room, asker, node = ARGV[2], ARGV[3], ARGV[4]
+local seats, order = seats_of(room)
+local now = now_ms()
+local id, seat
+for _, peer in ipairs(order) do
+  local s = seats[peer]
+  if s.h ~= '' and s.h == ARGV[5] then id, seat = peer, s end
+end
+if not seat or (seat.s == 'held' and seat.e <= now) then
+  redis.call('XADD', inbox_key(node), '*', 'to', asker, 'e', 'R', 'room', room, 'st', 'bad')
+  return 'bad'
+end
+local was_held = seat.s == 'held'
+if was_held then
+  redis.call('ZREM', leases_key, room .. ' ' .. id)
+else
+  redis.call('SREM', seats_key(seat.n), room .. ' ' .. id)
+  redis.call('XADD', inbox_key(seat.n), '*', 'to', id, 'e', 'x', 'room', room)
+end
+seat.n = node
+seat.s = 'up'
+seat.e = 0
+seat.q = 0
+seat.h = ARGV[6]
+save_seat(room, id, seat)
+redis.call('SADD', seats_key(node), room .. ' ' .. id)
+local others = {}
+for _, peer in ipairs(order) do
+  if peer ~= id then others[#others + 1] = peer end
+end
+redis.call('XADD', inbox_key(node), '*', 'to', asker, 'e', 'R', 'room', room, 'st', 'resumed', 'id', id,
+           'peers', tostring(#order), 'role', seat.r, 'others', table.concat(others, ' '))
+local kept = redis.call('LRANGE', keep_key(room, id), 0, -1)
+for _, frame in ipairs(kept) do
+  redis.call('XADD', inbox_key(node), '*', 'to', id, 'e', 'k', 'room', room, 'f', frame)
+end
+redis.call('DEL', keep_key(room, id))
+if was_held then
+  notify_others(room, seats, order, id, 'u', id)
+end
+return 'resumed'
