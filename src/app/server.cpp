@@ -301,7 +301,7 @@ void server::begin_shutdown() {
         // A cluster node hands its calls over: the seats its closes dropped must be held
         // in Redis before it goes, so their members resume on another node.
         if (cluster_) {
-            return cluster_->quiesce(finish);
+            return cluster_->leave_cluster(finish);
         }
         finish();
     });

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <span>
 
 namespace duet::cluster {
 namespace {
@@ -94,12 +95,17 @@ void cluster_room_registry::detach() {
     loop_ = nullptr;
 }
 
-void cluster_room_registry::quiesce(std::function<void()> done) {
+void cluster_room_registry::leave_cluster(std::function<void()> done) {
     if (!commands_ || !commands_->ready()) {
         return done();
     }
-    // Redis answers in order: when this is answered, every drop sent before it is done.
-    commands_->command({"PING"}, [done = std::move(done)](redis::command_result const&) { done(); });
+    // This node leaves the cluster (its members' seats are held by now: their closes
+    // dropped them), so no other node takes it for dead later. Redis answers in order:
+    // when the last is answered, every drop sent before it is done.
+    auto ignore = [](redis::command_result const&) {};
+    commands_->command({"SREM", prefix_ + "nodes", node_}, ignore);
+    commands_->command({"DEL", prefix_ + "alive:" + node_, prefix_ + "inbox:" + node_, prefix_ + "seats:" + node_},
+                       [done = std::move(done)](redis::command_result const&) { done(); });
 }
 
 // --- Redis connections --------------------------------------------------------------
@@ -179,7 +185,7 @@ void cluster_room_registry::register_node() {
     // Every member this node holds, so that Redis seats them again if it forgot them
     // (restarted empty, or the reaper took them while this node was cut off).
     std::vector<std::string> a = {prefix_, node_, std::to_string(terms_.node_ttl.count()),
-                                  std::to_string(terms_.room_capacity)};
+                                  std::to_string(terms_.room_capacity), epoch_, protocol::make_peer_id()};
     for (auto const& [id, m] : members_) {
         if (m.at == local_member::stage::inside) {
             a.insert(a.end(), {m.room, id, std::string(protocol::wire_name(m.role)), m.secret_hash});
@@ -192,8 +198,13 @@ void cluster_room_registry::register_node() {
         if (failed(r)) {
             return on_lost("registering this node: " + describe(r));
         }
+        auto const& answer = r->elements();
+        if (answer.empty()) {
+            return on_lost("registering this node: an empty answer");
+        }
+        epoch_ = answer.front().text();
         // Seats that went to another connection meanwhile, or that found no room.
-        for (auto const& gone : r->elements()) {
+        for (auto const& gone : std::span(answer).subspan(1)) {
             auto it = members_.find(gone.text());
             if (it != members_.end() && it->second.at == local_member::stage::inside) {
                 auto* who = it->second.who;

@@ -43,9 +43,11 @@ public:
 
     void attach(asio::io_context& loop);
     void detach();
-    /// Calls `done` once every script sent so far is answered (at once without Redis):
-    /// a planned stop waits for it, so the seats it dropped are held before it exits.
-    void quiesce(std::function<void()> done);
+    /// A planned stop, once its connections have closed (dropping their seats): takes
+    /// this node out of the cluster and calls `done` when Redis has answered everything
+    /// sent so far (at once without Redis), so those seats are held before it exits and
+    /// their members resume on other nodes.
+    void leave_cluster(std::function<void()> done);
 
     /// One command to Redis for a companion (shared_spent_tokens); fails with
     /// not_connected while the node is not available. `done` may be empty.
@@ -129,12 +131,14 @@ private:
     std::shared_ptr<redis::connection> reader_;
     std::optional<asio::steady_timer> timer_;    // heartbeat, reaper and lease ends
     std::optional<asio::steady_timer> retry_;    // reconnects
-    redis::reconnect_delay backoff_;
+    // Short: while it waits, joins are refused; Redis on loopback is back in well under a second.
+    redis::reconnect_delay backoff_{std::chrono::milliseconds(100), std::chrono::seconds(1)};
     bool available_ = false;
     bool registered_ = false;
     std::uint64_t generation_ = 0;  // bumped per connect: older connections' callbacks are stale
     bool reading_ = false;
     std::string last_inbox_id_ = "0";
+    std::string epoch_;  // Redis's data epoch when this node registered (register.lua)
     std::size_t inside_count_ = 0;
     member_map members_;
     std::unordered_map<std::string, room_view> views_;

@@ -4,13 +4,24 @@
 -- the members it still holds: an up seat stays, a held one (the reaper ran) comes up
 -- again with its keep delivered ('k') and the others hear `peerup`, a missing one (its
 -- lease ended, or Redis lost its data) is seated again if there is room (`otherjoin`).
--- ARGV: prefix, node, ttl ms, capacity, then per member: room, peer, role, secret hash
--- Returns the peers that could not be seated again (the seat went elsewhere, or no room).
+-- A seat missing because Redis lost its data (a restart without persistence: its epoch key
+-- is new) comes back silently, since the others were never told it went; one missing
+-- because its lease ended comes back with `otherjoin`, since they heard `bye`.
+-- ARGV: prefix, node, ttl ms, capacity, the epoch this node knows ('' at first), a new
+--       epoch in case Redis has none, then per member: room, peer, role, secret hash
+-- Returns the epoch, then the peers that could not be seated again (the seat went
+-- elsewhere, or no room).
 local node, ttl, capacity = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local epoch = redis.call('GET', P .. 'epoch')
+if not epoch then
+  epoch = ARGV[6]
+  redis.call('SET', P .. 'epoch', epoch)
+end
+local data_lost = ARGV[5] ~= '' and ARGV[5] ~= epoch
 redis.call('SET', P .. 'alive:' .. node, '1', 'PX', ttl)
 redis.call('SADD', nodes_key, node)
 local claimed = {}
-for i = 5, #ARGV, 4 do claimed[ARGV[i] .. ' ' .. ARGV[i + 1]] = true end
+for i = 7, #ARGV, 4 do claimed[ARGV[i] .. ' ' .. ARGV[i + 1]] = true end
 for _, member in ipairs(redis.call('SMEMBERS', seats_key(node))) do
   if not claimed[member] then
     local space = string.find(member, ' ', 1, true)
@@ -23,8 +34,8 @@ for _, member in ipairs(redis.call('SMEMBERS', seats_key(node))) do
     redis.call('SREM', seats_key(node), member)
   end
 end
-local gone = {}
-for i = 5, #ARGV, 4 do
+local gone = { epoch }
+for i = 7, #ARGV, 4 do
   local room, peer, role, hash = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local seats, order = seats_of(room)
   local seat = seats[peer]
@@ -47,7 +58,7 @@ for i = 5, #ARGV, 4 do
       save_seat(room, peer, { n = node, r = role, s = 'up', e = 0, h = hash, q = 0 })
       redis.call('SADD', rooms_key, room)
       redis.call('SADD', seats_key(node), room .. ' ' .. peer)
-      notify_others(room, seats, order, peer, 'j', peer)
+      if not data_lost then notify_others(room, seats, order, peer, 'j', peer) end
     end
   end
 end
