@@ -3,9 +3,9 @@
 # unless --conf says otherwise), changed only where a test must: the one way every test and
 # benchmark puts nginx in front of the daemon.
 #
-#   bash tests/nginx/nginx_front.sh --upstream PORT --listen PORT --dir DIR [--conf FILE] \
-#        [--tls-listen PORT --cert FILE --key FILE] [--nginx /usr/sbin/nginx] \
-#        [--access-log] [--timeout-scale F] [--check]
+#   bash tests/nginx/nginx_front.sh --upstream PORT[,PORT...] --listen PORT --dir DIR \
+#        [--conf FILE] [--tls-listen PORT --cert FILE --key FILE] [--nginx /usr/sbin/nginx] \
+#        [--access-log] [--timeout-scale F] [--server-params 'max_fails=1 fail_timeout=1s'] [--check]
 #
 # It renders DIR/duet.conf from the configuration, copies the snippets it includes
 # (`include snippets/NAME;`, from the snippets/ folder beside it) to DIR/snippets/, and
@@ -17,7 +17,11 @@
 # DIR/access.log (off by default: the suites open thousands of connections).
 #
 # What it changes, and nothing else:
-#   - the upstream line `server 127.0.0.1:9980;` -> 127.0.0.1:UPSTREAM
+#   - the upstream line `server 127.0.0.1:9980;` -> 127.0.0.1:UPSTREAM; with several
+#     ports (a cluster of duetd nodes), one such line per port in the order given, which
+#     nginx's default round-robin balancing takes in turn
+#   - --server-params P appends P (nginx `server` parameters such as max_fails and
+#     fail_timeout) to each of those lines; without it they carry none, as shipped
 #   - the plain-HTTP `listen 80;` -> 127.0.0.1:LISTEN
 #   - with --tls-listen (needed for, and only allowed with, a configuration that has a
 #     `listen 443 ssl;` server): that line -> 127.0.0.1:TLS-LISTEN, and the
@@ -45,6 +49,7 @@ nginx_bin="/usr/sbin/nginx"
 check=0
 access_log=off
 timeout_scale=1
+server_params=""
 
 usage() {
     sed -n '6,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
@@ -67,12 +72,16 @@ while [ $# -gt 0 ]; do
         --nginx) nginx_bin=${2:-}; shift 2 ;;
         --access-log) access_log=on; shift ;;
         --timeout-scale) timeout_scale=${2:-}; shift 2 ;;
+        --server-params) server_params=${2:-}; shift 2 ;;
         --check) check=1; shift ;;
         -h|--help) usage ;;
         *) echo "nginx_front.sh: unknown argument: $1" >&2; usage ;;
     esac
 done
-[[ "$upstream" =~ ^[0-9]+$ ]] && [[ "$listen" =~ ^[0-9]+$ ]] && [ -n "$dir" ] || usage
+[[ "$upstream" =~ ^[0-9]+(,[0-9]+)*$ ]] && [[ "$listen" =~ ^[0-9]+$ ]] && [ -n "$dir" ] || usage
+# Parameters of an upstream `server` line only: words such as max_fails=1, nothing that
+# could end the directive.
+[[ "$server_params" =~ ^[a-z_=0-9.\ ]*$ ]] || usage
 [[ "$timeout_scale" =~ ^[0-9]*\.?[0-9]+$ ]] || usage
 if [ -n "$tls_listen$cert$key" ]; then
     [[ "$tls_listen" =~ ^[0-9]+$ ]] && [ -f "$cert" ] && [ -f "$key" ] || usage
@@ -111,9 +120,19 @@ fi
 # through the environment, so no character in them needs escaping.
 render() {
     UPSTREAM=$upstream LISTEN=$listen TLS_LISTEN=$tls_listen CERT=$cert KEY=$key \
+    PARAMS=${server_params:+ $server_params} \
     awk -v f="$timeout_scale" '
         function indent() { match($0, /^[[:space:]]*/); return substr($0, 1, RLENGTH) }
-        $1 == "server" && $2 == "127.0.0.1:9980;" { sub(/127\.0\.0\.1:9980;/, "127.0.0.1:" ENVIRON["UPSTREAM"] ";") }
+        # One line per upstream port, each the shipped line with its address changed.
+        $1 == "server" && $2 == "127.0.0.1:9980;" {
+            n = split(ENVIRON["UPSTREAM"], ports, ",")
+            for (i = 1; i <= n; i++) {
+                line = $0
+                sub(/127\.0\.0\.1:9980;/, "127.0.0.1:" ports[i] ENVIRON["PARAMS"] ";", line)
+                print line
+            }
+            next
+        }
         $1 == "listen" && $2 == "80;" { sub(/80;/, "127.0.0.1:" ENVIRON["LISTEN"] ";") }
         $1 == "listen" && $2 == "443" && $3 == "ssl;" { sub(/443 ssl;/, "127.0.0.1:" ENVIRON["TLS_LISTEN"] " ssl;") }
         $1 == "listen" && $2 ~ /^\[::\]:/ { next }

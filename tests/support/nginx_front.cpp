@@ -80,7 +80,16 @@ std::string last_lines(std::string const& text, std::size_t count) {
 }  // namespace
 
 nginx_front::nginx_front(std::uint16_t upstream_port, double timeout_scale)
-    : upstream_port_(upstream_port), timeout_scale_(timeout_scale), dir_(make_private_dir("duet-nginx")) {
+    : nginx_front(std::vector<std::uint16_t>{upstream_port}, {}, timeout_scale) {}
+
+nginx_front::nginx_front(std::vector<std::uint16_t> upstream_ports, std::string server_params, double timeout_scale)
+    : upstream_ports_(std::move(upstream_ports)),
+      server_params_(std::move(server_params)),
+      timeout_scale_(timeout_scale),
+      dir_(make_private_dir("duet-nginx")) {
+    if (upstream_ports_.empty()) {
+        fail("no upstream port");
+    }
     auto const deadline = steady_clock::now() + nginx_start_deadline;
     for (int attempt = 1; attempt <= nginx_port_attempts; ++attempt) {
         auto const listen_port = free_loopback_port();
@@ -151,7 +160,7 @@ void nginx_front::spawn(std::uint16_t listen_port) {
     std::vector<std::string> args{"bash",
                                   DUET_SOURCE_DIR "/tests/nginx/nginx_front.sh",
                                   "--upstream",
-                                  std::to_string(upstream_port_),
+                                  upstream_list(),
                                   "--listen",
                                   std::to_string(listen_port),
                                   "--dir",
@@ -160,6 +169,10 @@ void nginx_front::spawn(std::uint16_t listen_port) {
                                   DUET_NGINX_PATH,
                                   "--timeout-scale",
                                   std::to_string(timeout_scale_)};
+    if (!server_params_.empty()) {
+        args.push_back("--server-params");
+        args.push_back(server_params_);
+    }
     std::vector<char*> argv;
     for (auto& arg : args) {
         argv.push_back(arg.data());
@@ -220,8 +233,16 @@ void nginx_front::stop() noexcept {
     pid_ = -1;
 }
 
+std::string nginx_front::upstream_list() const {
+    std::string list;
+    for (auto const port : upstream_ports_) {
+        list += (list.empty() ? "" : ",") + std::to_string(port);
+    }
+    return list;
+}
+
 void nginx_front::fail(std::string const& what) {
-    auto const message = "nginx_front (upstream 127.0.0.1:" + std::to_string(upstream_port_) + "): " + what + "\n" +
+    auto const message = "nginx_front (upstream 127.0.0.1:" + upstream_list() + "): " + what + "\n" +
                          log_tail();
     stop();
     std::error_code ignored;

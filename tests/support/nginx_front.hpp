@@ -4,12 +4,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 #include <sys/types.h>
 
 namespace duet::testing {
 
-/// A private nginx in front of a daemon on 127.0.0.1, configured by the shipped
-/// config/nginx.conf with only its upstream and listen lines changed: the child process
+/// A private nginx in front of a daemon on 127.0.0.1 (or of several: a cluster's nodes,
+/// balanced round-robin), configured by the shipped config/nginx.conf with only its
+/// upstream and listen lines changed: the child process
 /// runs tests/nginx/nginx_front.sh, which renders the config and then becomes nginx, so
 /// the child IS nginx. The constructor returns once nginx accepts TCP connections on
 /// port(); the destructor stops it and removes its folder.
@@ -23,6 +25,10 @@ public:
     /// `timeout_scale` multiplies config/nginx.conf's proxy_read_timeout and
     /// proxy_send_timeout (for a test of them against keepalive settings scaled alike).
     explicit nginx_front(std::uint16_t upstream_port, double timeout_scale = 1.0);
+    /// In front of several daemons: the upstream gets one `server 127.0.0.1:PORT` line per
+    /// port, in this order, each followed by `server_params` (e.g. "max_fails=1
+    /// fail_timeout=1s"; empty: none, nginx's defaults).
+    nginx_front(std::vector<std::uint16_t> upstream_ports, std::string server_params, double timeout_scale = 1.0);
     ~nginx_front();
     nginx_front(nginx_front const&) = delete;
     nginx_front& operator=(nginx_front const&) = delete;
@@ -44,7 +50,10 @@ private:
     void spawn(std::uint16_t listen_port);
     [[noreturn]] void fail(std::string const& what);
 
-    std::uint16_t upstream_port_;
+    std::string upstream_list() const;
+
+    std::vector<std::uint16_t> upstream_ports_;
+    std::string server_params_;
     double timeout_scale_;
     std::filesystem::path dir_;
     std::uint16_t port_ = 0;
