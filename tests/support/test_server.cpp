@@ -9,6 +9,7 @@
 #include <iostream>
 #include <random>
 #include <stdexcept>
+#include <thread>
 #include <unistd.h>
 
 namespace duet::testing {
@@ -26,16 +27,36 @@ std::filesystem::path unique_base() {
            ("duet-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + std::to_string(rd()));
 }
 
-/// The front named by DUET_TEST_FRONT, or none when it is unset or empty.
-std::unique_ptr<nginx_front> front_for(std::uint16_t daemon_port) {
+enum class front_kind { none, nginx, cluster };
+
+/// The front named by DUET_TEST_FRONT: none when it is unset or empty.
+front_kind front_wanted() {
     char const* front = std::getenv("DUET_TEST_FRONT");
     if (front == nullptr || *front == '\0') {
-        return nullptr;
+        return front_kind::none;
     }
-    if (std::string_view(front) != "nginx") {
-        throw std::runtime_error(std::string("DUET_TEST_FRONT: unknown front '") + front + "' (known: nginx)");
+    if (std::string_view(front) == "nginx") {
+        return front_kind::nginx;
     }
-    return std::make_unique<nginx_front>(daemon_port);
+    if (std::string_view(front) == "cluster") {
+        return front_kind::cluster;
+    }
+    throw std::runtime_error(std::string("DUET_TEST_FRONT: unknown front '") + front + "' (known: nginx, cluster)");
+}
+
+constexpr std::size_t cluster_nodes = 3;
+
+/// Waits until every node of a cluster has registered in Redis (its /healthz says ok).
+void wait_until_registered(std::vector<app::server*> const& nodes) {
+    auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (auto* node : nodes) {
+        while (node->gauges().degraded) {
+            if (std::chrono::steady_clock::now() > deadline) {
+                throw std::runtime_error("a cluster node did not register in Redis within 20 s");
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    }
 }
 
 }  // namespace
@@ -71,10 +92,30 @@ test_server::test_server(tweak adjust) : base_(unique_base()) {
     if (adjust) {
         adjust(s);
     }
-    server_ = std::make_unique<app::server>(std::move(s), app::server::options{.handle_signals = false, .reload = {}});
+    auto const front = front_wanted();
+    if (front == front_kind::cluster) {
+        redis_ = std::make_unique<redis_server>(redis_server::options{.tcp = true, .requirepass = {}});
+        s.cluster_redis_url = redis_->tcp_url();
+        s.cluster_name = base_.filename().string();
+    }
+    auto const options = app::server::options{.handle_signals = false, .reload = {}};
+    server_ = std::make_unique<app::server>(s, options);
     server_->start();
     try {
-        front_ = front_for(server_->port());
+        if (front == front_kind::nginx) {
+            front_ = std::make_unique<nginx_front>(server_->port());
+        } else if (front == front_kind::cluster) {
+            std::vector<std::uint16_t> ports = {server_->port()};
+            std::vector<app::server*> nodes = {server_.get()};
+            while (nodes.size() < cluster_nodes) {
+                more_nodes_.push_back(std::make_unique<app::server>(s, options));
+                more_nodes_.back()->start();
+                ports.push_back(more_nodes_.back()->port());
+                nodes.push_back(more_nodes_.back().get());
+            }
+            wait_until_registered(nodes);
+            front_ = std::make_unique<nginx_front>(ports, std::string());
+        }
     } catch (...) {
         stop_and_wait();
         std::error_code ignored;
@@ -103,7 +144,13 @@ void test_server::stop_and_wait() {
     if (!stopped_) {
         stopped_ = true;
         server_->stop();
+        for (auto& node : more_nodes_) {
+            node->stop();
+        }
         server_->wait();
+        for (auto& node : more_nodes_) {
+            node->wait();
+        }
     }
 }
 
