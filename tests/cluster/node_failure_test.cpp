@@ -1,0 +1,463 @@
+// Nodes that die (issue 13, rule 12 across nodes): a node killed mid-call, whose member
+// resumes its seat through nginx on another node; and a rolling restart of every node
+// during 100 live calls, in which every call keeps its seats and no message is lost.
+#include "cluster/cluster_scenario.hpp"
+
+#include "support/child_process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <sys/wait.h>
+#include <thread>
+
+namespace duet::testing {
+namespace {
+
+using std::chrono::steady_clock;
+
+/// Sends one message each way and expects each to arrive from the right member.
+void expect_relay(async_client& a, seat const& a_seat, async_client& b, seat const& b_seat, std::string const& tag) {
+    a.send(message_request(a_seat.room, {{"check", tag + " a->b"}}));
+    auto const at_b = await(b, "message", 10s);
+    ASSERT_TRUE(at_b) << tag << ": a's message did not reach b";
+    EXPECT_EQ(at_b->value("from", ""), a_seat.id) << tag;
+    EXPECT_EQ((*at_b)["data"], (json{{"check", tag + " a->b"}})) << tag;
+    b.send(message_request(b_seat.room, {{"check", tag + " b->a"}}));
+    auto const at_a = await(a, "message", 10s);
+    ASSERT_TRUE(at_a) << tag << ": b's message did not reach a";
+    EXPECT_EQ(at_a->value("from", ""), b_seat.id) << tag;
+    EXPECT_EQ((*at_a)["data"], (json{{"check", tag + " b->a"}})) << tag;
+}
+
+TEST(ClusterFailure, SigkillOfANodeMidCallGivesPeerdownAndItsMemberResumesThroughNginx) {
+    constexpr auto node_ttl = 2s;
+    // Time to notice a dead node: its TTL, plus a margin for the renewal period and a
+    // loaded machine.
+    constexpr auto peerdown_margin = 5s;
+    auto const cluster = start_cluster({}, node_ttl, 20s);
+    if (cluster->size() < 2) {
+        GTEST_SKIP() << "needs two nodes";
+    }
+    client_loop loop;
+    auto a = connect(loop, *cluster, node(*cluster, 0));
+    auto b = connect(loop, *cluster, node(*cluster, 1));
+    std::string const room = "killed";
+    auto const a_seat = join(*a, room);
+    ASSERT_TRUE(a_seat);
+    auto const b_seat = join(*b, room);
+    ASSERT_TRUE(b_seat);
+    ASSERT_EQ(b_seat->peers, 2) << "the members on nodes 0 and 1 are not in one room\n" << cluster->logs();
+    ASSERT_TRUE(a->expect("otherjoin"));
+    ASSERT_FALSE(b_seat->resume.empty()) << "no resume secret in joined with --seat-lease 20";
+    expect_relay(*a, *a_seat, *b, *b_seat, "before the kill");
+    if (HasFatalFailure()) {
+        return;
+    }
+
+    auto const killed = steady_clock::now();
+    cluster->signal(1, SIGKILL);
+    ASSERT_TRUE(cluster->wait_exit(1, killed + 10s)) << "node 1 outlived SIGKILL";
+
+    auto const peerdown = await(*a, "peerdown", node_ttl + peerdown_margin);
+    auto const peerdown_ms = ms_since(killed);
+    ASSERT_TRUE(peerdown) << "no peerdown within " << (node_ttl + peerdown_margin).count() << " s of the kill\n"
+                          << cluster->logs();
+    EXPECT_EQ(peerdown->value("id", ""), b_seat->id);
+    EXPECT_EQ(peerdown->value("room", ""), room);
+    std::cout << "# peerdown after " << peerdown_ms << " ms (node TTL " << node_ttl.count() << " s)" << std::endl;
+
+    // b's browser sees its connection end and comes back through nginx, which skips the
+    // dead node.
+    ASSERT_TRUE(b->wait_end(steady_clock::now() + 10s)) << "b's connection outlived its node";
+    auto b_again = connect(loop, *cluster, cluster->front_port());
+    auto const resumed = join(*b_again, room, b_seat->resume, 10s);
+    auto const resumed_ms = ms_since(killed);
+    ASSERT_TRUE(resumed) << cluster->logs();
+    EXPECT_TRUE(resumed->resumed);
+    EXPECT_EQ(resumed->id, b_seat->id);
+    EXPECT_EQ(resumed->role, b_seat->role);
+    EXPECT_EQ(resumed->peers, 2);
+    EXPECT_NE(resumed->resume, b_seat->resume) << "a spent resume secret came back";
+    std::cout << "# resumed after " << resumed_ms << " ms" << std::endl;
+    auto const peerup = await(*a, "peerup", 10s);
+    ASSERT_TRUE(peerup);
+    EXPECT_EQ(peerup->value("id", ""), b_seat->id);
+    expect_relay(*a, *a_seat, *b_again, *resumed, "after the resume");
+}
+
+// ---------------------------------------------------------------------------------------
+// Rolling restart during 100 live calls.
+//
+// What counts as sent, and what may be missing: a message counts as sent when the
+// sender's socket accepted it (its WebSocket write completed). Each receiver must get
+// every sent message of its partner exactly once and in the order sent, with one
+// exception that rule 11 allows: when the daemon closes the *sender's* connection (1001,
+// SIGTERM of its node), what the sender wrote after the daemon stopped reading may be
+// dropped. Such a loss must be a tail of that connection's messages (nothing after it
+// from the same connection arrived) written after the SIGTERM of the node being
+// restarted at the time. Anything else missing, duplicated or out of order fails.
+// Messages to a member whose own connection closed are kept for it by its seat's lease
+// (rule 12), so the receiving side has no such exception.
+
+constexpr std::size_t calls = 100;
+constexpr auto send_period = 250ms;  // per member: 4 messages a second, 800 in all
+
+struct sent_message {
+    std::uint64_t n;
+    std::size_t connection;  // index into member::connections
+    steady_clock::time_point at;
+};
+
+struct member_state {
+    std::string room;
+    std::string id;
+    std::string role;
+    std::string resume;  // of the latest joined
+    std::vector<std::shared_ptr<async_client>> connections;  // the last one is current
+    std::vector<std::optional<ws_closed>> endings;           // per connection
+    std::vector<steady_clock::time_point> ended_at;
+    std::uint64_t next_n = 0;
+    std::vector<sent_message> sent;
+    std::vector<std::uint64_t> received;  // the partner's numbers, in arrival order
+    std::vector<std::string> faults;      // unexpected messages, failed resumes
+    steady_clock::time_point next_send;
+    std::size_t peerdowns = 0, peerups = 0, resumes = 0;
+    bool gave_up = false;
+};
+
+/// The traffic of the 100 calls, driven by one thread while the test's thread restarts
+/// the nodes: each member sends a numbered message every send_period, everything
+/// received is recorded, and a member whose connection the daemon closed reconnects
+/// through nginx and resumes its seat.
+class call_traffic {
+public:
+    call_traffic(client_loop& loop, std::uint16_t front_port, std::vector<member_state>& members)
+        : loop_(loop), front_port_(front_port), members_(members) {}
+
+    void start() { thread_ = std::thread([this] { run(); }); }
+    /// Stops sending; the thread ends once everything sent has arrived or `drain` passed.
+    void finish(std::chrono::milliseconds drain) {
+        drain_deadline_ = steady_clock::now() + drain;
+        sending_ = false;
+        thread_.join();
+    }
+    /// True when every member has an open connection and a seat (none is reconnecting).
+    bool all_seated() const { return seated_.load(); }
+    /// The traffic thread's own failure (an exception), if any.
+    std::string error() const {
+        std::lock_guard lock(mutex_);
+        return error_;
+    }
+
+private:
+    void run() {
+        try {
+            auto const stagger = send_period / static_cast<long>(members_.size());
+            for (std::size_t i = 0; i < members_.size(); ++i) {
+                members_[i].next_send = steady_clock::now() + stagger * static_cast<long>(i);
+            }
+            while (sending_ || !drained()) {
+                if (!sending_ && steady_clock::now() > drain_deadline_) {
+                    break;
+                }
+                bool seated = true;
+                for (std::size_t i = 0; i < members_.size(); ++i) {
+                    seated = step(i) && seated;
+                }
+                seated_ = seated;
+                // The next look: clients read on the loop's thread meanwhile; this only
+                // paces the sending and the bookkeeping.
+                std::this_thread::sleep_for(10ms);
+            }
+        } catch (std::exception const& e) {
+            std::lock_guard lock(mutex_);
+            error_ = e.what();
+        }
+    }
+
+    member_state& partner(std::size_t i) { return members_[i ^ 1]; }
+
+    /// One member's turn; false while it has no seat.
+    bool step(std::size_t i) {
+        auto& m = members_[i];
+        if (m.gave_up) {
+            return false;
+        }
+        auto& connection = m.connections.back();
+        take(i, connection->take_all());
+        if (auto const end = connection->ended()) {
+            m.endings.back() = end;
+            m.ended_at.back() = steady_clock::now();
+            reconnect(i);
+            return false;
+        }
+        if (sending_ && steady_clock::now() >= m.next_send) {
+            auto const n = m.next_n++;
+            m.sent.push_back({n, m.connections.size() - 1, steady_clock::now()});
+            connection->send(message_request(m.room, {{"n", n}}), n);
+            m.next_send += send_period;
+        }
+        return true;
+    }
+
+    void take(std::size_t i, std::vector<json> const& messages) {
+        auto& m = members_[i];
+        for (auto const& message : messages) {
+            auto const type = message.value("type", "");
+            if (type == "message" && message.value("from", "") == partner(i).id && message["data"].contains("n")) {
+                m.received.push_back(message["data"]["n"].get<std::uint64_t>());
+            } else if (type == "peerdown" && message.value("id", "") == partner(i).id) {
+                ++m.peerdowns;
+            } else if (type == "peerup" && message.value("id", "") == partner(i).id) {
+                ++m.peerups;
+            } else {
+                m.faults.push_back("unexpected " + message.dump());
+            }
+        }
+    }
+
+    /// The browser's way back: a new connection through nginx and a join with the
+    /// latest resume secret.
+    void reconnect(std::size_t i) {
+        auto& m = members_[i];
+        auto const deadline = steady_clock::now() + 20s;
+        while (steady_clock::now() < deadline) {
+            std::shared_ptr<async_client> fresh;
+            try {
+                fresh = async_client::connect(loop_, front_port_);
+            } catch (std::exception const&) {
+                std::this_thread::sleep_for(100ms);  // nginx or every node busy: retry, bounded
+                continue;
+            }
+            fresh->send(resume_request(m.room, m.resume));
+            auto const answer = fresh->next_within(10s);
+            if (answer && answer->value("type", "") == "joined") {
+                auto const s = seat_of(*answer);
+                if (!s.resumed || s.id != m.id || s.role != m.role) {
+                    m.faults.push_back("resume answered with " + answer->dump());
+                }
+                m.resume = s.resume;
+                m.connections.push_back(fresh);
+                m.endings.emplace_back();
+                m.ended_at.emplace_back();
+                ++m.resumes;
+                return;
+            }
+            // A node that was closing when the join came (1001 before the answer) is
+            // the one reason to try again; anything else is a fault.
+            auto const end = fresh->ended();
+            if (!answer && end && end->code == 1001) {
+                continue;
+            }
+            m.faults.push_back("resume refused: " +
+                               (answer ? answer->dump()
+                                       : end ? "connection ended " + std::to_string(end->code) + " " + end->reason
+                                             : std::string("no answer within 10 s")));
+            m.gave_up = true;
+            return;
+        }
+        m.faults.push_back("could not reconnect within 20 s");
+        m.gave_up = true;
+    }
+
+    bool drained() {
+        for (std::size_t i = 0; i < members_.size(); ++i) {
+            auto& m = members_[i];
+            if (m.gave_up) {
+                continue;
+            }
+            auto const& connection = m.connections.back();
+            if (connection->unfinished_writes() != 0) {
+                return false;
+            }
+            // Everything the partner's current connection accepted has arrived here.
+            auto const& p = partner(i);
+            if (p.gave_up) {
+                continue;
+            }
+            auto const accepted = p.connections.back()->accepted();
+            if (!accepted.empty() && (m.received.empty() || m.received.back() < accepted.back())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    client_loop& loop_;
+    std::uint16_t front_port_;
+    std::vector<member_state>& members_;
+    std::thread thread_;
+    std::atomic<bool> sending_{true};
+    std::atomic<bool> seated_{false};
+    steady_clock::time_point drain_deadline_{};
+    mutable std::mutex mutex_;
+    std::string error_;
+};
+
+TEST(ClusterFailure, RollingRestartOfEveryNodeDuring100CallsKeepsEverySeatAndEveryMessage) {
+    auto const cluster = start_cluster({}, 2s, 30s);
+    if (cluster->size() < 2) {
+        GTEST_SKIP() << "needs two nodes: a restarted single daemon has no one to hand its calls to";
+    }
+    client_loop loop;
+    std::vector<member_state> members(2 * calls);
+    // Both members of each call through nginx: round-robin puts them on different nodes.
+    for (std::size_t call = 0; call < calls; ++call) {
+        auto const room = "rolling-" + std::to_string(call);
+        for (std::size_t side = 0; side < 2; ++side) {
+            auto& m = members[2 * call + side];
+            m.room = room;
+            m.connections.push_back(connect(loop, *cluster, cluster->front_port()));
+            m.endings.emplace_back();
+            m.ended_at.emplace_back();
+            auto const s = join(*m.connections.back(), room);
+            ASSERT_TRUE(s) << room;
+            ASSERT_EQ(s->peers, static_cast<int>(side + 1))
+                << room << ": the second member (through nginx, on another node than the first) is not in the "
+                << "first one's room\n" << cluster->logs();
+            ASSERT_FALSE(s->resume.empty()) << room << ": no resume secret with --seat-lease 30";
+            m.id = s->id;
+            m.role = s->role;
+            m.resume = s->resume;
+        }
+        ASSERT_TRUE(members[2 * call].connections.back()->expect("otherjoin")) << room;
+    }
+
+    call_traffic traffic(loop, cluster->front_port(), members);
+    traffic.start();
+    std::vector<steady_clock::time_point> sigterm_at;
+    auto const restart_started = steady_clock::now();
+    std::string restart_fault;
+    for (std::size_t i = 0; i < cluster->size() && restart_fault.empty(); ++i) {
+        // Every call seated again before the next node goes.
+        auto const settle = steady_clock::now() + 30s;
+        while (!traffic.all_seated() && steady_clock::now() < settle) {
+            std::this_thread::sleep_for(20ms);  // polling the traffic thread's state, bounded
+        }
+        if (!traffic.all_seated()) {
+            restart_fault = "before restarting node " + std::to_string(i) + ": some calls were not seated within 30 s";
+            break;
+        }
+        sigterm_at.push_back(steady_clock::now());
+        cluster->signal(i, SIGTERM);
+        auto const status = cluster->wait_exit(i, steady_clock::now() + 20s);
+        if (!status || !WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
+            restart_fault = "node " + std::to_string(i) + (status ? " " + describe_exit(*status) : " did not exit within 20 s of SIGTERM");
+            break;
+        }
+        cluster->start(i);
+        std::cout << "# node " << i << " restarted " << ms_since(restart_started) << " ms into the restart"
+                  << std::endl;
+    }
+    // The last node's members resume, then a few more rounds of messages.
+    auto const settle = steady_clock::now() + 30s;
+    while (restart_fault.empty() && !traffic.all_seated() && steady_clock::now() < settle) {
+        std::this_thread::sleep_for(20ms);  // polling the traffic thread's state, bounded
+    }
+    std::this_thread::sleep_for(2 * send_period);  // traffic after the last restart, not a synchronisation
+    traffic.finish(20s);
+    EXPECT_EQ(restart_fault, "") << cluster->logs();
+    EXPECT_EQ(traffic.error(), "");
+
+    // The accounting described above.
+    std::size_t written = 0, accepted = 0, failed = 0, received = 0, lost_closing = 0, lost = 0, misordered = 0,
+                resumes = 0, gave_up = 0;
+    std::vector<std::string> faults;
+    for (std::size_t i = 0; i < members.size(); ++i) {
+        auto const& sender = members[i];
+        auto const& receiver = members[i ^ 1];
+        resumes += sender.resumes;
+        gave_up += sender.gave_up ? 1 : 0;
+        for (auto const& fault : sender.faults) {
+            faults.push_back(sender.room + " member " + std::to_string(i % 2) + ": " + fault);
+        }
+        // Which of the sender's messages its sockets accepted, and on which connection.
+        std::map<std::uint64_t, sent_message> accepted_by_n;
+        for (std::size_t c = 0; c < sender.connections.size(); ++c) {
+            for (auto const n : sender.connections[c]->accepted()) {
+                accepted_by_n.emplace(n, sent_message{n, c, {}});
+            }
+            failed += sender.connections[c]->failed_count();
+        }
+        written += sender.sent.size();
+        accepted += accepted_by_n.size();
+        // Exactly once and in order: strictly increasing numbers.
+        for (std::size_t k = 1; k < receiver.received.size(); ++k) {
+            if (receiver.received[k] <= receiver.received[k - 1]) {
+                ++misordered;
+                if (misordered <= 5) {
+                    faults.push_back(sender.room + ": " + std::to_string(receiver.received[k]) + " arrived after " +
+                                     std::to_string(receiver.received[k - 1]) + " (a duplicate or out of order)");
+                }
+            }
+        }
+        received += receiver.received.size();
+        std::vector<bool> arrived(sender.next_n, false);
+        for (auto const n : receiver.received) {
+            if (n < arrived.size()) {
+                arrived[n] = true;
+            }
+        }
+        // The last number that arrived from each connection: a loss is excused only
+        // after it, on a connection the daemon closed, written after a SIGTERM.
+        std::vector<std::int64_t> last_arrived(sender.connections.size(), -1);
+        for (auto const& s : sender.sent) {
+            if (arrived[s.n]) {
+                last_arrived[s.connection] = static_cast<std::int64_t>(s.n);
+            }
+        }
+        for (auto const& s : sender.sent) {
+            if (arrived[s.n] || !accepted_by_n.count(s.n)) {
+                continue;
+            }
+            auto const& end = sender.endings[s.connection];
+            bool const closed_by_daemon = end && end->code == 1001;
+            bool const after_sigterm = std::any_of(sigterm_at.begin(), sigterm_at.end(), [&](auto t) {
+                return t <= s.at && (!end || s.at <= sender.ended_at[s.connection]);
+            });
+            if (closed_by_daemon && after_sigterm && static_cast<std::int64_t>(s.n) > last_arrived[s.connection]) {
+                ++lost_closing;
+            } else {
+                ++lost;
+                if (lost <= 5) {
+                    faults.push_back(sender.room + ": message " + std::to_string(s.n) + " of member " +
+                                     std::to_string(i % 2) + " was accepted by its socket and never arrived");
+                }
+            }
+        }
+    }
+    std::cout << "# rolling restart of " << cluster->size() << " nodes, " << calls << " calls: " << written
+              << " messages written, " << accepted << " accepted by the sender's socket, " << failed
+              << " writes failed, " << received << " received, " << lost_closing
+              << " lost while the sender's own connection was closing (allowed), " << lost << " lost, " << misordered
+              << " duplicated or out of order, " << resumes << " resumes, " << gave_up << " members gave up"
+              << std::endl;
+    EXPECT_EQ(lost, 0u);
+    EXPECT_EQ(misordered, 0u);
+    EXPECT_EQ(gave_up, 0u);
+    for (std::size_t k = 0; k < faults.size() && k < 20; ++k) {
+        ADD_FAILURE() << faults[k];
+    }
+    if (faults.size() > 20) {
+        ADD_FAILURE() << "and " << faults.size() - 20 << " more faults";
+    }
+    // Every call still has both seats with the ids it started with: the ids are checked
+    // at each resume; a last message each way proves both ends are there.
+    for (std::size_t call = 0; call < calls && gave_up == 0; ++call) {
+        auto& a = members[2 * call];
+        auto& b = members[2 * call + 1];
+        a.connections.back()->send(message_request(a.room, {{"final", true}}));
+        auto const at_b = await(*b.connections.back(), "message", 10s);
+        ASSERT_TRUE(at_b) << a.room << ": no final message";
+        EXPECT_EQ(at_b->value("from", ""), a.id) << a.room;
+    }
+}
+
+}  // namespace
+}  // namespace duet::testing

@@ -1,0 +1,308 @@
+#include "support/cluster_nodes.hpp"
+
+#include "support/child_process.hpp"
+
+#include <atomic>
+#include <climits>
+#include <csignal>
+#include <cstdlib>
+#include <deque>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace duet::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::steady_clock;
+
+// A node normally answers /healthz within some tens of milliseconds of its start; the
+// deadline only bounds a start on a machine loaded by other builds and tests.
+constexpr auto node_start_deadline = 30s;
+constexpr int node_port_attempts = 5;
+// The destructor's SIGTERM: a node closes its connections and exits within its
+// shutdown grace (set to 2 s below); past this it is killed.
+constexpr auto node_stop_deadline = 5s;
+// Between two looks at a child that is starting or stopping: polling a process we do not
+// control, bounded by the deadlines above.
+constexpr auto node_poll_interval = 10ms;
+
+std::string last_lines(std::string const& text, std::size_t count) {
+    std::deque<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        lines.push_back(std::move(line));
+        if (lines.size() > count) {
+            lines.pop_front();
+        }
+    }
+    std::string out;
+    for (auto const& line : lines) {
+        out += "  " + line + "\n";
+    }
+    return out;
+}
+
+/// duet-test-<pid>-<n>: no two clusters of one run, nor of two runs at once, share keys
+/// in a Redis (each test has its own Redis anyway; the name also tells logs apart).
+std::string unique_cluster_name() {
+    static std::atomic<unsigned> counter{0};
+    return "duet-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+}
+
+}  // namespace
+
+cluster_nodes::cluster_nodes(std::filesystem::path duetd, options opts)
+    : duetd_(std::move(duetd)),
+      options_(std::move(opts)),
+      name_(unique_cluster_name()),
+      dir_(make_private_dir("duet-cluster")) {
+    try {
+        if (options_.nodes == 0) {
+            throw std::runtime_error("a cluster needs at least one node");
+        }
+        redis_server::options redis_options;
+        redis_options.tcp = true;
+        redis_ = std::make_unique<redis_server>(redis_options);
+        nodes_.resize(options_.nodes);
+        for (std::size_t i = 0; i < nodes_.size(); ++i) {
+            nodes_[i].log = dir_ / ("node-" + std::to_string(i) + ".log");
+        }
+        // One after another, each on a port found free a moment before; a node that
+        // finds its port taken gets another (only at this first start: afterwards
+        // nginx's upstream names the port).
+        auto const deadline = steady_clock::now() + node_start_deadline * static_cast<long>(nodes_.size());
+        for (std::size_t i = 0; i < nodes_.size(); ++i) {
+            bool up = false;
+            for (int attempt = 1; attempt <= node_port_attempts && !up; ++attempt) {
+                nodes_[i].port = free_loopback_port();
+                up = launch(i, deadline);
+            }
+            if (!up) {
+                fail("node " + std::to_string(i) + ": every one of " + std::to_string(node_port_attempts) +
+                     " free ports was taken before it could bind");
+            }
+        }
+        front_ = std::make_unique<nginx_front>(node_ports(), options_.upstream_params);
+    } catch (...) {
+        // A constructor that throws has no destructor: stop what did start (the
+        // message already holds the logs' tails).
+        stop_all();
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+        throw;
+    }
+}
+
+cluster_nodes::~cluster_nodes() {
+    stop_all();
+    if (std::getenv("DUET_TEST_KEEP_CLUSTER") != nullptr) {
+        return;  // asked for: the nodes' logs, to read after the test
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+}
+
+std::vector<std::uint16_t> cluster_nodes::node_ports() const {
+    std::vector<std::uint16_t> ports;
+    for (auto const& n : nodes_) {
+        ports.push_back(n.port);
+    }
+    return ports;
+}
+
+void cluster_nodes::signal(std::size_t i, int sig) {
+    auto& n = nodes_.at(i);
+    if (n.pid > 0 && !n.exit_status) {
+        ::kill(n.pid, sig);
+    }
+}
+
+std::optional<int> cluster_nodes::wait_exit(std::size_t i, steady_clock::time_point deadline) {
+    auto& n = nodes_.at(i);
+    if (n.pid <= 0) {
+        return n.exit_status;
+    }
+    while (true) {
+        int status = 0;
+        if (::waitpid(n.pid, &status, WNOHANG) == n.pid) {
+            n.exit_status = status;
+            n.pid = -1;
+            return status;
+        }
+        if (steady_clock::now() >= deadline) {
+            return std::nullopt;
+        }
+        std::this_thread::sleep_for(node_poll_interval);
+    }
+}
+
+bool cluster_nodes::running(std::size_t i) const {
+    auto const& n = nodes_.at(i);
+    return n.pid > 0 && !n.exit_status;
+}
+
+void cluster_nodes::start(std::size_t i) {
+    if (running(i)) {
+        throw std::runtime_error("cluster_nodes::start(" + std::to_string(i) + "): the node is still running");
+    }
+    if (!launch(i, steady_clock::now() + node_start_deadline)) {
+        fail("node " + std::to_string(i) + ": port " + std::to_string(nodes_[i].port) +
+             " was taken while the node was stopped");
+    }
+}
+
+bool cluster_nodes::launch(std::size_t i, steady_clock::time_point deadline) {
+    auto& n = nodes_.at(i);
+    {
+        std::ofstream(n.log, std::ios::app) << "=== cluster_nodes: starting node " << i << " on 127.0.0.1:" << n.port
+                                            << " ===\n";
+    }
+    auto const log_size_before = read_file(n.log).size();
+    spawn(i);
+    while (steady_clock::now() < deadline) {
+        int status = 0;
+        if (::waitpid(n.pid, &status, WNOHANG) == n.pid) {
+            n.pid = -1;
+            n.exit_status = status;
+            if (read_file(n.log).substr(log_size_before).find("Address already in use") != std::string::npos) {
+                return false;
+            }
+            fail("node " + std::to_string(i) + " " + describe_exit(status) + " before answering /healthz");
+        }
+        if (http_get(n.port, "/healthz").status == 200) {
+            return true;
+        }
+        std::this_thread::sleep_for(node_poll_interval);
+    }
+    fail("node " + std::to_string(i) + " did not answer /healthz on 127.0.0.1:" + std::to_string(n.port) +
+         " in time");
+}
+
+void cluster_nodes::spawn(std::size_t i) {
+    auto& n = nodes_.at(i);
+    // Everything the child needs is prepared before fork(): between fork() and exec() a
+    // child of this multi-threaded process may only make async-signal-safe calls.
+    std::vector<std::string> args{duetd_.string(),
+                                  "--port",
+                                  std::to_string(n.port),
+                                  "--address",
+                                  "127.0.0.1",
+                                  "--cluster-redis-url",
+                                  redis_->tcp_url() + "/0",
+                                  "--cluster-name",
+                                  name_,
+                                  "--cluster-node-ttl",
+                                  std::to_string(options_.node_ttl.count()),
+                                  "--seat-lease",
+                                  std::to_string(options_.seat_lease.count()),
+                                  // Every client of a test is 127.0.0.1, directly or as
+                                  // nginx: per-client limits would count them as one.
+                                  "--max-connections-per-client",
+                                  "100000",
+                                  "--max-http-connections-per-client",
+                                  "100000",
+                                  "--handshake-rate-per-client",
+                                  "100000",
+                                  "--handshake-burst-per-client",
+                                  "100000",
+                                  "--shutdown-grace",
+                                  "2"};
+    args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
+    std::vector<char*> argv;
+    for (auto& arg : args) {
+        argv.push_back(arg.data());
+    }
+    argv.push_back(nullptr);
+    auto const log_path = n.log.string();
+    auto const binary = duetd_.string();
+    pid_t const parent = ::getpid();
+
+    pid_t const pid = ::fork();
+    if (pid < 0) {
+        fail("fork failed");
+    }
+    if (pid == 0) {
+        // A SIGKILL if the owner's thread (this test) dies first, so no node outlives a
+        // crashed test.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent) {
+            ::_exit(127);
+        }
+        sigset_t none;
+        ::sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        int const in = ::open("/dev/null", O_RDONLY);
+        int const out = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (in < 0 || out < 0) {
+            ::_exit(127);
+        }
+        ::dup2(in, STDIN_FILENO);
+        ::dup2(out, STDOUT_FILENO);
+        ::dup2(out, STDERR_FILENO);
+        // Asio opens its sockets without close-on-exec: a node must not inherit a test
+        // client's connection or another node's descriptors.
+        ::close_range(3, UINT_MAX, 0);
+        ::execv(binary.c_str(), argv.data());
+        ::_exit(127);
+    }
+    n.pid = pid;
+    n.exit_status.reset();
+}
+
+http_answer cluster_nodes::healthz(std::size_t i) const {
+    return http_get(nodes_.at(i).port, "/healthz");
+}
+
+std::string cluster_nodes::log_tail(std::size_t i, std::size_t lines) const {
+    auto const& n = nodes_.at(i);
+    return "node " + std::to_string(i) + " (127.0.0.1:" + std::to_string(n.port) + ") log " + n.log.string() +
+           ", last lines:\n" + last_lines(read_file(n.log), lines);
+}
+
+std::string cluster_nodes::logs(std::size_t lines) const {
+    std::string out;
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+        out += log_tail(i, lines);
+    }
+    if (front_) {
+        out += front_->log_tail(lines);
+    }
+    if (redis_) {
+        out += redis_->log_tail(lines);
+    }
+    return out;
+}
+
+void cluster_nodes::stop_all() noexcept {
+    front_.reset();
+    // SIGTERM to all first, so they shut down side by side.
+    for (auto& n : nodes_) {
+        if (n.pid > 0) {
+            ::kill(n.pid, SIGTERM);
+        }
+    }
+    auto const deadline = steady_clock::now() + node_stop_deadline;
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+        auto& n = nodes_[i];
+        if (n.pid > 0 && !wait_exit(i, deadline)) {
+            ::kill(n.pid, SIGKILL);
+            ::waitpid(n.pid, nullptr, 0);
+            n.pid = -1;
+        }
+    }
+    redis_.reset();
+}
+
+void cluster_nodes::fail(std::string const& what) {
+    throw std::runtime_error("cluster_nodes (" + name_ + "): " + what + "\n" + logs());
+}
+
+}  // namespace duet::testing
