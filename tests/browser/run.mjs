@@ -36,6 +36,8 @@ import {
 import { relayedCall, hasTurnAddress, TURN_ADDRESS } from './scenarios/relay.mjs';
 import { inviteLinks } from './scenarios/invite.mjs';
 import { seatLease, canCutConnections } from './scenarios/lease.mjs';
+import { clusterCall } from './scenarios/cluster.mjs';
+import { RedisServer } from './lib/redis.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = join(HERE, 'artifacts');
@@ -120,6 +122,16 @@ const leaseDaemon = new Daemon({
   address: '0.0.0.0',
   extraArgs: [...CLIENT_LIMIT_ARGS, ...LEASE_ARGS],
 });
+// A cluster of two nodes sharing one redis-server (docs/cluster.md): a call between
+// pages on different nodes.
+const clusterRedis = new RedisServer(join(ARTIFACTS, 'redis'));
+const clusterNodes = [1, 2].map((n) => new Daemon({
+  binary: resolve(options.duetd),
+  publicDir: resolve(options['public-dir']),
+  logPath: join(ARTIFACTS, `duetd-node${n}.log`),
+  extraArgs: [...CLIENT_LIMIT_ARGS, ...LEASE_ARGS, '--cluster-redis-url', clusterRedis.url,
+    '--cluster-name', `browser-${randomBytes(4).toString('hex')}`],
+}));
 const browser = new Browser(ARTIFACTS);
 let shots = 0;
 
@@ -130,6 +142,8 @@ const ctx = {
   turnDaemon,
   tokenDaemon,
   leaseDaemon,
+  clusterRedis,
+  clusterNodes,
   duetd: resolve(options.duetd),
   joinSecret: JOIN_SECRET,
   port: 0,
@@ -195,6 +209,7 @@ async function run() {
   await blockedDevices(ctx);
   await keyboard(ctx);
   await inviteLinks(ctx);
+  await clusterCall(ctx);
   if (hasTurnAddress()) {
     await relayedCall(ctx);
   } else {
@@ -217,6 +232,8 @@ async function cleanUp() {
   await turnDaemon.close();
   await tokenDaemon.close();
   await leaseDaemon.close();
+  for (const node of clusterNodes) await node.close();
+  await clusterRedis.close();
   await coturn.close();
 }
 
@@ -246,6 +263,8 @@ process.on('exit', () => {
   turnDaemon.killNow();
   tokenDaemon.killNow();
   leaseDaemon.killNow();
+  for (const node of clusterNodes) node.killNow();
+  clusterRedis.killNow();
   coturn.killNow();
 });
 
