@@ -162,6 +162,15 @@ void cluster_room_registry::on_lost(std::string const& what) {
             metrics::counters::add(counters_->cluster_redis_lost_total);
         }
     }
+    // Markers sent will not come back: what waited for them goes now (nothing can
+    // overtake it while no inbox is read).
+    std::vector<std::string> settling;
+    for (auto const& [id, frames] : settling_) {
+        settling.push_back(id);
+    }
+    for (auto const& id : settling) {
+        end_settling(id);
+    }
     // Joins and resumes waiting for their answer will not get one.
     std::vector<std::string> waiting;
     for (auto const& [id, m] : members_) {
@@ -373,6 +382,8 @@ void cluster_room_registry::handle(inbox_entry const& e) {
         return m->who->member_down(e.room, e.who);
     case 'u':
         return m->who->member_up(e.room, e.who);
+    case 'S':
+        return end_settling(e.to);
     case 'x': {
         // Resumed on another connection: the seat stays in the room, elsewhere.
         auto* who = m->who;
@@ -399,6 +410,7 @@ void cluster_room_registry::on_join_answer(inbox_entry const& e) {
     m.at = local_member::stage::inside;
     m.role = role_named(e.role);
     enter_view(e.room, e.to, e.others);
+    start_settling(e.to, e.room);
     done({join_status::joined, e.peers, m.role, std::exchange(m.new_secret, {})});
 }
 
@@ -425,6 +437,7 @@ void cluster_room_registry::on_resume_answer(inbox_entry const& e) {
     auto const secret = std::exchange(m.new_secret, {});
     members_.insert_or_assign(e.seat, std::move(m));
     enter_view(e.room, e.seat, e.others);
+    start_settling(e.seat, e.room);
     if (counters_) {
         metrics::counters::add(counters_->cluster_resumes_total);
     }
@@ -564,7 +577,7 @@ rooms::room_registry::relay_result cluster_room_registry::relay(std::string cons
             return {relay_status::no_such_peer};
         }
         if (auto* m = inside(std::string(*to), room)) {
-            m->who->deliver(frame);
+            deliver_here(*m, std::string(*to), frame);
             return {relay_status::relayed, 1};
         }
         if (!available_) {
@@ -580,7 +593,7 @@ rooms::room_registry::relay_result cluster_room_registry::relay(std::string cons
             continue;
         }
         if (auto* m = inside(id, room)) {
-            m->who->deliver(frame);
+            deliver_here(*m, id, frame);
             delivered.push_back(id);
         } else {
             elsewhere = true;
@@ -623,6 +636,39 @@ void cluster_room_registry::send_remote(std::string const& room, std::string con
     });
 }
 
+void cluster_room_registry::deliver_here(local_member& m, std::string const& id, std::string_view frame) {
+    if (!settling_.empty()) {
+        if (auto waiting = settling_.find(id); waiting != settling_.end()) {
+            waiting->second.emplace_back(frame);
+            return;
+        }
+    }
+    m.who->deliver(frame);
+}
+
+void cluster_room_registry::start_settling(std::string const& id, std::string const& room) {
+    if (!commands_ || !commands_->ready()) {
+        return;  // nothing more comes through the inbox until this node registers again
+    }
+    settling_[id];
+    commands_->command({"XADD", prefix_ + "inbox:" + node_, "*", "to", id, "e", "S", "room", room},
+                       [](redis::command_result const&) {});
+}
+
+void cluster_room_registry::end_settling(std::string const& id) {
+    auto waiting = settling_.find(id);
+    if (waiting == settling_.end()) {
+        return;
+    }
+    auto frames = std::move(waiting->second);
+    settling_.erase(waiting);
+    for (auto const& frame : frames) {
+        if (auto it = members_.find(id); it != members_.end() && it->second.at == local_member::stage::inside) {
+            it->second.who->deliver(frame);
+        }
+    }
+}
+
 // --- This node's view ---------------------------------------------------------------
 
 cluster_room_registry::local_member* cluster_room_registry::inside(std::string const& id, std::string_view room) {
@@ -647,6 +693,7 @@ void cluster_room_registry::forget(member_map::iterator it, bool left_room) {
     auto const room = it->second.room;
     auto const id = it->first;
     members_.erase(it);
+    settling_.erase(id);
     if (!was_inside) {
         return;
     }

@@ -116,6 +116,11 @@ private:
     void send_remote(std::string const& room, std::string const& sender, std::string_view frame, std::string to,
                      std::vector<std::string> delivered);
     local_member* inside(std::string const& id, std::string_view room);
+    /// A message from a member here to `m`, which is here too: straight away, unless `m`
+    /// is still settling (see settling_).
+    void deliver_here(local_member& m, std::string const& id, std::string_view frame);
+    void start_settling(std::string const& id, std::string const& room);
+    void end_settling(std::string const& id);
     void enter_view(std::string const& room, std::string const& id, std::vector<std::string> const& others);
     /// Forgets a member of this node; `left_room`: its seat left the room too (not held
     /// or moved elsewhere).
@@ -140,6 +145,11 @@ private:
     std::string last_inbox_id_ = "0";
     std::string epoch_;  // Redis's data epoch when this node registered (register.lua)
     std::size_t inside_count_ = 0;
+    // Members that just came in (join or resume answered): messages from members here to
+    // them may still be on their way through the inbox (sent before this node knew they
+    // were here), so direct ones wait here until a marker this node sends itself comes
+    // back through the inbox, behind all of those (rule 5: never overtake).
+    std::unordered_map<std::string, std::vector<std::string>> settling_;
     member_map members_;
     std::unordered_map<std::string, room_view> views_;
     clock::time_point next_reap_{};

@@ -14,7 +14,8 @@ namespace duet::cluster {
 ///   'j' / 'l' / 'd' / 'u' member `who` joined, left, went down, came up,
 ///   'x' the seat was resumed on another connection (replaced),
 ///   'J' the answer to `to`'s join (status: joined, full, room_limit; peers, role, others),
-///   'R' the answer to `to`'s resume (status: resumed or bad; id, peers, role, others).
+///   'R' the answer to `to`'s resume (status: resumed or bad; id, peers, role, others),
+///   'S' the node's own marker: what was sent to `to` before it came in has arrived.
 /// A pure value.
 struct inbox_entry {
     std::string id;     // the stream id, "ms-seq"
