@@ -46,7 +46,7 @@ server::server(config::settings settings, options opts)
                                         leases_->arm(end);
                                     }
                                 }},
-             &counters_.calls),
+             &counters_),
       spent_tokens_(settings_.max_spent_tokens),
       join_secrets_(config::split_join_secrets(settings_.join_secrets)),
       websockets_(settings_.max_connections),
@@ -65,7 +65,7 @@ server::server(config::settings settings, options opts)
       // One thread runs the loop: Asio then skips its cross-thread locking.
       ioc_(1),
       grace_(ioc_),
-      leases_(std::in_place, ioc_, rooms_, counters_) {
+      leases_(std::in_place, ioc_, rooms_) {
     if (opts.handle_signals) {
         signals_.emplace(ioc_, SIGINT, SIGTERM, SIGHUP);
     }

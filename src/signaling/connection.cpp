@@ -82,9 +82,6 @@ void connection::on_closed(clock::time_point now) {
     // Rule 12: a connection that ends without `leave` (close frame or not, idle
     // timeout, slow consumer, violations) keeps its seat for the lease.
     ctx_.rooms.drop(room_, *this, now);
-    if (ctx_.settings.seat_lease.count() > 0) {
-        counters::add(ctx_.counters.leases_started_total);
-    }
     if (spdlog::should_log(spdlog::level::debug)) {  // the tag costs an HMAC
         bool const leased = ctx_.settings.seat_lease.count() > 0;
         logging::debug(about(leased ? "lease.start" : "leave", {}, logging::room_tag(room_)), "{} room {}",
@@ -196,7 +193,6 @@ void connection::on_resume_result(rooms::room_registry::resume_result const& res
         return refuse({wire_error::bad_resume, "the seat is no longer held", "join"});
     }
     place_ = place::inside;
-    counters::add(ctx_.counters.leases_resumed_total);
     auto const old_id = std::exchange(id_, result.id);
     if (spdlog::should_log(spdlog::level::debug)) {
         logging::debug(about("lease.resumed", {}, logging::room_tag(room_)), "resumed seat in room {} (was peer {})",

@@ -194,6 +194,9 @@ TEST(SeatLease, AResumeWhileTheOldConnectionIsOpenClosesItWith4000) {
     EXPECT_TRUE(a.nothing_within(200ms));  // the others hear nothing
     a.send_json({{"type", "message"}, {"room", "demo"}, {"data", 1}});
     EXPECT_EQ(b2.expect("message")["data"], 1);
+    // No seat was held: the replaced close starts no lease and the resume took none back.
+    EXPECT_EQ(metric(server.daemon_port(), "duet_leases_started_total"), 0);
+    EXPECT_EQ(metric(server.daemon_port(), "duet_leases_resumed_total"), 0);
 }
 
 TEST(SeatLease, LeaveReleasesTheSeatAtOnce) {

@@ -3,12 +3,14 @@
 // join handler's promise (exactly once, before join() returns, after the others heard).
 #include <duet/rooms/local_room_registry.hpp>
 
+#include <duet/metrics/counters.hpp>
 #include <duet/protocol/identifiers.hpp>
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -1005,10 +1007,15 @@ TEST(seat_lease, TheKeepIsEmptyAgainAfterAResume) {
 // ---------------------------------------------------------------------------------------
 // Call timings (issue 12, item 4): the registry alone sees rooms fill and empty.
 
-/// A two-seat, 15 s lease registry that records call timings.
+/// A two-seat, 15 s lease registry that counts leases and records call timings.
 struct timed {
-    metrics::call_timings timings;
-    local_room_registry registry{2, many_rooms, lease_terms{lease, 1024, {}}, &timings};
+    metrics::counters counters;
+    metrics::call_timings& timings = counters.calls;
+    local_room_registry registry{2, many_rooms, lease_terms{lease, 1024, {}}, &counters};
+
+    std::uint64_t started() const { return metrics::counters::read(counters.leases_started_total); }
+    std::uint64_t resumed() const { return metrics::counters::read(counters.leases_resumed_total); }
+    std::uint64_t expired() const { return metrics::counters::read(counters.leases_expired_total); }
 };
 
 TEST(call_timings, AWaitEndsWhenTheSecondArrivesAndACallWhenItDropsBelowTwo) {
@@ -1081,6 +1088,65 @@ TEST(call_timings, ReplacingAConnectedSeatRecordsNothing) {
     ASSERT_TRUE(resume(t.registry, "r", secret, b2, t0 + 3s).resumed);
     EXPECT_EQ(t.timings.lease_down.count(), 0U);
     EXPECT_EQ(t.timings.call_duration.count(), 0U);
+}
+
+// ---------------------------------------------------------------------------------------
+// Lease counters: counted where the registry decides, so each names what happened.
+
+// A resume of a still-connected seat (4000 "replaced") takes back nothing held; only a
+// resume of a held seat counts as resumed.
+TEST(lease_counters, OnlyAHeldSeatTakenBackCountsAsResumed) {
+    timed t;
+    recording_member a("A");
+    recording_member b("B");
+    recording_member b2("B2");
+    recording_member b3("B3");
+    join(t.registry, "r", a, t0);
+    auto const secret = join(t.registry, "r", b, t0).resume;
+    auto const moved = resume(t.registry, "r", secret, b2, t0 + 1s);
+    ASSERT_TRUE(moved.resumed);
+    EXPECT_EQ(b.received, events{"replaced r"});
+    t.registry.drop("r", b, t0 + 1s);  // the replaced connection ends: it holds nothing
+    EXPECT_EQ(t.started(), 0U);
+    EXPECT_EQ(t.resumed(), 0U) << "a replaced seat was never held";
+    t.registry.drop("r", b2, t0 + 2s);
+    EXPECT_EQ(t.started(), 1U);
+    ASSERT_TRUE(resume(t.registry, "r", moved.resume, b3, t0 + 3s).resumed);
+    EXPECT_EQ(t.resumed(), 1U);
+    EXPECT_EQ(t.expired(), 0U);
+}
+
+TEST(lease_counters, EachSeatReleasedByExpireCountsOnce) {
+    timed t;
+    recording_member a("A");
+    recording_member b("B");
+    join(t.registry, "r", a, t0);
+    join(t.registry, "r", b, t0);
+    t.registry.drop("r", a, t0);
+    t.registry.drop("r", b, t0 + 1s);
+    EXPECT_EQ(t.started(), 2U);
+    EXPECT_EQ(t.registry.expire(t0 + lease + 1s), 2U);
+    EXPECT_EQ(t.expired(), 2U);
+    EXPECT_EQ(t.registry.expire(t0 + lease + 2s), 0U);
+    EXPECT_EQ(t.expired(), 2U);
+    EXPECT_EQ(t.resumed(), 0U);
+}
+
+// A drop that holds no seat starts no lease: without a lease it is a leave, and a
+// member not in the room has no seat to hold.
+TEST(lease_counters, ADropThatHoldsNothingCountsNothing) {
+    metrics::counters counters;
+    local_room_registry plain(2, many_rooms, {}, &counters);
+    recording_member a("A");
+    recording_member b("B");
+    join(plain, "r", a, t0);
+    join(plain, "r", b, t0);
+    plain.drop("r", b, t0);
+    EXPECT_EQ(metrics::counters::read(counters.leases_started_total), 0U);
+    timed t;
+    recording_member stranger("S");
+    t.registry.drop("r", stranger, t0);
+    EXPECT_EQ(t.started(), 0U);
 }
 
 }  // namespace

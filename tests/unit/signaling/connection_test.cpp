@@ -118,7 +118,7 @@ struct world {
     explicit world(config::settings s = default_settings())
         : settings(std::move(s)),
           registry(settings.room_capacity, settings.max_rooms,
-                   rooms::lease_terms{settings.seat_lease, settings.lease_queue_bytes, {}}) {}
+                   rooms::lease_terms{settings.seat_lease, settings.lease_queue_bytes, {}}, &counters) {}
 
     std::unique_ptr<client> connect() { return std::make_unique<client>(ctx); }
 
@@ -134,8 +134,8 @@ struct world {
     }
 
     config::settings settings;
+    metrics::counters counters;  // before registry, which counts leases into it
     rooms::local_room_registry registry;
-    metrics::counters counters;
     access::local_spent_tokens spent_tokens{settings.max_spent_tokens};
     std::vector<config::join_secret> join_secrets = config::split_join_secrets(settings.join_secrets);
     context ctx{settings, registry, counters, spent_tokens, join_secrets};
@@ -971,8 +971,8 @@ struct deferred_world {
     deferred_world() : registry(2, 100) { settings.join_secrets = {testing::secret_a}; }
 
     config::settings settings;
+    metrics::counters counters;  // before registry, which counts leases into it
     rooms::local_room_registry registry;
-    metrics::counters counters;
     deferred_spent_tokens store;
     std::vector<config::join_secret> join_secrets{{"", testing::secret_a}};
     context ctx{settings, registry, counters, store, join_secrets};
@@ -1237,6 +1237,9 @@ TEST(connection_lease, ResumeWhileTheOldConnectionIsOpenReplacesIt) {
     EXPECT_EQ(a->fresh(), frames{});
     EXPECT_EQ(w.registry.held_count(), 0U);
     EXPECT_EQ(w.registry.member_count(), 2U);
+    // No seat was ever held: neither the replaced close nor the resume is a lease.
+    EXPECT_EQ(read(w.counters.leases_started_total), 0U);
+    EXPECT_EQ(read(w.counters.leases_resumed_total), 0U);
 }
 
 TEST(connection_lease, AThirdJoinerGetsFullAgainstAHeldSeat) {
