@@ -96,7 +96,8 @@ void connection::handle(protocol::join_request const& request, clock::time_point
     // Rule 12: a resume is its own proof (rule 14: it needs no token); rule 9 puts
     // bad_resume where unauthorized would be, before already_in_room.
     if (request.resume) {
-        if (!ctx_.rooms.can_resume(std::string(request.room), *request.resume, now)) {
+        std::string room(request.room);
+        if (!ctx_.rooms.can_resume(room, *request.resume, now)) {
             logging::debug(about("join.bad_resume", "bad_resume"), "resume refused");
             return refuse({wire_error::bad_resume, "no seat to resume with this secret (unknown, spent or expired)",
                            "join"});
@@ -104,7 +105,7 @@ void connection::handle(protocol::join_request const& request, clock::time_point
         if (place_ != place::outside) {
             return refuse({wire_error::already_in_room, "leave room '" + room_ + "' first", "join"});
         }
-        return take_back(std::string(request.room), *request.resume, now);
+        return take_back(std::move(room), *request.resume, now);
     }
     // Rule 14: with no secret configured a token cannot be checked, and there is no
     // token to require (validate() refuses require_token without secrets), so it is
