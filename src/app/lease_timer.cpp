@@ -2,8 +2,7 @@
 
 namespace duet::app {
 
-lease_timer::lease_timer(asio::io_context& ioc, rooms::room_registry& rooms, metrics::counters& counters)
-    : rooms_(rooms), counters_(counters), timer_(ioc) {}
+lease_timer::lease_timer(asio::io_context& ioc, rooms::room_registry& rooms) : rooms_(rooms), timer_(ioc) {}
 
 void lease_timer::arm(clock::time_point end) {
     if (stopped_ || (armed_ && *armed_ <= end)) {
@@ -26,7 +25,7 @@ void lease_timer::on_timer(error_code ec) {
         return;
     }
     armed_.reset();
-    metrics::counters::add(counters_.leases_expired_total, rooms_.expire(clock::now()));
+    rooms_.expire(clock::now());  // the registry counts what it released
     if (auto const next = rooms_.next_expiry()) {
         arm(*next);
     }

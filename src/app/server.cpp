@@ -39,7 +39,7 @@ std::unique_ptr<rooms::room_registry> make_rooms(config::settings const& s, metr
                                                  rooms::lease_terms lease) {
     if (s.cluster_redis_url.empty()) {
         return std::make_unique<rooms::local_room_registry>(s.room_capacity, s.max_rooms, std::move(lease),
-                                                            &counters.calls);
+                                                            &counters);
     }
     auto parsed = redis::parse_address(s.cluster_redis_url);
     if (auto const* why = std::get_if<std::string>(&parsed)) {
@@ -85,7 +85,7 @@ server::server(config::settings settings, options opts)
       // One thread runs the loop: Asio then skips its cross-thread locking.
       ioc_(1),
       grace_(ioc_),
-      leases_(std::in_place, ioc_, *rooms_, counters_) {
+      leases_(std::in_place, ioc_, *rooms_) {
     if (opts.handle_signals) {
         signals_.emplace(ioc_, SIGINT, SIGTERM, SIGHUP);
     }

@@ -1,19 +1,13 @@
 #include <duet/http/static_files.hpp>
 
 #include <duet/http/mime_types.hpp>
+#include <duet/net/percent_decode.hpp>
 
 #include <stdexcept>
 #include <system_error>
 
 namespace duet::http {
 namespace {
-
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 /// True when `inner` is `outer` or lies below it; both canonical.
 bool is_within(std::filesystem::path const& outer, std::filesystem::path const& inner) {
@@ -24,28 +18,6 @@ bool is_within(std::filesystem::path const& outer, std::filesystem::path const& 
 }
 
 }  // namespace
-
-std::optional<std::string> percent_decode(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '%') {
-            out += text[i];
-            continue;
-        }
-        if (i + 2 >= text.size()) {
-            return std::nullopt;
-        }
-        int const high = hex_value(text[i + 1]);
-        int const low = hex_value(text[i + 2]);
-        if (high < 0 || low < 0) {
-            return std::nullopt;
-        }
-        out += static_cast<char>(high * 16 + low);
-        i += 2;
-    }
-    return out;
-}
 
 static_files::static_files(std::filesystem::path const& root) {
     std::error_code ec;
@@ -61,7 +33,7 @@ std::optional<resolved_file> static_files::resolve(std::string_view target) cons
     if (raw_path.empty() || raw_path.front() != '/') {
         return std::nullopt;
     }
-    auto const decoded = percent_decode(raw_path);
+    auto const decoded = net::percent_decode(raw_path);
     if (!decoded || decoded->find('\0') != std::string::npos || decoded->find('\\') != std::string::npos) {
         return std::nullopt;
     }

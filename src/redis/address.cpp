@@ -1,5 +1,7 @@
 #include <duet/redis/address.hpp>
 
+#include <duet/net/percent_decode.hpp>
+
 #include <charconv>
 #include <optional>
 
@@ -15,38 +17,14 @@ std::optional<int> parse_number(std::string_view text, int low, int high) {
     return value;
 }
 
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-// Passwords often hold ':', '@' or '/', which a URL can carry only percent-encoded.
-std::optional<std::string> percent_decode(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '%') {
-            out += text[i];
-            continue;
-        }
-        int high = i + 1 < text.size() ? hex_digit(text[i + 1]) : -1;
-        int low = i + 2 < text.size() ? hex_digit(text[i + 2]) : -1;
-        if (high < 0 || low < 0) return std::nullopt;
-        out += static_cast<char>(high * 16 + low);
-        i += 2;
-    }
-    return out;
-}
-
 // "user:password", ":password" or "password" (what redis-cli -u also takes).
 std::optional<std::string> read_userinfo(std::string_view userinfo, address& where) {
     auto colon = userinfo.find(':');
     auto user = colon == std::string_view::npos ? std::string_view{} : userinfo.substr(0, colon);
     auto password = colon == std::string_view::npos ? userinfo : userinfo.substr(colon + 1);
-    auto decoded_user = percent_decode(user);
-    auto decoded_password = percent_decode(password);
+    // Passwords often hold ':', '@' or '/', which a URL can carry only percent-encoded.
+    auto decoded_user = net::percent_decode(user);
+    auto decoded_password = net::percent_decode(password);
     if (!decoded_user || !decoded_password) return "a bad percent-escape in the user or password";
     where.user = std::move(*decoded_user);
     where.password = std::move(*decoded_password);
@@ -126,7 +104,7 @@ std::variant<address, std::string> parse_unix(std::string_view rest) {
         if (key == "db") {
             if (auto error = read_db(value, where)) return *error;
         } else if (key == "password") {
-            auto decoded = percent_decode(value);
+            auto decoded = net::percent_decode(value);
             if (!decoded) return std::string("a bad percent-escape in the password");
             where.password = std::move(*decoded);
         } else {

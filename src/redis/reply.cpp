@@ -1,43 +1,18 @@
 #include <duet/redis/reply.hpp>
 
 #include <ostream>
+#include <utility>
 
 namespace duet::redis {
 
-reply reply::integer(std::int64_t value) {
-    reply r;
-    r.kind_ = kind::integer;
-    r.integer_ = value;
-    return r;
-}
+reply::reply(kind k, std::int64_t value, std::string text, std::vector<reply> elements)
+    : kind_(k), integer_(value), text_(std::move(text)), elements_(std::move(elements)) {}
 
-reply reply::status(std::string text) {
-    reply r;
-    r.kind_ = kind::status;
-    r.text_ = std::move(text);
-    return r;
-}
-
-reply reply::error(std::string text) {
-    reply r;
-    r.kind_ = kind::error;
-    r.text_ = std::move(text);
-    return r;
-}
-
-reply reply::string(std::string bytes) {
-    reply r;
-    r.kind_ = kind::string;
-    r.text_ = std::move(bytes);
-    return r;
-}
-
-reply reply::array(std::vector<reply> elements) {
-    reply r;
-    r.kind_ = kind::array;
-    r.elements_ = std::move(elements);
-    return r;
-}
+reply reply::integer(std::int64_t value) { return {kind::integer, value, {}, {}}; }
+reply reply::status(std::string text) { return {kind::status, 0, std::move(text), {}}; }
+reply reply::error(std::string text) { return {kind::error, 0, std::move(text), {}}; }
+reply reply::string(std::string bytes) { return {kind::string, 0, std::move(bytes), {}}; }
+reply reply::array(std::vector<reply> elements) { return {kind::array, 0, {}, std::move(elements)}; }
 
 bool reply::is_error(std::string_view prefix) const noexcept {
     return kind_ == kind::error && std::string_view(text_).starts_with(prefix);

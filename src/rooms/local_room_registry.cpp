@@ -59,8 +59,8 @@ auto* find_secret_in(Seats& seats, std::string_view secret, room_registry::clock
 }  // namespace
 
 local_room_registry::local_room_registry(std::size_t room_capacity, std::size_t max_rooms, lease_terms lease,
-                                         metrics::call_timings* timings)
-    : room_capacity_(room_capacity), max_rooms_(max_rooms), lease_(std::move(lease)), timings_(timings) {}
+                                         metrics::counters* counters)
+    : room_capacity_(room_capacity), max_rooms_(max_rooms), lease_(std::move(lease)), counters_(counters) {}
 
 std::string local_room_registry::new_secret() const {
     // Rule 12: `joined` carries `resume` only when seat_lease > 0.
@@ -88,8 +88,8 @@ void local_room_registry::join(std::string const& room, member& who, clock::time
         it->second.alone_since = now;
     } else if (peers == 2) {
         it->second.paired_since = now;
-        if (timings_ != nullptr) {
-            timings_->partner_wait.observe(now - it->second.alone_since);
+        if (counters_ != nullptr) {
+            counters_->calls.partner_wait.observe(now - it->second.alone_since);
         }
     }
     auto const resume = seats.back().resume;
@@ -125,8 +125,10 @@ void local_room_registry::resume(std::string const& room, std::string_view secre
         return done(std::move(result));
     }
     forget_lease(room, *s);
-    if (timings_ != nullptr) {
-        timings_->lease_down.observe(now - (s->lease_end - lease_.seat_lease));
+    if (counters_ != nullptr) {
+        // Counted here, past the replaced case: only a held seat is taken back.
+        metrics::counters::add(counters_->leases_resumed_total);
+        counters_->calls.lease_down.observe(now - (s->lease_end - lease_.seat_lease));
     }
     auto kept = s->kept.take();
     auto const id = s->id;
@@ -171,6 +173,9 @@ void local_room_registry::drop(std::string const& room, member& who, clock::time
     self->who = nullptr;
     self->lease_end = now + lease_.seat_lease;
     leases_.emplace(self->lease_end, std::pair(room, self->id));
+    if (counters_ != nullptr) {
+        metrics::counters::add(counters_->leases_started_total);
+    }
     auto const id = self->id;
     auto const end = self->lease_end;
     tell_others(room, seats, nullptr, room_event::down, id);
@@ -199,6 +204,9 @@ std::size_t local_room_registry::expire(clock::time_point now) {
             release(it, held, now);
             ++released;
         }
+    }
+    if (counters_ != nullptr) {
+        metrics::counters::add(counters_->leases_expired_total, released);
     }
     return released;
 }
@@ -235,8 +243,8 @@ void local_room_registry::release(room_map::iterator room, seat_list::iterator s
     if (seats.size() == 1) {
         // The pair ended; whoever stays waits again.
         room->second.alone_since = now;
-        if (timings_ != nullptr) {
-            timings_->call_duration.observe(now - room->second.paired_since);
+        if (counters_ != nullptr) {
+            counters_->calls.call_duration.observe(now - room->second.paired_since);
         }
     }
     // Rule 6: the others get `bye`.

@@ -87,9 +87,6 @@ void connection::on_closed(clock::time_point now) {
     // Rule 12: a connection that ends without `leave` (close frame or not, idle
     // timeout, slow consumer, violations) keeps its seat for the lease.
     ctx_.rooms.drop(room_, *this, now);
-    if (ctx_.settings.seat_lease.count() > 0) {
-        counters::add(ctx_.counters.leases_started_total);
-    }
     if (spdlog::should_log(spdlog::level::debug)) {  // the tag costs an HMAC
         bool const leased = ctx_.settings.seat_lease.count() > 0;
         logging::debug(about(leased ? "lease.start" : "leave", {}, logging::room_tag(room_)), "{} room {}",
@@ -104,7 +101,8 @@ void connection::handle(protocol::join_request const& request, clock::time_point
     // Rule 12: a resume is its own proof (rule 14: it needs no token); rule 9 puts
     // bad_resume where unauthorized would be, before already_in_room.
     if (request.resume) {
-        if (!ctx_.rooms.can_resume(std::string(request.room), *request.resume, now)) {
+        std::string room(request.room);
+        if (!ctx_.rooms.can_resume(room, *request.resume, now)) {
             logging::debug(about("join.bad_resume", "bad_resume"), "resume refused");
             return refuse({wire_error::bad_resume, "no seat to resume with this secret (unknown, spent or expired)",
                            "join"});
@@ -112,7 +110,7 @@ void connection::handle(protocol::join_request const& request, clock::time_point
         if (place_ != place::outside) {
             return refuse({wire_error::already_in_room, "leave room '" + room_ + "' first", "join"});
         }
-        return take_back(std::string(request.room), *request.resume, now);
+        return take_back(std::move(room), *request.resume, now);
     }
     // Rule 14: with no secret configured a token cannot be checked, and there is no
     // token to require (validate() refuses require_token without secrets), so it is
@@ -206,7 +204,6 @@ void connection::on_resume_result(rooms::room_registry::resume_result const& res
                        "join"});
     }
     place_ = place::inside;
-    counters::add(ctx_.counters.leases_resumed_total);
     auto const old_id = std::exchange(id_, result.id);
     if (spdlog::should_log(spdlog::level::debug)) {
         logging::debug(about("lease.resumed", {}, logging::room_tag(room_)), "resumed seat in room {} (was peer {})",

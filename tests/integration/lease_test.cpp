@@ -23,12 +23,25 @@ json resume_request(std::string const& room, json const& secret) {
     return {{"type", "join"}, {"room", room}, {"resume", secret}};
 }
 
+/// What the two members of a pair were told when they joined.
+struct joined_pair {
+    json a;
+    json b;  // B's id and resume secret
+};
+
+/// A joins `room`, then B; A has read the otherjoin naming B, so both start with
+/// nothing unread.
+joined_pair join_pair(ws_client& a, ws_client& b, std::string const& room = "demo") {
+    joined_pair joined{a.join(room), b.join(room)};
+    EXPECT_EQ(a.expect("otherjoin")["id"], joined.b["id"]);
+    return joined;
+}
+
 TEST(SeatLease, AbruptCloseHoldsTheSeatAndAResumeTakesItBackWithTheKeptMessages) {
     auto server = leased_server(30s);
     ws_client a(server.port()), b(server.port());
-    auto const id_a = a.join("demo")["id"];
-    auto const joined_b = b.join("demo");
-    a.expect("otherjoin");
+    auto const [joined_a, joined_b] = join_pair(a, b);
+    auto const id_a = joined_a["id"];
     ASSERT_TRUE(joined_b.contains("resume")) << joined_b;
     b.close_tcp();  // no close frame: the network went away
     EXPECT_EQ(a.expect("peerdown")["id"], joined_b["id"]);
@@ -67,9 +80,7 @@ TEST(SeatLease, AFullKeepAnswersPeerUnavailableAndKeepsWhatFitted) {
         s.lease_queue_bytes = 1024;
     });
     ws_client a(server.port()), b(server.port());
-    a.join("demo");
-    auto const joined_b = b.join("demo");
-    a.expect("otherjoin");
+    auto const joined_b = join_pair(a, b).b;
     b.close_tcp();
     a.expect("peerdown");
     std::string const big(900, 'x');
@@ -91,10 +102,8 @@ TEST(SeatLease, AnIdleTimeoutHoldsTheSeat) {
         s.idle_timeout = std::chrono::milliseconds(400);
     });
     ws_client a(server.port()), b(server.port());
-    a.join("demo");
-    auto const joined_b = b.join("demo");
     // While the test waits on `a` only, `b` reads nothing and answers no ping.
-    EXPECT_EQ(a.expect("otherjoin")["id"], joined_b["id"]);
+    auto const joined_b = join_pair(a, b).b;
     EXPECT_EQ(a.expect("peerdown", 5s)["id"], joined_b["id"]);
     EXPECT_EQ(b.expect_close(5s).code, 1001);
     ws_client b2(server.port());
@@ -112,9 +121,7 @@ TEST(SeatLease, ASlowConsumerCloseHoldsTheSeat) {
         s.rate_limit_burst = 1e6;
     });
     ws_client sender(server.port()), stalled(server.port());
-    sender.join("r");
-    auto const stalled_id = stalled.join("r")["id"];
-    sender.expect("otherjoin");
+    auto const stalled_id = join_pair(sender, stalled, "r").b["id"];
     std::string const frame = R"({"type":"message","room":"r","data":")" + std::string(16 * 1024, 'p') + R"("})";
     json down;
     for (int i = 0; i < 4000 && down.is_null(); ++i) {
@@ -136,9 +143,7 @@ TEST(SeatLease, ASlowConsumerCloseHoldsTheSeat) {
 TEST(SeatLease, AResetConnectionHoldsTheSeat) {
     auto server = leased_server(30s);
     ws_client a(server.port()), b(server.port());
-    a.join("demo");
-    auto const joined_b = b.join("demo");
-    a.expect("otherjoin");
+    auto const joined_b = join_pair(a, b).b;
     b.reset_tcp();
     EXPECT_EQ(a.expect("peerdown")["id"], joined_b["id"]);
     ws_client b2(server.port());
@@ -150,9 +155,7 @@ TEST(SeatLease, AResetConnectionHoldsTheSeat) {
 TEST(SeatLease, AClosedWebSocketHoldsTheSeatToo) {
     auto server = leased_server(30s);
     ws_client a(server.port()), b(server.port());
-    a.join("demo");
-    auto const joined_b = b.join("demo");
-    a.expect("otherjoin");
+    auto const joined_b = join_pair(a, b).b;
     b.close();  // a close frame, but no `leave`
     EXPECT_EQ(a.expect("peerdown")["id"], joined_b["id"]);
 }
@@ -160,9 +163,7 @@ TEST(SeatLease, AClosedWebSocketHoldsTheSeatToo) {
 TEST(SeatLease, TheLeaseEndingSaysByeAndSpendsTheSecret) {
     auto server = leased_server(300ms);
     ws_client a(server.port()), b(server.port());
-    a.join("demo");
-    auto const joined_b = b.join("demo");
-    a.expect("otherjoin");
+    auto const joined_b = join_pair(a, b).b;
     b.close_tcp();
     EXPECT_EQ(a.expect("peerdown")["id"], joined_b["id"]);
     EXPECT_EQ(a.expect("bye", 5s)["id"], joined_b["id"]);
@@ -182,9 +183,7 @@ TEST(SeatLease, TheLeaseEndingSaysByeAndSpendsTheSecret) {
 TEST(SeatLease, AResumeWhileTheOldConnectionIsOpenClosesItWith4000) {
     auto server = leased_server(30s);
     ws_client a(server.port()), b(server.port());
-    a.join("demo");
-    auto const joined_b = b.join("demo");
-    a.expect("otherjoin");
+    auto const joined_b = join_pair(a, b).b;
     ws_client b2(server.port());
     b2.send_json(resume_request("demo", joined_b["resume"]));
     EXPECT_EQ(b2.expect("joined")["id"], joined_b["id"]);
@@ -194,14 +193,15 @@ TEST(SeatLease, AResumeWhileTheOldConnectionIsOpenClosesItWith4000) {
     EXPECT_TRUE(a.nothing_within(200ms));  // the others hear nothing
     a.send_json({{"type", "message"}, {"room", "demo"}, {"data", 1}});
     EXPECT_EQ(b2.expect("message")["data"], 1);
+    // No seat was held: the replaced close starts no lease and the resume took none back.
+    EXPECT_EQ(metric(server.daemon_port(), "duet_leases_started_total"), 0);
+    EXPECT_EQ(metric(server.daemon_port(), "duet_leases_resumed_total"), 0);
 }
 
 TEST(SeatLease, LeaveReleasesTheSeatAtOnce) {
     auto server = leased_server(30s);
     ws_client a(server.port()), b(server.port());
-    a.join("demo");
-    auto const joined_b = b.join("demo");
-    a.expect("otherjoin");
+    auto const joined_b = join_pair(a, b).b;
     b.send_json({{"type", "leave"}, {"room", "demo"}});
     b.expect("leaved");
     EXPECT_EQ(a.expect("bye")["id"], joined_b["id"]);
@@ -211,10 +211,8 @@ TEST(SeatLease, LeaveReleasesTheSeatAtOnce) {
 TEST(SeatLease, NoLeaseIsTheOldBehaviour) {
     test_server server([](config::settings& s) { s.seat_lease = std::chrono::milliseconds(0); });
     ws_client a(server.port()), b(server.port());
-    a.join("demo");
-    auto const joined_b = b.join("demo");
+    auto const joined_b = join_pair(a, b).b;
     EXPECT_FALSE(joined_b.contains("resume"));
-    a.expect("otherjoin");
     b.close_tcp();
     EXPECT_EQ(a.expect("bye")["id"], joined_b["id"]);
     ws_client b2(server.port());

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <duet/metrics/counters.hpp>
 #include <duet/net/asio.hpp>
 #include <duet/rooms/room_registry.hpp>
 
@@ -19,7 +18,7 @@ class lease_timer {
 public:
     using clock = rooms::room_registry::clock;
 
-    lease_timer(asio::io_context& ioc, rooms::room_registry& rooms, metrics::counters& counters);
+    lease_timer(asio::io_context& ioc, rooms::room_registry& rooms);
 
     /// A lease ends at `end`: wake then, unless already waking earlier.
     void arm(clock::time_point end);
@@ -31,7 +30,6 @@ private:
     void on_timer(error_code ec);
 
     rooms::room_registry& rooms_;
-    metrics::counters& counters_;
     asio::steady_timer timer_;
     std::optional<clock::time_point> armed_;  // when the pending wait ends
     bool stopped_ = false;

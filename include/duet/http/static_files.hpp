@@ -33,7 +33,4 @@ private:
     std::filesystem::path root_;  // canonical
 };
 
-/// Decodes %XX escapes; nothing when an escape is malformed. Pure.
-std::optional<std::string> percent_decode(std::string_view text);
-
 }  // namespace duet::http

@@ -47,9 +47,10 @@ struct counters {
     counter joins_total{0};
     counter fulls_total{0};
     counter leaves_total{0};
-    counter leases_started_total{0};   // rule 12: seats held after a connection ended without leave
-    counter leases_resumed_total{0};   // ...taken back with their secret
-    counter leases_expired_total{0};   // ...released because the lease ended
+    // Rule 12, counted by the room registry, which decides each of them:
+    counter leases_started_total{0};   // seats held after a connection ended without leave
+    counter leases_resumed_total{0};   // ...held seats taken back with their secret
+    counter leases_expired_total{0};   // ...held seats released because the lease ended
     counter relay_requests_total{0};
     counter messages_relayed_total{0};  // frames handed to receivers
     counter bytes_relayed_total{0};     // bytes of those frames

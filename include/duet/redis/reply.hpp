@@ -40,6 +40,9 @@ public:
     friend bool operator==(reply const&, reply const&) = default;
 
 private:
+    // What the named constructors share; each fills the one member its kind uses.
+    reply(kind k, std::int64_t value, std::string text, std::vector<reply> elements);
+
     kind kind_ = kind::nil;
     std::int64_t integer_ = 0;
     std::string text_;

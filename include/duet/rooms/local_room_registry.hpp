@@ -1,6 +1,6 @@
 #pragma once
 
-#include <duet/metrics/histogram.hpp>
+#include <duet/metrics/counters.hpp>
 #include <duet/rooms/kept_messages.hpp>
 #include <duet/rooms/room_registry.hpp>
 
@@ -38,13 +38,14 @@ enum class room_event { joined, left, down, up };
 /// room itself: a member may leave (in a later handler) without invalidating the walk.
 /// A held seat is told nothing: what it would have been told is kept for its resume.
 ///
-/// With `timings`, it also records the shape of calls (how long a member waited alone,
-/// how long a pair lasted, how long a held seat was down), since it alone sees rooms
-/// fill and empty; null records nothing.
+/// With `counters`, it also counts leases (started, resumed, expired) and records the
+/// shape of calls (how long a member waited alone, how long a pair lasted, how long a
+/// held seat was down), since it alone decides when a seat is held, taken back or
+/// released, and sees rooms fill and empty; null records nothing.
 class local_room_registry final : public room_registry {
 public:
     local_room_registry(std::size_t room_capacity, std::size_t max_rooms, lease_terms lease = {},
-                        metrics::call_timings* timings = nullptr);
+                        metrics::counters* counters = nullptr);
 
     void join(std::string const& room, member& who, clock::time_point now, join_handler done) override;
     bool can_resume(std::string const& room, std::string_view secret, clock::time_point now) const override;
@@ -106,7 +107,7 @@ private:
     std::size_t const room_capacity_;
     std::size_t const max_rooms_;
     lease_terms const lease_;
-    metrics::call_timings* const timings_;
+    metrics::counters* const counters_;
     room_map rooms_;
     lease_index leases_;
     std::size_t members_ = 0;

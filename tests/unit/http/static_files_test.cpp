@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -233,32 +232,6 @@ TEST(static_files, RootThatIsAFileThrows) {
     { std::ofstream(file) << "x"; }
     EXPECT_THROW(static_files{file}, std::runtime_error);
     fs::remove(file);
-}
-
-TEST(percent_decode, Cases) {
-    EXPECT_EQ(percent_decode(""), std::string());
-    EXPECT_EQ(percent_decode("abc"), std::string("abc"));
-    EXPECT_EQ(percent_decode("%41"), std::string("A"));
-    EXPECT_EQ(percent_decode("a%20b"), std::string("a b"));
-    EXPECT_EQ(percent_decode("%2f%2F"), std::string("//"));
-    EXPECT_EQ(percent_decode("%2e%2E"), std::string(".."));
-    EXPECT_EQ(percent_decode("%e2%82%ac"), std::string("\xe2\x82\xac"));
-    EXPECT_EQ(percent_decode("%00"), std::string(1, '\0'));
-    EXPECT_EQ(percent_decode("%ff"), std::string(1, '\xff'));
-    EXPECT_EQ(percent_decode("a+b"), std::string("a+b"));
-    EXPECT_EQ(percent_decode("%2541"), std::string("%41"));  // decoded once only
-}
-
-TEST(percent_decode, MalformedGivesNothing) {
-    EXPECT_EQ(percent_decode("%"), std::nullopt);
-    EXPECT_EQ(percent_decode("%4"), std::nullopt);
-    EXPECT_EQ(percent_decode("abc%"), std::nullopt);
-    EXPECT_EQ(percent_decode("abc%4"), std::nullopt);
-    EXPECT_EQ(percent_decode("%zz"), std::nullopt);
-    EXPECT_EQ(percent_decode("%g0"), std::nullopt);
-    EXPECT_EQ(percent_decode("%0g"), std::nullopt);
-    EXPECT_EQ(percent_decode("%%41"), std::nullopt);
-    EXPECT_EQ(percent_decode("% 1"), std::nullopt);
 }
 
 }  // namespace

@@ -3,12 +3,14 @@
 // join handler's promise (exactly once, before join() returns, after the others heard).
 #include <duet/rooms/local_room_registry.hpp>
 
+#include <duet/metrics/counters.hpp>
 #include <duet/protocol/identifiers.hpp>
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -102,6 +104,14 @@ room_registry::join_result join(room_registry& registry, std::string const& room
     return *outcome->result;
 }
 
+/// The usual room of two: A joins `room`, then B (A impolite, B polite when the room
+/// holds two). Returns B's join answer, whose resume secret the lease tests take back.
+room_registry::join_result join_pair(room_registry& registry, recording_member& a, recording_member& b,
+                                     std::string const& room = "r", time_point now = t0) {
+    join(registry, room, a, now);
+    return join(registry, room, b, now);
+}
+
 std::string relay_frame(std::string_view text) {
     return "deliver " + std::string(text);
 }
@@ -136,8 +146,7 @@ TEST(local_room_registry, TheHandlerRunsAfterTheOthersWereToldAndBeforeJoinRetur
     recording_member a("A");
     recording_member b("B");
     recording_member c("C");
-    join(registry, "r", a);
-    join(registry, "r", b);
+    join_pair(registry, a, b);
     events a_when_done;
     events b_when_done;
     int calls = 0;
@@ -223,8 +232,7 @@ TEST(local_room_registry, FullRoomAcceptsAgainAfterALeave) {
     recording_member a("A");
     recording_member b("B");
     recording_member c("C");
-    join(registry, "r", a);
-    join(registry, "r", b);
+    join_pair(registry, a, b);
     ASSERT_EQ(join(registry, "r", c).status, join_status::full);
     registry.leave("r", b, t0);
     auto const result = join(registry, "r", c);
@@ -240,8 +248,7 @@ TEST(local_room_registry, LeaveTellsTheRestWithTheLeaversId) {
     recording_member a("A");
     recording_member b("B");
     recording_member c("C");
-    join(registry, "r", a);
-    join(registry, "r", b);
+    join_pair(registry, a, b);
     join(registry, "r", c);
     registry.leave("r", b, t0);
     EXPECT_EQ(a.received, (events{"joined r B", "joined r C", "left r B"}));
@@ -266,8 +273,7 @@ TEST(local_room_registry, LeaveOfANonMemberChangesNothing) {
     recording_member a("A");
     recording_member b("B");
     recording_member outsider("X");
-    join(registry, "r", a);
-    join(registry, "r", b);
+    join_pair(registry, a, b);
     join(registry, "other", outsider);
     registry.leave("r", outsider, t0);
     registry.leave("nowhere", a, t0);
@@ -309,8 +315,7 @@ TEST(local_room_registry, LeaveMatchesTheMemberObjectNotItsId) {
     recording_member a("A");
     recording_member b("B");
     recording_member impostor("A");
-    join(registry, "r", a);
-    join(registry, "r", b);
+    join_pair(registry, a, b);
     registry.leave("r", impostor, t0);
     EXPECT_EQ(registry.member_count(), 2U);
     EXPECT_EQ(b.received, events{});
@@ -323,8 +328,7 @@ TEST(local_room_registry, EmptyRoomIsRemoved) {
     recording_member a("A");
     recording_member b("B");
     recording_member s("S");
-    join(registry, "r", a);
-    join(registry, "r", b);
+    join_pair(registry, a, b);
     join(registry, "s", s);
     EXPECT_EQ(registry.room_count(), 2U);
     registry.leave("r", a, t0);
@@ -373,8 +377,7 @@ TEST(local_room_registry, FullIsReportedBeforeRoomLimitForAnExistingRoom) {
     recording_member b("B");
     recording_member c("C");
     recording_member d("D");
-    join(registry, "r", a);
-    join(registry, "r", b);
+    join_pair(registry, a, b);
     EXPECT_EQ(join(registry, "r", c).status, join_status::full);
     EXPECT_EQ(join(registry, "s", d).status, join_status::room_limit);
 }
@@ -384,8 +387,7 @@ TEST(local_room_registry, RelayGoesToEveryOtherMemberNeverToTheSender) {
     recording_member a("A");
     recording_member b("B");
     recording_member c("C");
-    join(registry, "r", a);
-    join(registry, "r", b);
+    join_pair(registry, a, b);
     join(registry, "r", c);
     std::string const frame = R"({"type":"message","room":"r","from":"A","data":1})";
     auto const result = registry.relay("r", a, frame, std::nullopt);
@@ -401,8 +403,7 @@ TEST(local_room_registry, RelayedFrameIsSharedNotCopied) {
     recording_member a("A");
     recording_member b("B");
     recording_member c("C");
-    join(registry, "r", a);
-    join(registry, "r", b);
+    join_pair(registry, a, b);
     join(registry, "r", c);
     std::string const frame(4096, 'f');
     registry.relay("r", a, frame, std::nullopt);
@@ -416,8 +417,7 @@ TEST(local_room_registry, RelaysKeepTheirOrder) {
     local_room_registry registry(2, many_rooms);
     recording_member a("A");
     recording_member b("B");
-    join(registry, "r", a);
-    join(registry, "r", b);
+    join_pair(registry, a, b);
     events expected;
     for (int i = 0; i < 50; ++i) {
         auto const text = "m" + std::to_string(i);
@@ -445,8 +445,7 @@ TEST(local_room_registry, RelayFromANonMemberIsNotInRoomAndDeliversNothing) {
     recording_member a("A");
     recording_member b("B");
     recording_member outsider("X");
-    join(registry, "r", a);
-    join(registry, "r", b);
+    join_pair(registry, a, b);
     join(registry, "elsewhere", outsider);
     auto const result = registry.relay("r", outsider, "x", std::nullopt);
     EXPECT_EQ(result.status, relay_status::not_in_room);
@@ -465,8 +464,7 @@ TEST(local_room_registry, RelayWithToDeliversOnlyToThatMember) {
     recording_member a("A");
     recording_member b("B");
     recording_member c("C");
-    join(registry, "r", a);
-    join(registry, "r", b);
+    join_pair(registry, a, b);
     join(registry, "r", c);
     auto const result = registry.relay("r", a, "for C", std::string_view("C"));
     EXPECT_EQ(result.status, relay_status::relayed);
@@ -485,8 +483,7 @@ TEST(local_room_registry, RelayToSelfOrUnknownIdIsNoSuchPeerAndDeliversNothing) 
     recording_member a("A");
     recording_member b("B");
     recording_member elsewhere("E");
-    join(registry, "r", a);
-    join(registry, "r", b);
+    join_pair(registry, a, b);
     join(registry, "s", elsewhere);
     auto const to_self = registry.relay("r", a, "x", std::string_view("A"));
     EXPECT_EQ(to_self.status, relay_status::no_such_peer);
@@ -544,8 +541,7 @@ TEST(local_room_registry, EveryReceiverGetsARelayWhenOneOfThemLeavesAfterIt) {
     recording_member a("A");
     recording_member b("B");
     recording_member d("D");
-    join(registry, "r", a);
-    join(registry, "r", b);
+    join_pair(registry, a, b);
     quitting_member q("Q", registry, later);
     join(registry, "r", q);
     drain(later);  // Q heard nothing yet: it stays
@@ -626,8 +622,7 @@ TEST(local_room_registry, AJoinerTakesTheRoleTheMemberThereDoesNotHold) {
     recording_member b("B");
     recording_member c("C");
     recording_member d("D");
-    join(registry, "r", a);
-    join(registry, "r", b);
+    join_pair(registry, a, b);
     registry.leave("r", a, t0);  // B, polite, stays
     EXPECT_EQ(join(registry, "r", c).role, protocol::role::impolite);
     registry.leave("r", c, t0);
@@ -720,8 +715,7 @@ TEST(seat_lease, ADropHoldsTheSeatAndTellsTheOthersDown) {
     leased l;
     recording_member a("A");
     recording_member b("B");
-    join(l.registry, "r", a);
-    join(l.registry, "r", b);
+    join_pair(l.registry, a, b);
     l.registry.drop("r", b, t0);
     EXPECT_EQ(a.received, (events{"joined r B", "down r B"}));
     EXPECT_EQ(l.registry.member_count(), 2U);
@@ -734,8 +728,7 @@ TEST(seat_lease, WithoutALeaseADropIsALeave) {
     local_room_registry plain(2, many_rooms);
     recording_member a("A");
     recording_member b("B");
-    join(plain, "r", a);
-    join(plain, "r", b);
+    join_pair(plain, a, b);
     plain.drop("r", b, t0);
     EXPECT_EQ(a.received, (events{"joined r B", "left r B"}));
     EXPECT_EQ(plain.held_count(), 0U);
@@ -748,8 +741,7 @@ TEST(seat_lease, ExpiryAtTheExactBoundary) {
     leased l;
     recording_member a("A");
     recording_member b("B");
-    join(l.registry, "r", a);
-    auto const secret = join(l.registry, "r", b).resume;
+    auto const secret = join_pair(l.registry, a, b).resume;
     l.registry.drop("r", b, t0);
     EXPECT_EQ(l.registry.expire(t0 + lease - 1ns), 0U);
     EXPECT_EQ(l.registry.held_count(), 1U);
@@ -769,8 +761,7 @@ TEST(seat_lease, ResumeRacingExpiryLosesAtTheBoundary) {
     recording_member a("A");
     recording_member b("B");
     recording_member b2("B2");
-    join(l.registry, "r", a);
-    auto const secret = join(l.registry, "r", b).resume;
+    auto const secret = join_pair(l.registry, a, b).resume;
     l.registry.drop("r", b, t0);
     EXPECT_FALSE(resume(l.registry, "r", secret, b2, t0 + lease).resumed);
     EXPECT_EQ(b2.received, events{});
@@ -784,8 +775,7 @@ TEST(seat_lease, ResumeJustBeforeExpiryWins) {
     recording_member a("A");
     recording_member b("B");
     recording_member b2("B2");
-    join(l.registry, "r", a);
-    auto const first = join(l.registry, "r", b);
+    auto const first = join_pair(l.registry, a, b);
     l.registry.drop("r", b, t0);
     auto const back = resume(l.registry, "r", first.resume, b2, t0 + lease - 1ns);
     ASSERT_TRUE(back.resumed);
@@ -835,8 +825,7 @@ TEST(seat_lease, ResumeWhileTheOldConnectionIsOpenReplacesIt) {
     recording_member a("A");
     recording_member b("B");
     recording_member b2("B2");
-    join(l.registry, "r", a);
-    auto const secret = join(l.registry, "r", b).resume;
+    auto const secret = join_pair(l.registry, a, b).resume;
     auto const back = resume(l.registry, "r", secret, b2, t0);
     ASSERT_TRUE(back.resumed);
     EXPECT_EQ(back.id, "B");
@@ -855,8 +844,7 @@ TEST(seat_lease, AThirdJoinerFindsTheHeldSeatTaken) {
     recording_member a("A");
     recording_member b("B");
     recording_member c("C");
-    join(l.registry, "r", a);
-    join(l.registry, "r", b);
+    join_pair(l.registry, a, b);
     l.registry.drop("r", b, t0);
     EXPECT_EQ(join(l.registry, "r", c).status, join_status::full);
     l.registry.expire(t0 + lease);
@@ -873,8 +861,7 @@ TEST(seat_lease, MessagesAreKeptInOrderUntilTheKeepIsFull) {
     recording_member c("C");
     recording_member b2("B2");
     local_room_registry three(3, many_rooms, lease_terms{lease, 10, {}});
-    join(three, "r", a);
-    auto const secret = join(three, "r", b).resume;
+    auto const secret = join_pair(three, a, b).resume;
     join(three, "r", c);
     three.drop("r", b, t0);
     auto const one = three.relay("r", a, "1234", std::nullopt);
@@ -897,8 +884,7 @@ TEST(seat_lease, AHeldMemberIsStillNamedByTo) {
     leased l;
     recording_member a("A");
     recording_member b("B");
-    join(l.registry, "r", a);
-    join(l.registry, "r", b);
+    join_pair(l.registry, a, b);
     l.registry.drop("r", b, t0);
     auto const r = l.registry.relay("r", a, "m", "B");
     EXPECT_EQ(r.status, relay_status::relayed);
@@ -913,8 +899,7 @@ TEST(seat_lease, AMemberLeavingWhileTheOtherIsHeld) {
     recording_member a("A");
     recording_member b("B");
     recording_member b2("B2");
-    join(l.registry, "r", a);
-    auto const secret = join(l.registry, "r", b).resume;
+    auto const secret = join_pair(l.registry, a, b).resume;
     l.registry.drop("r", b, t0);
     l.registry.leave("r", a, t0);
     EXPECT_EQ(l.registry.member_count(), 1U);
@@ -971,8 +956,7 @@ TEST(seat_lease, BothHeldAndOneExpiresTheOtherKeepsTheBye) {
     recording_member a("A");
     recording_member b("B");
     recording_member b2("B2");
-    join(l.registry, "r", a);
-    auto const secret_b = join(l.registry, "r", b).resume;
+    auto const secret_b = join_pair(l.registry, a, b).resume;
     l.registry.drop("r", a, t0);
     l.registry.drop("r", b, t0 + 2s);
     l.registry.expire(t0 + lease);
@@ -990,8 +974,7 @@ TEST(seat_lease, TheKeepIsEmptyAgainAfterAResume) {
     recording_member b("B");
     recording_member b2("B2");
     recording_member b3("B3");
-    join(l.registry, "r", a);
-    auto const secret = join(l.registry, "r", b).resume;
+    auto const secret = join_pair(l.registry, a, b).resume;
     l.registry.drop("r", b, t0);
     EXPECT_EQ(l.registry.relay("r", a, "1234", std::nullopt).not_kept, 0U);
     EXPECT_EQ(l.registry.relay("r", a, "5", std::nullopt).not_kept, 1U);
@@ -1005,10 +988,15 @@ TEST(seat_lease, TheKeepIsEmptyAgainAfterAResume) {
 // ---------------------------------------------------------------------------------------
 // Call timings (issue 12, item 4): the registry alone sees rooms fill and empty.
 
-/// A two-seat, 15 s lease registry that records call timings.
+/// A two-seat, 15 s lease registry that counts leases and records call timings.
 struct timed {
-    metrics::call_timings timings;
-    local_room_registry registry{2, many_rooms, lease_terms{lease, 1024, {}}, &timings};
+    metrics::counters counters;
+    metrics::call_timings& timings = counters.calls;
+    local_room_registry registry{2, many_rooms, lease_terms{lease, 1024, {}}, &counters};
+
+    std::uint64_t started() const { return metrics::counters::read(counters.leases_started_total); }
+    std::uint64_t resumed() const { return metrics::counters::read(counters.leases_resumed_total); }
+    std::uint64_t expired() const { return metrics::counters::read(counters.leases_expired_total); }
 };
 
 TEST(call_timings, AWaitEndsWhenTheSecondArrivesAndACallWhenItDropsBelowTwo) {
@@ -1061,8 +1049,7 @@ TEST(call_timings, ALeaseThatEndsUnusedEndsTheCallAndRecordsNoDownTime) {
     timed t;
     recording_member a("A");
     recording_member b("B");
-    join(t.registry, "r", a, t0);
-    join(t.registry, "r", b, t0);
+    join_pair(t.registry, a, b);
     t.registry.drop("r", b, t0 + 5s);
     EXPECT_EQ(t.timings.call_duration.count(), 0U) << "a held seat is still in the call";
     EXPECT_EQ(t.registry.expire(t0 + 5s + lease), 1U);
@@ -1076,11 +1063,66 @@ TEST(call_timings, ReplacingAConnectedSeatRecordsNothing) {
     recording_member a("A");
     recording_member b("B");
     recording_member b2("B2");
-    join(t.registry, "r", a, t0);
-    auto const secret = join(t.registry, "r", b, t0).resume;
+    auto const secret = join_pair(t.registry, a, b).resume;
     ASSERT_TRUE(resume(t.registry, "r", secret, b2, t0 + 3s).resumed);
     EXPECT_EQ(t.timings.lease_down.count(), 0U);
     EXPECT_EQ(t.timings.call_duration.count(), 0U);
+}
+
+// ---------------------------------------------------------------------------------------
+// Lease counters: counted where the registry decides, so each names what happened.
+
+// A resume of a still-connected seat (4000 "replaced") takes back nothing held; only a
+// resume of a held seat counts as resumed.
+TEST(lease_counters, OnlyAHeldSeatTakenBackCountsAsResumed) {
+    timed t;
+    recording_member a("A");
+    recording_member b("B");
+    recording_member b2("B2");
+    recording_member b3("B3");
+    auto const secret = join_pair(t.registry, a, b).resume;
+    auto const moved = resume(t.registry, "r", secret, b2, t0 + 1s);
+    ASSERT_TRUE(moved.resumed);
+    EXPECT_EQ(b.received, events{"replaced r"});
+    t.registry.drop("r", b, t0 + 1s);  // the replaced connection ends: it holds nothing
+    EXPECT_EQ(t.started(), 0U);
+    EXPECT_EQ(t.resumed(), 0U) << "a replaced seat was never held";
+    t.registry.drop("r", b2, t0 + 2s);
+    EXPECT_EQ(t.started(), 1U);
+    ASSERT_TRUE(resume(t.registry, "r", moved.resume, b3, t0 + 3s).resumed);
+    EXPECT_EQ(t.resumed(), 1U);
+    EXPECT_EQ(t.expired(), 0U);
+}
+
+TEST(lease_counters, EachSeatReleasedByExpireCountsOnce) {
+    timed t;
+    recording_member a("A");
+    recording_member b("B");
+    join_pair(t.registry, a, b);
+    t.registry.drop("r", a, t0);
+    t.registry.drop("r", b, t0 + 1s);
+    EXPECT_EQ(t.started(), 2U);
+    EXPECT_EQ(t.registry.expire(t0 + lease + 1s), 2U);
+    EXPECT_EQ(t.expired(), 2U);
+    EXPECT_EQ(t.registry.expire(t0 + lease + 2s), 0U);
+    EXPECT_EQ(t.expired(), 2U);
+    EXPECT_EQ(t.resumed(), 0U);
+}
+
+// A drop that holds no seat starts no lease: without a lease it is a leave, and a
+// member not in the room has no seat to hold.
+TEST(lease_counters, ADropThatHoldsNothingCountsNothing) {
+    metrics::counters counters;
+    local_room_registry plain(2, many_rooms, {}, &counters);
+    recording_member a("A");
+    recording_member b("B");
+    join_pair(plain, a, b);
+    plain.drop("r", b, t0);
+    EXPECT_EQ(metrics::counters::read(counters.leases_started_total), 0U);
+    timed t;
+    recording_member stranger("S");
+    t.registry.drop("r", stranger, t0);
+    EXPECT_EQ(t.started(), 0U);
 }
 
 }  // namespace

@@ -118,7 +118,7 @@ struct world {
     explicit world(config::settings s = default_settings())
         : settings(std::move(s)),
           registry(settings.room_capacity, settings.max_rooms,
-                   rooms::lease_terms{settings.seat_lease, settings.lease_queue_bytes, {}}) {}
+                   rooms::lease_terms{settings.seat_lease, settings.lease_queue_bytes, {}}, &counters) {}
 
     std::unique_ptr<client> connect() { return std::make_unique<client>(ctx); }
 
@@ -134,8 +134,8 @@ struct world {
     }
 
     config::settings settings;
+    metrics::counters counters;  // before registry, which counts leases into it
     rooms::local_room_registry registry;
-    metrics::counters counters;
     access::local_spent_tokens spent_tokens{settings.max_spent_tokens};
     std::vector<config::join_secret> join_secrets = config::split_join_secrets(settings.join_secrets);
     context ctx{settings, registry, counters, spent_tokens, join_secrets};
@@ -219,6 +219,14 @@ std::string join(client& c, std::string const& room, std::size_t peers) {
     return c.id;
 }
 
+/// The usual room of two: A joins `room`, then B. A's otherjoin is checked and read, so
+/// neither has anything fresh; their ids are in a.id and b.id.
+void join_pair(client& a, client& b, std::string const& room = "demo") {
+    join(a, room, 1);
+    join(b, room, 2);
+    EXPECT_EQ(a.fresh(), frames{otherjoin(room, b.id)});
+}
+
 // Rule 3: joined, with the joiner's id, its occupancy and the ICE servers.
 TEST(connection, JoinIsAnsweredWithJoined) {
     world w;
@@ -267,9 +275,7 @@ TEST(connection, TheThirdGetsFull) {
     auto a = w.connect();
     auto b = w.connect();
     auto c = w.connect();
-    join(*a, "demo", 1);
-    join(*b, "demo", 2);
-    a->fresh();
+    join_pair(*a, *b);
     c->send(join_request("demo"));
     EXPECT_EQ(c->fresh(), frames{full("demo")});
     EXPECT_EQ(a->fresh(), frames{});
@@ -360,9 +366,7 @@ TEST(connection, JoinWhileInARoomIsAlreadyInRoom) {
     world w;
     auto a = w.connect();
     auto b = w.connect();
-    auto const id_a = join(*a, "demo", 1);
-    join(*b, "demo", 2);
-    a->fresh();
+    join_pair(*a, *b);
     a->send(join_request("demo"));
     expect_error(a->fresh(), "already_in_room", "join");
     a->send(join_request("other"));
@@ -373,7 +377,7 @@ TEST(connection, JoinWhileInARoomIsAlreadyInRoom) {
     EXPECT_EQ(a->conn->room(), "demo");
     // Still in: it relays as before.
     a->send(message_request("demo", "1"));
-    EXPECT_EQ(b->fresh(), frames{relayed("demo", id_a, "1")});
+    EXPECT_EQ(b->fresh(), frames{relayed("demo", a->id, "1")});
 }
 
 // Rule 6: leave -> leaved to the leaver, bye to the others.
@@ -438,9 +442,7 @@ TEST(connection, MessageIsRelayedWithTheExactDataAndFrom) {
     world w;
     auto a = w.connect();
     auto b = w.connect();
-    auto const id_a = join(*a, "demo", 1);
-    auto const id_b = join(*b, "demo", 2);
-    a->fresh();
+    join_pair(*a, *b);
     std::vector<std::string> const data{
         R"({"type":"offer","sdp":"v=0\r\no=- 4611 2 IN IP4 127.0.0.1\r\n"})",
         R"({"z":1,"a":[1.0,1e2,1E+2,-0,0.10,12345678901234567890],"m":{"y":2,"b":1}})",
@@ -452,14 +454,15 @@ TEST(connection, MessageIsRelayedWithTheExactDataAndFrom) {
     };
     for (auto const& d : data) {
         a->send(message_request("demo", d));
-        EXPECT_EQ(b->fresh(), frames{relayed("demo", id_a, d)});
+        EXPECT_EQ(b->fresh(), frames{relayed("demo", a->id, d)});
         EXPECT_EQ(a->fresh(), frames{});
     }
     // Either way round, and in the order sent.
     b->send(message_request("demo", "1"));
     b->send(message_request("demo", "2"));
     b->send(message_request("demo", "3"));
-    EXPECT_EQ(a->fresh(), (frames{relayed("demo", id_b, "1"), relayed("demo", id_b, "2"), relayed("demo", id_b, "3")}));
+    EXPECT_EQ(a->fresh(),
+              (frames{relayed("demo", b->id, "1"), relayed("demo", b->id, "2"), relayed("demo", b->id, "3")}));
     EXPECT_EQ(b->fresh(), frames{});
     EXPECT_EQ(w.total_errors(), 0U);
 }
@@ -468,11 +471,9 @@ TEST(connection, MembersOfTheRequestInAnyOrderAndUnknownOnesIgnored) {
     world w;
     auto a = w.connect();
     auto b = w.connect();
-    auto const id_a = join(*a, "demo", 1);
-    join(*b, "demo", 2);
-    a->fresh();
+    join_pair(*a, *b);
     a->send(R"({"data":{"k":"v"},"extra":[1,2],"room":"demo","type":"message"})");
-    EXPECT_EQ(b->fresh(), frames{relayed("demo", id_a, R"({"k":"v"})")});
+    EXPECT_EQ(b->fresh(), frames{relayed("demo", a->id, R"({"k":"v"})")});
     a->send(R"({"type":"ping","room":"ignored","data":1})");
     EXPECT_EQ(a->fresh(), frames{pong});
 }
@@ -556,9 +557,7 @@ TEST(connection, PingIsAnsweredWithPong) {
     auto b = w.connect();
     a->send(ping_request);
     EXPECT_EQ(a->fresh(), frames{pong});
-    join(*a, "demo", 1);
-    join(*b, "demo", 2);
-    a->fresh();
+    join_pair(*a, *b);
     a->send(ping_request);
     EXPECT_EQ(a->fresh(), frames{pong});
     EXPECT_EQ(b->fresh(), frames{});
@@ -585,9 +584,7 @@ TEST_P(connection_malformed, IsRefusedWithTheRightCodeAndStaysOpen) {
     world w;
     auto a = w.connect();
     auto b = w.connect();
-    auto const id_a = join(*a, "demo", 1);
-    join(*b, "demo", 2);
-    a->fresh();
+    join_pair(*a, *b);
     a->send(row.text);
     expect_error(a->fresh(), row.wire, row.ref);
     EXPECT_EQ(w.errors(row.code), 1U);
@@ -598,7 +595,7 @@ TEST_P(connection_malformed, IsRefusedWithTheRightCodeAndStaysOpen) {
     a->send(ping_request);
     EXPECT_EQ(a->fresh(), frames{pong});
     a->send(message_request("demo", "1"));
-    EXPECT_EQ(b->fresh(), frames{relayed("demo", id_a, "1")});
+    EXPECT_EQ(b->fresh(), frames{relayed("demo", a->id, "1")});
 }
 
 std::string const long_room(65, 'r');
@@ -698,9 +695,7 @@ TEST(connection, TooManyRefusedRequestsClose) {
     world w(settings);
     auto a = w.connect();
     auto b = w.connect();
-    join(*a, "demo", 1);
-    auto const id_b = join(*b, "demo", 2);
-    a->fresh();
+    join_pair(*a, *b);
     b->send("nope");
     expect_error(b->fresh(), "bad_json", "");
     b->send(R"({"type":"dance"})");
@@ -724,7 +719,7 @@ TEST(connection, TooManyRefusedRequestsClose) {
     // Still a member until the transport reports the end.
     EXPECT_EQ(w.registry.member_count(), 2U);
     b->conn->on_closed(t0);
-    EXPECT_EQ(a->fresh(), frames{bye("demo", id_b)});
+    EXPECT_EQ(a->fresh(), frames{bye("demo", b->id)});
     EXPECT_EQ(w.registry.member_count(), 1U);
 }
 
@@ -734,11 +729,9 @@ TEST(connection, ASlowConsumerIsClosedAndItsRoomToldOnClosed) {
     world w;
     auto a = w.connect();
     auto b = w.connect();
-    auto const id_a = join(*a, "demo", 1);
-    auto const id_b = join(*b, "demo", 2);
-    a->fresh();
+    join_pair(*a, *b);
     a->send(message_request("demo", "1"));
-    EXPECT_EQ(b->fresh(), frames{relayed("demo", id_a, "1")});
+    EXPECT_EQ(b->fresh(), frames{relayed("demo", a->id, "1")});
     b->out.refuse_beyond(100);
     std::string const big = '"' + std::string(200, 'x') + '"';
     a->send(message_request("demo", big));
@@ -760,7 +753,7 @@ TEST(connection, ASlowConsumerIsClosedAndItsRoomToldOnClosed) {
     EXPECT_EQ(w.registry.member_count(), 2U);
     // The transport reports the end later: now A hears bye.
     b->conn->on_closed(t0);
-    EXPECT_EQ(a->fresh(), frames{bye("demo", id_b)});
+    EXPECT_EQ(a->fresh(), frames{bye("demo", b->id)});
     EXPECT_EQ(b->out.send_calls, calls);
     EXPECT_EQ(w.registry.member_count(), 1U);
 }
@@ -772,17 +765,15 @@ TEST(connection, AReceiverRefusingAnOtherjoinIsClosedWhileTheRoomIsWalked) {
     auto a = w.connect();
     auto b = w.connect();
     auto c = w.connect();
-    join(*a, "r", 1);
-    auto const id_b = join(*b, "r", 2);
-    a->fresh();
+    join_pair(*a, *b, "r");
     b->out.refuse_beyond(0);
     auto const id_c = join(*c, "r", 3);
     EXPECT_EQ(a->fresh(), frames{otherjoin("r", id_c)});
     ASSERT_EQ(b->out.closes.size(), 1U);
     EXPECT_EQ(b->out.closes.front().why, metrics::close_reason::slow_consumer);
     b->conn->on_closed(t0);
-    EXPECT_EQ(a->fresh(), frames{bye("r", id_b)});
-    EXPECT_EQ(c->fresh(), frames{bye("r", id_b)});
+    EXPECT_EQ(a->fresh(), frames{bye("r", b->id)});
+    EXPECT_EQ(c->fresh(), frames{bye("r", b->id)});
 }
 
 TEST(connection, ARefusedReplyClosesTheSenderAsASlowConsumer) {
@@ -802,11 +793,9 @@ TEST(connection, OnClosedSaysByeToTheOthersOnce) {
     world w;
     auto a = w.connect();
     auto b = w.connect();
-    join(*a, "demo", 1);
-    auto const id_b = join(*b, "demo", 2);
-    a->fresh();
+    join_pair(*a, *b);
     b->conn->on_closed(t0);
-    EXPECT_EQ(a->fresh(), frames{bye("demo", id_b)});
+    EXPECT_EQ(a->fresh(), frames{bye("demo", b->id)});
     EXPECT_EQ(b->fresh(), frames{});
     EXPECT_TRUE(b->out.closes.empty());  // the transport reported the end: no close back
     EXPECT_EQ(b->conn->room(), "");
@@ -861,15 +850,13 @@ TEST(connection, DestroyingAClosingConnectionSaysBye) {
     world w;
     auto a = w.connect();
     auto b = w.connect();
-    join(*a, "demo", 1);
-    auto const id_b = join(*b, "demo", 2);
-    a->fresh();
+    join_pair(*a, *b);
     b->out.refuse_beyond(0);
     a->send(message_request("demo", "1"));
     ASSERT_EQ(b->out.closes.size(), 1U);
     EXPECT_EQ(a->fresh(), frames{});
     b->conn.reset();  // no on_closed: the destructor leaves the room
-    EXPECT_EQ(a->fresh(), frames{bye("demo", id_b)});
+    EXPECT_EQ(a->fresh(), frames{bye("demo", b->id)});
     EXPECT_EQ(w.registry.member_count(), 1U);
 }
 
@@ -971,8 +958,8 @@ struct deferred_world {
     deferred_world() : registry(2, 100) { settings.join_secrets = {testing::secret_a}; }
 
     config::settings settings;
+    metrics::counters counters;  // before registry, which counts leases into it
     rooms::local_room_registry registry;
-    metrics::counters counters;
     deferred_spent_tokens store;
     std::vector<config::join_secret> join_secrets{{"", testing::secret_a}};
     context ctx{settings, registry, counters, store, join_secrets};
@@ -1237,6 +1224,9 @@ TEST(connection_lease, ResumeWhileTheOldConnectionIsOpenReplacesIt) {
     EXPECT_EQ(a->fresh(), frames{});
     EXPECT_EQ(w.registry.held_count(), 0U);
     EXPECT_EQ(w.registry.member_count(), 2U);
+    // No seat was ever held: neither the replaced close nor the resume is a lease.
+    EXPECT_EQ(read(w.counters.leases_started_total), 0U);
+    EXPECT_EQ(read(w.counters.leases_resumed_total), 0U);
 }
 
 TEST(connection_lease, AThirdJoinerGetsFullAgainstAHeldSeat) {
