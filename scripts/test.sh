@@ -91,7 +91,7 @@ sanitizer_build=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DDU
 
 for suite in "${suites[@]}"; do
     case "$suite" in
-        main) run_suite main build-test "unit|integration|smoke|browser|nginx|turn|package|bench" -DDUET_SYSTEM_TESTS=ON ;;
+        main) run_suite main build-test "unit|integration|smoke|browser|nginx|turn|package|bench|cluster" -DDUET_SYSTEM_TESTS=ON ;;
         asan) run_suite asan build-asan "unit|integration|smoke" "-DDUET_SANITIZERS=address;undefined" "${sanitizer_build[@]}" ;;
         tsan) targets="duetd duet_integration_tests duet_protocol_tests" \
                   run_suite tsan build-tsan "integration|smoke" -DDUET_SANITIZERS=thread "${sanitizer_build[@]}" ;;
