@@ -55,7 +55,9 @@ TEST(Ordering, TwoHundredRoomsInParallelNeverLeakAcrossRooms) {
         second.back()->join("room-" + std::to_string(r));
         first.back()->expect("otherjoin");
     }
-    EXPECT_EQ(server.server().gauges().rooms, static_cast<std::size_t>(rooms));
+    if (!server.clustered()) {  // a cluster node counts the rooms it has members in
+        EXPECT_EQ(server.server().gauges().rooms, static_cast<std::size_t>(rooms));
+    }
     // Everyone sends before anyone reads, so relays of all rooms are in flight at once.
     for (int i = 0; i < per_room; ++i) {
         for (int r = 0; r < rooms; ++r) {

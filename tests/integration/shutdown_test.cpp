@@ -14,8 +14,14 @@
 namespace duet::testing {
 namespace {
 
+// One node's stop closes only its own clients; a cluster's planned stops (hand-over,
+// rolling restart) are tests/cluster's.
+#define SKIP_IN_A_CLUSTER(server) \
+    if ((server).clustered()) GTEST_SKIP() << "a single daemon's shutdown; the cluster's: tests/cluster"
+
 TEST(Shutdown, InProcessStopClosesEveryWebSocketWith1001) {
     test_server server;
+    SKIP_IN_A_CLUSTER(server);
     ws_client a(server.port()), b(server.port()), idle(server.port());
     a.join("demo");
     b.join("demo");
@@ -30,6 +36,7 @@ TEST(Shutdown, InProcessStopClosesEveryWebSocketWith1001) {
 
 TEST(Shutdown, AfterTheStopNoNewWebSocketOpens) {
     test_server server;
+    SKIP_IN_A_CLUSTER(server);
     server.stop_and_wait();
     // The daemon itself no longer accepts: the connection is refused.
     EXPECT_EQ(ws_client::handshake_status(server.daemon_port(), {}), -1);
@@ -48,6 +55,7 @@ TEST(Shutdown, HandshakesRacingTheShutdownAreClosedWith1001AndTheDaemonExitsWith
     int opened_total = 0;
     for (int round = 0; round < 10; ++round) {
         std::optional<test_server> server(std::in_place, [](config::settings& s) { s.shutdown_grace = 60s; });
+        SKIP_IN_A_CLUSTER(*server);
         auto const port = server->port();
         constexpr int clients = 16;
         std::vector<int> codes(clients, -1);  // -1: the handshake itself was refused
