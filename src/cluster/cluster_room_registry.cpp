@@ -270,7 +270,11 @@ void cluster_room_registry::tick() {
     }
     if (available_) {
         auto const now = clock::now();
-        run(scripts_.expire, {prefix_, expire_batch});
+        run(scripts_.expire, {prefix_, expire_batch}, [this](redis::command_result const& r) {
+            if (!failed(r) && counters_) {
+                metrics::counters::add(counters_->leases_expired_total, static_cast<std::uint64_t>(r->as_integer()));
+            }
+        });
         if (now >= next_beat_) {
             next_beat_ = now + terms_.node_ttl / 4;
             run(scripts_.heartbeat, {prefix_, node_, std::to_string(terms_.node_ttl.count())},
@@ -440,6 +444,9 @@ void cluster_room_registry::on_resume_answer(inbox_entry const& e) {
     start_settling(e.seat, e.room);
     if (counters_) {
         metrics::counters::add(counters_->cluster_resumes_total);
+        if (e.held) {
+            metrics::counters::add(counters_->leases_resumed_total);
+        }
     }
     done({true, e.seat, e.peers, role_named(e.role), secret});
 }
@@ -534,6 +541,9 @@ void cluster_room_registry::end_membership(std::string const& room, rooms::membe
     }
     // Behind a join still under way, a leave undoes it (the scripts run in order).
     if (dropped && stage == local_member::stage::inside) {
+        if (held && counters_) {
+            metrics::counters::add(counters_->leases_started_total);
+        }
         run(scripts_.drop, {prefix_, room, id, node_, std::to_string(terms_.seat_lease.count()), last_inbox_id_,
                             std::to_string(terms_.queue_bytes)});
     } else {

@@ -51,6 +51,8 @@ std::optional<inbox_entry> parse_entry(redis::reply const& r) {
             std::from_chars(value.data(), value.data() + value.size(), e.peers);
         } else if (name == "role") {
             e.role = value;
+        } else if (name == "held") {
+            e.held = value == "1";
         } else if (name == "others") {
             e.others = split_words(value);
         }

@@ -29,6 +29,7 @@ struct inbox_entry {
     std::size_t peers = 0;
     std::string role;
     std::vector<std::string> others;  // 'J', 'R': the other seats' ids
+    bool held = false;                // 'R': the seat was held (not still connected: replaced)
 };
 
 /// The entries of an XREAD reply for one stream, in order; empty for a nil reply (the

@@ -34,7 +34,8 @@ for _, peer in ipairs(order) do
   if peer ~= id then others[#others + 1] = peer end
 end
 redis.call('XADD', inbox_key(node), '*', 'to', asker, 'e', 'R', 'room', room, 'st', 'resumed', 'id', id,
-           'peers', tostring(#order), 'role', seat.r, 'others', table.concat(others, ' '))
+           'peers', tostring(#order), 'role', seat.r, 'others', table.concat(others, ' '),
+           'held', was_held and '1' or '0')
 local kept = redis.call('LRANGE', keep_key(room, id), 0, -1)
 for _, frame in ipairs(kept) do
   redis.call('XADD', inbox_key(node), '*', 'to', id, 'e', 'k', 'room', room, 'f', frame)
