@@ -106,6 +106,9 @@ void cluster_room_registry::leave_cluster(std::function<void()> done) {
     commands_->command({"SREM", prefix_ + "nodes", node_}, ignore);
     commands_->command({"DEL", prefix_ + "alive:" + node_, prefix_ + "inbox:" + node_, prefix_ + "seats:" + node_},
                        [done = std::move(done)](redis::command_result const&) { done(); });
+    // No heartbeat may bring it back before the process ends.
+    available_ = false;
+    reading_ = false;
 }
 
 // --- Redis connections --------------------------------------------------------------
@@ -211,7 +214,12 @@ void cluster_room_registry::register_node() {
         if (answer.empty()) {
             return on_lost("registering this node: an empty answer");
         }
-        epoch_ = answer.front().text();
+        if (auto const& epoch = answer.front().text(); epoch != epoch_) {
+            // A Redis that lost its data (or the first registration): its streams start
+            // afresh, with ids from its own clock, so this node's inbox is read from the start.
+            epoch_ = epoch;
+            last_inbox_id_ = "0";
+        }
         // Seats that went to another connection meanwhile, or that found no room.
         for (auto const& gone : std::span(answer).subspan(1)) {
             auto it = members_.find(gone.text());
