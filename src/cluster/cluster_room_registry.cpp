@@ -194,6 +194,14 @@ void cluster_room_registry::on_lost(std::string const& what) {
 }
 
 void cluster_room_registry::register_node() {
+    // Every script is loaded before the node takes any request: an EVALSHA that met
+    // NOSCRIPT would be sent again as EVAL after the ones behind it, and a relay overtaken
+    // that way breaks rule 5's order. (An operator's SCRIPT FLUSH while nodes run could
+    // still do it once per script: docs/cluster.md.)
+    for (auto const* script : {&scripts_.join, &scripts_.leave, &scripts_.drop, &scripts_.resume, &scripts_.relay,
+                               &scripts_.expire, &scripts_.reap, &scripts_.enroll, &scripts_.heartbeat}) {
+        commands_->command({"SCRIPT", "LOAD", script->source()}, [](redis::command_result const&) {});
+    }
     // Every member this node holds, so that Redis seats them again if it forgot them
     // (restarted empty, or the reaper took them while this node was cut off).
     std::vector<std::string> a = {prefix_, node_, std::to_string(terms_.node_ttl.count()),
