@@ -6,9 +6,7 @@
 #include <climits>
 #include <csignal>
 #include <cstdlib>
-#include <deque>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -33,22 +31,6 @@ constexpr auto node_stop_deadline = 5s;
 // Between two looks at a child that is starting or stopping: polling a process we do not
 // control, bounded by the deadlines above.
 constexpr auto node_poll_interval = 10ms;
-
-std::string last_lines(std::string const& text, std::size_t count) {
-    std::deque<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        lines.push_back(std::move(line));
-        if (lines.size() > count) {
-            lines.pop_front();
-        }
-    }
-    std::string out;
-    for (auto const& line : lines) {
-        out += "  " + line + "\n";
-    }
-    return out;
-}
 
 /// duet-test-<pid>-<n>: no two clusters of one run, nor of two runs at once, share keys
 /// in a Redis (each test has its own Redis anyway; the name also tells logs apart).
