@@ -89,6 +89,7 @@ TEST(ClusterFailure, SigkillOfANodeMidCallGivesPeerdownAndItsMemberResumesThroug
     ASSERT_TRUE(peerup);
     EXPECT_EQ(peerup->value("id", ""), b_seat->id);
     expect_relay(*a, *a_seat, *b_again, *resumed, "after the resume");
+    std::cout << "# peerdown after " << peerdown_ms << " ms, resumed after " << resumed_ms << " ms" << std::endl;
 }
 
 // ---------------------------------------------------------------------------------------

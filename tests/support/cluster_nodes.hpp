@@ -24,7 +24,9 @@ namespace duet::testing {
 /// nginx, the nodes and Redis, and removes their folders.
 ///
 /// Every node listens on 127.0.0.1 and keeps its port for its whole life, across
-/// start() after a stop, so nginx's upstream still points at it. The per-client limits
+/// start() after a stop, so nginx's upstream still points at it. Node ports are taken
+/// below the kernel's ephemeral range, so no client connection can hold a stopped node's
+/// port as its source port. The per-client limits
 /// are lifted (every test client, and nginx, is 127.0.0.1); a test's `extra_args` come
 /// last and win.
 ///
