@@ -107,7 +107,7 @@ TEST(ClusterFailure, SigkillOfANodeMidCallGivesPeerdownAndItsMemberResumesThroug
 // (rule 12), so the receiving side has no such exception.
 
 constexpr std::size_t calls = 100;
-constexpr auto send_period = 250ms;  // per member: 4 messages a second, 800 in all
+constexpr auto send_period = 100ms;  // per member: 10 messages a second, 2,000 in all
 constexpr auto reconnect_pause = 200ms;  // between a member's failed tries to get back
 
 struct sent_message {
@@ -167,6 +167,8 @@ public:
     /// True when, in the last pass, every member (but those that gave up) had an open
     /// connection and a seat.
     bool all_seated() const { return seated_.load(); }
+    /// Messages sent so far, by all members.
+    std::size_t sent() const { return sent_.load(); }
     /// Connections seen to end so far.
     std::size_t ends_seen() const { return ends_seen_.load(); }
     /// The traffic thread's own failure (an exception), if any.
@@ -228,6 +230,7 @@ private:
             m.sent.push_back({n, m.connections.size() - 1, steady_clock::now()});
             connection->send(message_request(m.room, {{"n", n}}), tag_of(n));
             m.next_send += send_period;
+            ++sent_;
         }
         return true;
     }
@@ -348,6 +351,7 @@ private:
     std::atomic<bool> seated_{false};
     std::atomic<std::uint64_t> passes_{0};
     std::atomic<std::size_t> ends_seen_{0};
+    std::atomic<std::size_t> sent_{0};
     steady_clock::time_point drain_deadline_{};
     mutable std::mutex mutex_;
     std::string error_;
@@ -397,6 +401,11 @@ TEST(ClusterFailure, RollingRestartOfEveryNodeDuring100CallsKeepsEverySeatAndEve
         }
         return traffic.ends_seen() >= ends && traffic.passes() >= pass + 2 && traffic.all_seated();
     };
+    // The calls are live before the first node goes: three messages from each member.
+    auto const live = steady_clock::now() + 30s;
+    while (traffic.sent() < 3 * members.size() && steady_clock::now() < live) {
+        std::this_thread::sleep_for(20ms);  // polling the traffic thread's state, bounded
+    }
     std::vector<steady_clock::time_point> sigterm_at;
     auto const restart_started = steady_clock::now();
     std::string restart_fault;
