@@ -4,6 +4,9 @@
 
 #include <cstdlib>
 
+#ifndef DUET_SOURCE_PUBLIC_DIR
+#error "DUET_SOURCE_PUBLIC_DIR (the source tree's public/) must be defined"
+#endif
 #ifndef DUETD_PATH
 #error "DUETD_PATH (the duetd binary under test) must be defined"
 #endif
@@ -28,8 +31,18 @@ std::unique_ptr<cluster_nodes> start_cluster(std::vector<std::string> extra, std
     opts.nodes = nodes_wanted();
     opts.node_ttl = node_ttl;
     opts.seat_lease = seat_lease;
-    opts.extra_args = std::move(extra);
-    return std::make_unique<cluster_nodes>(DUETD_PATH, std::move(opts));
+    // DUET_CLUSTER_UPSTREAM_PARAMS replaces nginx's `server` parameters (cluster_nodes
+    // says why max_fails=0), e.g. "max_fails=1 fail_timeout=1s".
+    if (auto const* params = std::getenv("DUET_CLUSTER_UPSTREAM_PARAMS"); params != nullptr) {
+        opts.upstream_params = params;
+    }
+    // The pages from the source tree, wherever the binary under test was built.
+    opts.extra_args = {"--public-dir", DUET_SOURCE_PUBLIC_DIR};
+    opts.extra_args.insert(opts.extra_args.end(), extra.begin(), extra.end());
+    // DUET_TEST_DUETD runs the scenarios against another build of duetd.
+    auto const* other = std::getenv("DUET_TEST_DUETD");
+    std::filesystem::path const duetd = other != nullptr && *other != '\0' ? other : DUETD_PATH;
+    return std::make_unique<cluster_nodes>(duetd, std::move(opts));
 }
 
 std::shared_ptr<async_client> connect(client_loop& loop, cluster_nodes const& cluster, std::uint16_t port) {

@@ -22,7 +22,8 @@ namespace duet::testing {
 /// the single-daemon behaviour (the scenarios that need two nodes skip).
 std::size_t nodes_wanted();
 
-/// The real duetd (DUETD_PATH) as a cluster of nodes_wanted() nodes, with `extra` flags.
+/// The real duetd (DUETD_PATH, or DUET_TEST_DUETD when set) as a cluster of
+/// nodes_wanted() nodes, with `extra` flags.
 std::unique_ptr<cluster_nodes> start_cluster(std::vector<std::string> extra = {},
                                              std::chrono::seconds node_ttl = std::chrono::seconds(2),
                                              std::chrono::seconds seat_lease = std::chrono::seconds(20));

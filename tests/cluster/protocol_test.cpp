@@ -87,7 +87,7 @@ TEST(ClusterHarness, NginxSkipsAKilledNodeAndTheNodeComesBackOnItsPort) {
     cluster->start(1);
     EXPECT_EQ(cluster->node_port(1), port);
     EXPECT_EQ(cluster->healthz(1).status, 200);
-    // Back in nginx's rotation once its fail_timeout (1 s) has passed.
+    // Back in nginx's rotation (max_fails=0: nginx never took it out).
     auto const deadline = steady_clock::now() + 15s;
     while (connections_per_node(*cluster)[1] < 1 && steady_clock::now() < deadline) {
         clients.push_back(connect(loop, *cluster, cluster->front_port()));

@@ -79,6 +79,10 @@ TEST(ClusterRelay, TenThousandMessagesEachWayBetweenTwoNodesArriveCompleteAndInO
         EXPECT_EQ(received[side], messages_each_way)
             << "the member on node " << side << " received " << received[side] << " of its partner's messages"
             << (first_fault[side].empty() ? "" : "; then " + first_fault[side]);
+        // Nothing else came (an error to the sender would say why a message is missing).
+        auto const rest = member[side]->take_all();
+        EXPECT_TRUE(rest.empty()) << "the member on node " << side << " also got " << rest.size()
+                                  << " other messages, the first: " << (rest.empty() ? "" : rest.front().dump());
         auto const end = member[side]->ended();
         EXPECT_FALSE(end) << "member on node " << side << " was closed: " << end->code << " " << end->reason;
     }

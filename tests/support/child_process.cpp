@@ -1,5 +1,6 @@
 #include "support/child_process.hpp"
 
+#include <deque>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -44,6 +45,22 @@ std::string read_file(std::filesystem::path const& path) {
     std::ostringstream text;
     text << in.rdbuf();
     return text.str();
+}
+
+std::string last_lines(std::string const& text, std::size_t count) {
+    std::deque<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        lines.push_back(std::move(line));
+        if (lines.size() > count) {
+            lines.pop_front();
+        }
+    }
+    std::string out;
+    for (auto const& line : lines) {
+        out += "  " + line + "\n";
+    }
+    return out;
 }
 
 std::string describe_exit(int status) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -20,6 +21,10 @@ std::filesystem::path make_private_dir(std::string_view prefix);
 
 /// The whole file, or "" when it cannot be read.
 std::string read_file(std::filesystem::path const& path);
+
+/// The last `count` lines of `text`, each indented by two spaces: a log's tail for a
+/// failure message.
+std::string last_lines(std::string const& text, std::size_t count);
 
 /// A wait() status as words, for a failure message: "exited with status 1".
 std::string describe_exit(int status);

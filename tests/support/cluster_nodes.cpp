@@ -6,13 +6,15 @@
 #include <climits>
 #include <csignal>
 #include <cstdlib>
-#include <deque>
 #include <fstream>
-#include <sstream>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,20 +36,42 @@ constexpr auto node_stop_deadline = 5s;
 // control, bounded by the deadlines above.
 constexpr auto node_poll_interval = 10ms;
 
-std::string last_lines(std::string const& text, std::size_t count) {
-    std::deque<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        lines.push_back(std::move(line));
-        if (lines.size() > count) {
-            lines.pop_front();
+/// A loopback port below the kernel's ephemeral range that is free now. A node must get
+/// its port back when it starts again; an ephemeral port could meanwhile become the
+/// source port of one of the many connections a test opens (nginx's to the other nodes
+/// among them), and the restart would fail. Below the range only an explicit bind takes
+/// a port. Falls back to free_loopback_port() when the range leaves no room below it.
+std::uint16_t node_port_candidate() {
+    unsigned low = 32768;
+    {
+        std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+        range >> low;
+    }
+    constexpr unsigned lowest = 10000;
+    if (low <= lowest + 1000 || low > 65535) {
+        return free_loopback_port();
+    }
+    static std::mt19937 pick(std::random_device{}());
+    std::uniform_int_distribution<unsigned> in_range(lowest, low - 1);
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        auto const port = static_cast<std::uint16_t>(in_range(pick));
+        int const fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            break;
+        }
+        int const on = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // as the node will bind it
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(port);
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        bool const free = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+        ::close(fd);
+        if (free) {
+            return port;
         }
     }
-    std::string out;
-    for (auto const& line : lines) {
-        out += "  " + line + "\n";
-    }
-    return out;
+    return free_loopback_port();
 }
 
 /// duet-test-<pid>-<n>: no two clusters of one run, nor of two runs at once, share keys
@@ -82,7 +106,7 @@ cluster_nodes::cluster_nodes(std::filesystem::path duetd, options opts)
         for (std::size_t i = 0; i < nodes_.size(); ++i) {
             bool up = false;
             for (int attempt = 1; attempt <= node_port_attempts && !up; ++attempt) {
-                nodes_[i].port = free_loopback_port();
+                nodes_[i].port = node_port_candidate();
                 up = launch(i, deadline);
             }
             if (!up) {

@@ -24,16 +24,18 @@ namespace duet::testing {
 /// nginx, the nodes and Redis, and removes their folders.
 ///
 /// Every node listens on 127.0.0.1 and keeps its port for its whole life, across
-/// start() after a stop, so nginx's upstream still points at it. The per-client limits
+/// start() after a stop, so nginx's upstream still points at it. Node ports are taken
+/// below the kernel's ephemeral range, so no client connection can hold a stopped node's
+/// port as its source port. The per-client limits
 /// are lifted (every test client, and nginx, is 127.0.0.1); a test's `extra_args` come
 /// last and win.
 ///
-/// nginx's upstream lines carry `max_fails=1 fail_timeout=1s`: a node that refused a
-/// connection is skipped for 1 s and then tried again, so a restarted node is back in the
-/// rotation within a second (the default, 10 s, would keep it out for most of a rolling
-/// restart). A connect refused by a dead node moves the request to the next node: that is
-/// nginx's default `proxy_next_upstream error timeout`, which the shipped locations keep.
-///
+/// nginx's upstream lines carry `max_fails=0`: nginx never marks a node down, and a
+/// connect refused by a stopped node moves the request to the next node (nginx's default
+/// `proxy_next_upstream error timeout`, which the shipped locations keep), so a restarted
+/// node is back in the rotation at once. With `max_fails=1 fail_timeout=1s` instead, a
+/// rolling restart in which every node had refused one connection within a second left
+/// nginx 1.22 answering 502 "no live upstreams" for the next 30 s, with every node up.
 /// Threads: owned by the test's thread, which alone may call signal(), wait_exit() and
 /// start(): a node is started with PR_SET_PDEATHSIG, which Linux ties to the thread that
 /// forked it, so a node started by a thread that ends would be killed with it. (A test
@@ -50,7 +52,7 @@ public:
         std::chrono::seconds seat_lease{20};  // --seat-lease
         std::vector<std::string> extra_args;  // more duetd flags, after the harness's own
         /// nginx `server` parameters on each upstream line.
-        std::string upstream_params = "max_fails=1 fail_timeout=1s";
+        std::string upstream_params = "max_fails=0";
     };
 
     /// Starts everything; throws std::runtime_error (with the logs' tails) on failure.

@@ -5,9 +5,7 @@
 #include <climits>
 #include <csignal>
 #include <cstdlib>
-#include <deque>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -59,22 +57,6 @@ bool accepts_tcp(std::uint16_t port) {
     bool const connected = ::connect(fd, reinterpret_cast<sockaddr const*>(&address), sizeof address) == 0;
     ::close(fd);
     return connected;
-}
-
-std::string last_lines(std::string const& text, std::size_t count) {
-    std::deque<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        lines.push_back(std::move(line));
-        if (lines.size() > count) {
-            lines.pop_front();
-        }
-    }
-    std::string out;
-    for (auto const& line : lines) {
-        out += "  " + line + "\n";
-    }
-    return out;
 }
 
 }  // namespace
