@@ -9,10 +9,12 @@
 namespace duet::bench {
 
 /// Where connections go, how they talk and where they come from: the server's endpoint
-/// and dialect, and the local addresses to spread connections over in turn (none: the
-/// kernel picks).
+/// (and the one for each room's second member, the same unless --port-b names another
+/// server of a cluster) and dialect, and the local addresses to spread connections over
+/// in turn (none: the kernel picks).
 struct connect_plan {
     tcp::endpoint server;
+    tcp::endpoint server_b;  // the second member of each room (room_pairs, churn's B)
     dialect const* wire = nullptr;  // set by main; outlives the run
     std::vector<asio::ip::address> sources;
     clock::duration timeout = std::chrono::seconds(10);  // connect + handshake

@@ -2,7 +2,8 @@
 // scenario against a running server (duetd, or the original design's socket.io server
 // with --dialect socketio), prints its JSON line and a markdown row, and exits 0 when
 // every check passed, 1 when the run failed, 2 on bad usage. With --table (or
-// --compare-table) it instead prints the markdown table (medians) of a file of JSON lines.
+// --compare-table, --cluster-table) it instead prints the markdown table (medians) of a
+// file of JSON lines.
 #include "connect_plan.hpp"
 #include "options.hpp"
 #include "process_stats.hpp"
@@ -79,6 +80,12 @@ std::vector<std::string> resolve(bench_options& o) {
             errors.emplace_back("--attack-bytes must be at least 256");
         }
     }
+    if (!o.also_pids.empty() && o.scenario != "relay" && o.scenario != "churn") {
+        errors.emplace_back("--also-pid is an option of the relay and churn scenarios");
+    }
+    if (!o.also_pids.empty() && o.daemon_pid <= 0) {
+        errors.emplace_back("--also-pid needs --daemon-pid");
+    }
     if (o.scenario != "idle" && o.large_message_first > 0) {
         errors.emplace_back("--large-message-first is an option of the idle scenario");
     }
@@ -94,6 +101,7 @@ int main(int argc, char** argv) {
     bench_options o;
     std::string table;
     std::string compare_table;
+    std::string cluster_table_file;
     CLI::App app{"duet-bench: a load generator for duetd (single-threaded, Beast WebSocket clients). Start duetd "
                  "with high rate limits (--rate-limit-per-second 1e9 --rate-limit-burst 1e9) and enough "
                  "--max-connections/--max-rooms; bench/run.sh does it all. With --dialect socketio it drives the "
@@ -109,7 +117,14 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--address", o.address, "the server's address")->capture_default_str();
     app.add_option("--port", o.port, "the server's port");
+    app.add_option("--port-b", o.port_b,
+                   "where the second member of each room connects (another node of a cluster); default: --port");
     app.add_option("--daemon-pid", o.daemon_pid, "the server's pid: RSS and CPU come from /proc/PID");
+    app.add_option("--also-pid", o.also_pids,
+                   "relay, churn: another process whose CPU counts with the daemon's (repeat it, or a comma list: "
+                   "a cluster's other nodes and its Redis); the daemon CPU figures become the sum, and "
+                   "cpu_by_process in the JSON gives each one's share")
+        ->delimiter(',');
     app.add_option("--daemon-threads", o.daemon_threads, "duetd's --threads, recorded with the results");
     app.add_option("--connections", o.connections, "idle: connections, two per room")->capture_default_str();
     app.add_option("--rooms", o.rooms, "relay: rooms, one relaying pair each")->capture_default_str();
@@ -160,6 +175,10 @@ int main(int argc, char** argv) {
                    "print duetd and the socket.io server side by side (medians) from a JSON-lines file with "
                    "runs of both, then exit")
         ->check(CLI::ExistingFile);
+    app.add_option("--cluster-table", cluster_table_file,
+                   "print two cluster nodes beside one (medians) from a JSON-lines file of bench/cluster.sh, whose "
+                   "runs are labelled cross-node, same node and single daemon, then exit")
+        ->check(CLI::ExistingFile);
     try {
         app.parse(argc, argv);
     } catch (CLI::ParseError const& e) {
@@ -173,6 +192,10 @@ int main(int argc, char** argv) {
     }
     if (!compare_table.empty()) {
         std::cout << comparison_table(read_lines(compare_table));
+        return 0;
+    }
+    if (!cluster_table_file.empty()) {
+        std::cout << cluster_table(read_lines(cluster_table_file));
         return 0;
     }
     if (auto const errors = resolve(o); !errors.empty()) {
@@ -192,6 +215,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     plan.server = tcp::endpoint(server_address, o.port);
+    plan.server_b = tcp::endpoint(server_address, o.port_b != 0 ? o.port_b : o.port);
     for (auto const& text : o.source_addresses) {
         auto const source = asio::ip::make_address(text, ec);
         if (ec) {
@@ -220,6 +244,11 @@ int main(int argc, char** argv) {
         result.failure = std::string("internal error: ") + e.what();
     }
 
+    // Recorded only when the members were split, so the lines of a run without
+    // --port-b keep their parameters (and group with older ones in --table).
+    if (plan.server_b != plan.server) {
+        result.parameters["members_on_two_servers"] = true;
+    }
     auto const line = json_line(result, o, load_before);
     std::cout << line << "\n\n" << markdown_table({nlohmann::json::parse(line)}) << std::flush;
     if (!o.json_file.empty()) {

@@ -14,7 +14,9 @@ struct bench_options {
     std::string dialect = "duet";    // the server's: duet (duetd) or socketio (the original design)
     std::string address = "127.0.0.1";
     std::uint16_t port = 0;
+    std::uint16_t port_b = 0;        // where each room's second member connects; 0: `port`
     int daemon_pid = 0;              // 0: no daemon statistics
+    std::vector<int> also_pids;      // relay, churn: more processes whose CPU counts with the daemon's
     unsigned daemon_threads = 0;     // duetd's --threads, recorded only; 0: not given
     std::size_t connections = 2000;  // idle: joined connections, two per room
     std::size_t rooms = 50;          // relay: rooms, one relaying pair each
@@ -35,6 +37,17 @@ struct bench_options {
     double timeout = 120;            // seconds for setting up, draining and closing
     std::string json_file;           // append the JSON line here too
     std::string label;               // free text recorded with the run
+
+    /// The processes whose CPU a run measures: the daemon, then the --also-pid ones;
+    /// none without --daemon-pid.
+    std::vector<int> cpu_pids() const {
+        std::vector<int> out;
+        if (daemon_pid > 0) {
+            out.push_back(daemon_pid);
+            out.insert(out.end(), also_pids.begin(), also_pids.end());
+        }
+        return out;
+    }
 };
 
 }  // namespace duet::bench

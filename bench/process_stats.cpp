@@ -104,6 +104,36 @@ std::optional<cpu_times> read_cpu_times(int pid) {
     return cpu_times{static_cast<double>(utime) / ticks, static_cast<double>(stime) / ticks};
 }
 
+group_cpu_times operator-(group_cpu_times const& a, group_cpu_times const& b) {
+    group_cpu_times out{a.total - b.total, {}};
+    for (std::size_t i = 0; i < a.each.size() && i < b.each.size(); ++i) {
+        out.each.push_back(a.each[i] - b.each[i]);
+    }
+    return out;
+}
+
+std::optional<group_cpu_times> read_cpu_times(std::vector<int> const& pids) {
+    if (pids.empty()) {
+        return std::nullopt;
+    }
+    group_cpu_times out;
+    for (auto const pid : pids) {
+        auto const one = read_cpu_times(pid);
+        if (!one) {
+            return std::nullopt;
+        }
+        out.total.user += one->user;
+        out.total.system += one->system;
+        out.each.push_back(*one);
+    }
+    return out;
+}
+
+std::string process_name(int pid) {
+    auto const text = pid > 0 ? read_file("/proc/" + std::to_string(pid) + "/comm") : std::nullopt;
+    return text ? trimmed(*text) : std::string();
+}
+
 std::vector<double> read_loadavg() {
     std::vector<double> out;
     if (auto const text = read_file("/proc/loadavg")) {

@@ -31,6 +31,21 @@ struct cpu_times {
 
 std::optional<cpu_times> read_cpu_times(int pid);
 
+/// The CPU time of several processes read one after the other (a cluster's nodes and its
+/// Redis, counted together): the sum, and each process's in the order given.
+struct group_cpu_times {
+    cpu_times total;
+    std::vector<cpu_times> each;
+
+    friend group_cpu_times operator-(group_cpu_times const& a, group_cpu_times const& b);
+};
+
+/// nullopt when `pids` is empty or any of them cannot be read (gone, or 0).
+std::optional<group_cpu_times> read_cpu_times(std::vector<int> const& pids);
+
+/// The process's command name (/proc/PID/comm), empty when unreadable.
+std::string process_name(int pid);
+
 /// The 1, 5 and 15-minute load averages (/proc/loadavg); empty when unreadable.
 std::vector<double> read_loadavg();
 

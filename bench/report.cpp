@@ -314,6 +314,26 @@ nlohmann::ordered_json percentiles_ms(latency_histogram const& histogram) {
             {"mean_ms", histogram.mean_ns() / 1e6}};
 }
 
+void put_process_cpu(nlohmann::ordered_json& results, bench_options const& options, group_cpu_times const& used,
+                     char const* per_key, double scale) {
+    if (options.also_pids.empty()) {
+        return;
+    }
+    auto const pids = options.cpu_pids();
+    ojson each = ojson::object();
+    for (std::size_t i = 0; i < pids.size() && i < used.each.size(); ++i) {
+        auto const& cpu = used.each[i];
+        each[i == 0 ? std::string("daemon") : "also_" + std::to_string(i)] =
+            ojson{{"pid", pids[i]},
+                  {"name", process_name(pids[i])},
+                  {"cpu_seconds", cpu.total()},
+                  {"user_seconds", cpu.user},
+                  {"system_seconds", cpu.system},
+                  {per_key, cpu.total() * scale}};
+    }
+    results["cpu_by_process"] = each;
+}
+
 void put_daemon_cpu(nlohmann::ordered_json& results, cpu_times const& used) {
     results["daemon_cpu_seconds"] = used.total();
     results["daemon_cpu_user_seconds"] = used.user;

@@ -28,6 +28,14 @@ nlohmann::ordered_json percentiles_ms(latency_histogram const& histogram);
 /// The daemon's CPU use over a run: total, user and system seconds into `results`.
 void put_daemon_cpu(nlohmann::ordered_json& results, cpu_times const& used);
 
+/// With --also-pid, each measured process's share of `used` (whose total is what
+/// put_daemon_cpu wrote): `cpu_by_process` keyed "daemon", "also_1", "also_2"... in the
+/// order given (keys by position, so medians over runs pair the same roles), each with
+/// pid, command name, seconds, and `per_key` = seconds × `scale` (per 100k messages, ms
+/// per cycle). Writes nothing without --also-pid.
+void put_process_cpu(nlohmann::ordered_json& results, bench_options const& options, group_cpu_times const& used,
+                     char const* per_key, double scale);
+
 /// One JSON object on one line: scenario, ok, failure, parameters, the daemon (pid,
 /// --threads if given, OS threads and CPU affinity from /proc), the generator's
 /// affinity, the machine (cores, load averages before the run and now), results, and
@@ -69,5 +77,11 @@ std::string markdown_table(std::vector<nlohmann::json> const& lines);
 /// scenario, parameter set and label of the socket.io runs, beside duetd's runs with
 /// the same parameters (and label, if duetd has runs with it).
 std::string comparison_table(std::vector<nlohmann::json> const& lines);
+
+/// Two cluster nodes beside one (cluster_table.cpp, bench/cluster.sh): per scenario and
+/// parameter set, the runs labelled "cross-node", "same node" and "single daemon", with
+/// the CPU of all measured processes per unit of work and each one's share, and the
+/// cross-node figures against the same-node ones with issue 13's targets.
+std::string cluster_table(std::vector<nlohmann::json> const& lines);
 
 }  // namespace duet::bench

@@ -73,7 +73,9 @@ void room_pairs::start_next() {
             fail("room " + pairs_[index].room + ": connection closed during setup: " + ec.message());
         });
         auto* raw = connection.get();
-        connection->connect(plan_.server, plan_.next_source(), plan_.timeout, [this, index, raw](error_code ec) {
+        // The second member goes to server_b: another node of a cluster, or the same server.
+        auto const& server = connection == pair.first ? plan_.server : plan_.server_b;
+        connection->connect(server, plan_.next_source(), plan_.timeout, [this, index, raw](error_code ec) {
             if (finished_) {
                 return;
             }

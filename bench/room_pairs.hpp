@@ -20,7 +20,8 @@ struct room_pair {
     std::string second_id;
 };
 
-/// Sets up `count` full rooms named `<prefix><i>`: connects each pair, joins the first,
+/// Sets up `count` full rooms named `<prefix><i>`: connects each pair (the first to the
+/// plan's server, the second to its server_b), joins the first,
 /// then the second, and checks `joined` (peers 1, then 2, where the dialect counts them)
 /// and the first's `otherjoin` (naming the second, where the dialect names it).
 /// At most `concurrency` rooms are in setup at once; the whole setup has `deadline`.

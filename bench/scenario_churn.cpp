@@ -71,7 +71,7 @@ public:
           timer_(ioc) {}
 
     void start() {
-        cpu_start_ = read_cpu_times(options_.daemon_pid);
+        cpu_start_ = read_cpu_times(options_.cpu_pids());
         generator_cpu_start_ = read_cpu_times(::getpid());
         started_ = clock::now();
         deadline_ = started_ + seconds_of(options_.seconds);
@@ -101,10 +101,13 @@ public:
         r["cycles_per_second"] = elapsed > 0 ? static_cast<double>(completed_) / elapsed : 0.0;
         r["cycle"] = percentiles_ms(cycle_time_);
         if (cpu_start_ && cpu_end_) {
+            // With --also-pid, "daemon" means every measured process together.
             auto const used = *cpu_end_ - *cpu_start_;
-            auto const cpu = used.total();
-            put_daemon_cpu(r, used);
-            r["daemon_cpu_ms_per_cycle"] = completed_ > 0 ? 1000 * cpu / static_cast<double>(completed_) : 0.0;
+            auto const cpu = used.total.total();
+            auto const ms_per_cycle = completed_ > 0 ? 1000 / static_cast<double>(completed_) : 0.0;
+            put_daemon_cpu(r, used.total);
+            r["daemon_cpu_ms_per_cycle"] = cpu * ms_per_cycle;
+            put_process_cpu(r, options_, used, "cpu_ms_per_cycle", ms_per_cycle);
         }
         if (memory_end_) {
             r["rss_kib"] = memory_end_->rss_kib;
@@ -134,7 +137,9 @@ private:
         c->b->on_message([this, raw = c.get()](std::string_view text) { on_b(*raw, text); });
         for (auto const& connection : {c->a, c->b}) {
             connection->on_close([this, c](error_code ec, bool) { on_closed(*c, ec); });
-            connection->connect(plan_.server, plan_.next_source(), plan_.timeout,
+            // B goes to server_b: another node of a cluster, or the same server.
+            connection->connect(connection == c->a ? plan_.server : plan_.server_b, plan_.next_source(),
+                                plan_.timeout,
                                 [this, c, raw = connection.get()](error_code ec) {
                 if (stopped_) {
                     return;
@@ -298,7 +303,7 @@ private:
         stopped_ = true;
         ended_ = clock::now();
         timer_.cancel();
-        cpu_end_ = read_cpu_times(options_.daemon_pid);
+        cpu_end_ = read_cpu_times(options_.cpu_pids());
         memory_end_ = read_memory(options_.daemon_pid);
         generator_cpu_end_ = read_cpu_times(::getpid());
         ioc_.stop();
@@ -335,8 +340,8 @@ private:
     std::uint64_t completed_ = 0;
     std::size_t in_flight_ = 0;
     bool stopped_ = false;
-    std::optional<cpu_times> cpu_start_;
-    std::optional<cpu_times> cpu_end_;
+    std::optional<group_cpu_times> cpu_start_;  // the daemon's and the --also-pid ones
+    std::optional<group_cpu_times> cpu_end_;
     std::optional<memory_sample> memory_end_;
     std::optional<cpu_times> generator_cpu_start_;
     std::optional<cpu_times> generator_cpu_end_;

@@ -45,7 +45,7 @@ public:
             add(pair.first.get(), pair.second, pair.room, pair.first_id);
             add(pair.second.get(), pair.first, pair.room, pair.second_id);
         }
-        cpu_start_ = read_cpu_times(options_.daemon_pid);
+        cpu_start_ = read_cpu_times(options_.cpu_pids());
         generator_cpu_start_ = read_cpu_times(::getpid());
         started_ = clock::now();
         deadline_ = started_ + seconds_of(options_.seconds);
@@ -76,11 +76,13 @@ public:
         r["messages_per_second"] = elapsed > 0 ? static_cast<double>(total_received_) / elapsed : 0.0;
         r["latency"] = percentiles_ms(latency_);
         if (cpu_start_ && cpu_end_) {
+            // With --also-pid, "daemon" means every measured process together.
             auto const used = *cpu_end_ - *cpu_start_;
-            auto const cpu = used.total();
-            put_daemon_cpu(r, used);
-            r["daemon_cpu_seconds_per_100k"] =
-                total_received_ > 0 ? cpu * 100000.0 / static_cast<double>(total_received_) : 0.0;
+            auto const cpu = used.total.total();
+            auto const per_100k = total_received_ > 0 ? 100000.0 / static_cast<double>(total_received_) : 0.0;
+            put_daemon_cpu(r, used.total);
+            r["daemon_cpu_seconds_per_100k"] = cpu * per_100k;
+            put_process_cpu(r, options_, used, "cpu_seconds_per_100k", per_100k);
         }
         if (memory_end_) {
             r["rss_kib"] = memory_end_->rss_kib;
@@ -185,7 +187,7 @@ private:
         }
         finished_ = true;
         stop_timer_.cancel();
-        cpu_end_ = read_cpu_times(options_.daemon_pid);
+        cpu_end_ = read_cpu_times(options_.cpu_pids());
         memory_end_ = read_memory(options_.daemon_pid);
         generator_cpu_end_ = read_cpu_times(::getpid());
         if (on_done) {
@@ -216,8 +218,8 @@ private:
     std::uint64_t total_received_ = 0;
     bool sending_ = true;
     bool finished_ = false;
-    std::optional<cpu_times> cpu_start_;
-    std::optional<cpu_times> cpu_end_;
+    std::optional<group_cpu_times> cpu_start_;  // the daemon's and the --also-pid ones
+    std::optional<group_cpu_times> cpu_end_;
     std::optional<memory_sample> memory_end_;
     std::optional<cpu_times> generator_cpu_start_;
     std::optional<cpu_times> generator_cpu_end_;
