@@ -101,6 +101,7 @@ private:
     void register_node();
     void read_inbox();
     void on_inbox(redis::command_result const& result);
+    void trim_inbox();
     void tick();
     void run(redis::script const& script, std::vector<std::string> args, redis::command_handler done = {});
 
@@ -145,6 +146,7 @@ private:
     std::string last_inbox_id_ = "0";
     std::string epoch_;  // Redis's data epoch when this node registered (register.lua)
     std::size_t inside_count_ = 0;
+    std::size_t untrimmed_ = 0;  // inbox entries handled since the last XTRIM
     // Members that just came in (join or resume answered): messages from members here to
     // them may still be on their way through the inbox (sent before this node knew they
     // were here), so direct ones wait here until a marker this node sends itself comes
