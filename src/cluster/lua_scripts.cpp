@@ -16,7 +16,7 @@ lua_scripts::lua_scripts()
       leave(with_common(lua_source::leave)),
       drop(with_common(lua_source::drop)),
       resume(with_common(lua_source::resume)),
-      relay(with_common(lua_source::relay)),
+      relay(std::string(lua_source::relay)),  // alone: see relay.lua
       expire(with_common(lua_source::expire)),
       reap(with_common(lua_source::reap)),
       enroll(with_common(lua_source::register_node)),

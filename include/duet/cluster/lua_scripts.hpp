@@ -5,7 +5,7 @@
 namespace duet::cluster {
 
 /// The cluster's Lua scripts (src/cluster/lua/*.lua, compiled in), each with the shared
-/// part (common.lua) in front. Every change to rooms in Redis is one of these, one
+/// part (common.lua) in front but relay.lua, the hot one, which stands alone. Every change to rooms in Redis is one of these, one
 /// atomic step.
 struct lua_scripts {
     lua_scripts();
