@@ -19,9 +19,6 @@ constexpr std::chrono::milliseconds tick_period{250};
 // Inbox entries read at once, and how long one XREAD waits for the first.
 constexpr char const* inbox_batch = "512";
 constexpr char const* inbox_block_ms = "2000";
-// Handled inbox entries between two trims (also trimmed every tick): one XTRIM per
-// message would cost a third of a cross-node message's Redis commands.
-constexpr std::size_t trim_every = 64;
 // Leases ended per run of expire.lua: a bound on one script's time.
 constexpr char const* expire_batch = "200";
 
@@ -275,10 +272,11 @@ void cluster_room_registry::on_inbox(redis::command_result const& result) {
         last_inbox_id_ = entry.id;
         handle(entry);
     }
+    // Trimmed after every read, even of one entry: a dead node's inbox then holds only
+    // what its members missed, and the reaper hands exactly that to their keeps (trimming
+    // less often made a resumed member get messages twice).
     untrimmed_ += entries->size();
-    if (untrimmed_ >= trim_every) {
-        trim_inbox();
-    }
+    trim_inbox();
     read_inbox();
 }
 
@@ -286,8 +284,6 @@ void cluster_room_registry::trim_inbox() {
     if (untrimmed_ == 0 || !commands_ || !commands_->ready()) {
         return;
     }
-    // What is handled goes: a dead node's inbox holds what it had not handled, and at
-    // most the last trim_every entries (or tick_period) of what it had.
     commands_->command({"XTRIM", prefix_ + "inbox:" + node_, "MINID", next_stream_id(last_inbox_id_)},
                        [](redis::command_result const&) {});
     untrimmed_ = 0;
@@ -299,7 +295,6 @@ void cluster_room_registry::tick() {
     }
     if (available_) {
         auto const now = clock::now();
-        trim_inbox();
         run(scripts_.expire, {prefix_, expire_batch}, [this](redis::command_result const& r) {
             if (!failed(r) && counters_) {
                 metrics::counters::add(counters_->leases_expired_total, static_cast<std::uint64_t>(r->as_integer()));

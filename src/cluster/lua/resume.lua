@@ -16,6 +16,7 @@ if not seat or (seat.s == 'held' and seat.e <= now) then
   return 'bad'
 end
 local was_held = seat.s == 'held'
+local old_node = seat.n
 if was_held then
   redis.call('ZREM', leases_key, room .. ' ' .. id)
 else
@@ -36,6 +37,23 @@ end
 redis.call('XADD', inbox_key(node), '*', 'to', asker, 'e', 'R', 'room', room, 'st', 'resumed', 'id', id,
            'peers', tostring(#order), 'role', seat.r, 'others', table.concat(others, ' '),
            'held', was_held and '1' or '0')
+-- Replaced: what waits for the seat in its old node's inbox follows it here too (that
+-- node's connection may be closing already and never read it), in order, before
+-- anything sent from now on. The old node may still hand the same to the old
+-- connection; the new one sees each once.
+if not was_held then
+  for _, entry in ipairs(redis.call('XRANGE', inbox_key(old_node), '-', '+')) do
+    local f = {}
+    for i = 1, #entry[2], 2 do f[entry[2][i]] = entry[2][i + 1] end
+    if f.to == id and f.room == room then
+      if f.e == 'm' then
+        redis.call('XADD', inbox_key(node), '*', 'to', id, 'e', 'k', 'room', room, 'f', f.f)
+      elseif event_types[f.e] then
+        redis.call('XADD', inbox_key(node), '*', 'to', id, 'e', 'k', 'room', room, 'f', event_frame(f.e, room, f.w))
+      end
+    end
+  end
+end
 local kept = redis.call('LRANGE', keep_key(room, id), 0, -1)
 for _, frame in ipairs(kept) do
   redis.call('XADD', inbox_key(node), '*', 'to', id, 'e', 'k', 'room', room, 'f', frame)
