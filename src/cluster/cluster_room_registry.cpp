@@ -82,6 +82,8 @@ void cluster_room_registry::attach(asio::io_context& loop) {
 }
 
 void cluster_room_registry::detach() {
+    relay_batch_.clear();
+    relay_senders_.clear();
     available_ = false;
     reading_ = false;
     for (auto* link : {&commands_, &reader_}) {
@@ -102,6 +104,7 @@ void cluster_room_registry::leave_cluster(std::function<void()> done) {
     // This node leaves the cluster (its members' seats are held by now: their closes
     // dropped them), so no other node takes it for dead later. Redis answers in order:
     // when the last is answered, every drop sent before it is done.
+    flush_relays();
     auto ignore = [](redis::command_result const&) {};
     commands_->command({"SREM", prefix_ + "nodes", node_}, ignore);
     commands_->command({"DEL", prefix_ + "alive:" + node_, prefix_ + "inbox:" + node_, prefix_ + "seats:" + node_},
@@ -149,6 +152,7 @@ void cluster_room_registry::on_lost(std::string const& what) {
     if (!loop_) {
         return;
     }
+    flush_relays();  // onto the failing connection: their senders hear `unavailable`
     bool const was_available = std::exchange(available_, false);
     reading_ = false;
     ++generation_;  // the callbacks of these connections are stale from here on
@@ -340,6 +344,12 @@ void cluster_room_registry::tick() {
 }
 
 void cluster_room_registry::run(redis::script const& script, std::vector<std::string> a, redis::command_handler done) {
+    flush_relays();  // what was relayed before this goes before it
+    send_script(script, std::move(a), std::move(done));
+}
+
+void cluster_room_registry::send_script(redis::script const& script, std::vector<std::string> a,
+                                        redis::command_handler done) {
     if (!commands_ || !commands_->ready()) {
         // Callers check available() first; a link that just went is reported by on_lost.
         if (done) {
@@ -370,6 +380,7 @@ void cluster_room_registry::send(std::vector<std::string> a, redis::command_hand
         }
         return;
     }
+    flush_relays();
     commands_->command(std::move(a), done ? std::move(done) : [](redis::command_result const&) {});
 }
 
@@ -647,26 +658,51 @@ rooms::room_registry::relay_result cluster_room_registry::relay(std::string cons
 
 void cluster_room_registry::send_remote(std::string const& room, std::string const& sender, std::string_view frame,
                                         std::string to, std::vector<std::string> delivered) {
-    std::vector<std::string> a = {prefix_, room, sender, node_, std::move(to), std::string(frame),
-                                  std::to_string(terms_.queue_bytes)};
+    // Batched: every relay of this turn of the loop goes in one script run (relay.lua),
+    // sent when the turn's other handlers have run, or before any other script, so the
+    // order of everything this node sends to Redis stays the order it happened in.
+    auto& a = relay_batch_;
+    a.insert(a.end(), {room, sender, std::move(to), std::string(frame), std::to_string(delivered.size())});
     std::move(delivered.begin(), delivered.end(), std::back_inserter(a));
+    relay_senders_.push_back(sender);
     if (counters_) {
         metrics::counters::add(counters_->cluster_messages_out_total);
     }
-    run(scripts_.relay, std::move(a), [this, sender](redis::command_result const& r) {
-        auto it = members_.find(sender);
-        if (it == members_.end() || it->second.at != local_member::stage::inside) {
-            return;
-        }
-        if (failed(r) || r->elements().size() != 3) {
-            return it->second.who->relay_refused(protocol::error_code::unavailable);
-        }
-        auto const& answer = r->elements();
-        if (answer[0].as_integer() == 2) {
-            return it->second.who->relay_refused(protocol::error_code::no_such_peer);
-        }
-        if (answer[2].as_integer() > 0) {
-            it->second.who->relay_refused(protocol::error_code::peer_unavailable);
+    if (!flush_posted_ && loop_) {
+        flush_posted_ = true;
+        asio::post(loop_->get_executor(), [this] {
+            flush_posted_ = false;
+            flush_relays();
+        });
+    }
+}
+
+void cluster_room_registry::flush_relays() {
+    if (relay_senders_.empty()) {
+        return;
+    }
+    std::vector<std::string> a = {prefix_, node_, std::to_string(terms_.queue_bytes)};
+    a.reserve(3 + relay_batch_.size());
+    std::move(relay_batch_.begin(), relay_batch_.end(), std::back_inserter(a));
+    relay_batch_.clear();
+    auto senders = std::exchange(relay_senders_, {});
+    send_script(scripts_.relay, std::move(a), [this, senders = std::move(senders)](redis::command_result const& r) {
+        bool const answered = !failed(r) && r->elements().size() == 3 * senders.size();
+        for (std::size_t i = 0; i < senders.size(); ++i) {
+            auto it = members_.find(senders[i]);
+            if (it == members_.end() || it->second.at != local_member::stage::inside) {
+                continue;
+            }
+            if (!answered) {
+                it->second.who->relay_refused(protocol::error_code::unavailable);
+                continue;
+            }
+            auto const& answer = r->elements();
+            if (answer[3 * i].as_integer() == 2) {
+                it->second.who->relay_refused(protocol::error_code::no_such_peer);
+            } else if (answer[3 * i + 2].as_integer() > 0) {
+                it->second.who->relay_refused(protocol::error_code::peer_unavailable);
+            }
         }
     });
 }
@@ -686,6 +722,7 @@ void cluster_room_registry::start_settling(std::string const& id, std::string co
         return;  // nothing more comes through the inbox until this node registers again
     }
     settling_[id];
+    flush_relays();  // the marker goes behind every relay sent before it
     commands_->command({"XADD", prefix_ + "inbox:" + node_, "*", "to", id, "e", "S", "room", room},
                        [](redis::command_result const&) {});
 }

@@ -103,7 +103,10 @@ private:
     void on_inbox(redis::command_result const& result);
     void trim_inbox();
     void tick();
+    /// Sends a script, after the relays batched so far (flush_relays).
     void run(redis::script const& script, std::vector<std::string> args, redis::command_handler done = {});
+    void send_script(redis::script const& script, std::vector<std::string> args, redis::command_handler done);
+    void flush_relays();
 
     // The inbox.
     void handle(inbox_entry const& entry);
@@ -147,6 +150,10 @@ private:
     std::string epoch_;  // Redis's data epoch when this node registered (register.lua)
     std::size_t inside_count_ = 0;
     std::size_t untrimmed_ = 0;  // inbox entries handled since the last XTRIM
+    // This turn's relays to other nodes, for one run of relay.lua (send_remote).
+    std::vector<std::string> relay_batch_;
+    std::vector<std::string> relay_senders_;
+    bool flush_posted_ = false;
     // Members that just came in (join or resume answered): messages from members here to
     // them may still be on their way through the inbox (sent before this node knew they
     // were here), so direct ones wait here until a marker this node sends itself comes

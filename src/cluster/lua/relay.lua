@@ -1,45 +1,67 @@
--- A message to members on other nodes or held (rules 4, 5, 12). The caller delivered it
--- itself to the members it holds (ARGV[8..]); every other seat that is up gets it through
--- its node's inbox, a held one keeps it (up to the limit). In one step, so each
--- receiver's inbox has one sender's messages in the order they were sent.
--- The hottest script (one run per cross-node message): it reads a seat's state and node
--- with string.match instead of decoding it, and decodes only a held seat it keeps for.
--- It is also the one script that runs without common.lua in front: defining that file's
--- functions on every call cost more than the relay itself. What it needs is here.
--- ARGV: prefix, room, sender, node, to ('' for all), frame, keep limit, ids delivered locally...
--- Returns {status, sent, not kept}: status 0 relayed, 1 not_in_room, 2 no_such_peer.
-local room, from, node, to, frame = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local limit = tonumber(ARGV[7])
-local P = ARGV[1]
-local room_key = P .. 'room:' .. room
-local flat = redis.call('HGETALL', room_key)
-local raw = {}
-for i = 1, #flat, 2 do raw[flat[i]] = flat[i + 1] end
+-- Messages to members on other nodes or held (rules 4, 5, 12), a batch of them: what one
+-- node's members sent in one turn of its event loop, in the order they sent it. For each,
+-- the caller delivered it itself to the members it holds (its ids delivered locally);
+-- every other seat that is up gets it through its node's inbox, a held one keeps it (up
+-- to the limit). In one step, so each receiver's inbox has one sender's messages in the
+-- order they were sent.
+-- The hottest script (one run per batch of cross-node messages): it reads a seat's
+-- state and node with string.match instead of decoding it, decodes only a held seat it
+-- keeps for, and stands alone, without common.lua, whose functions would be defined
+-- anew on every run.
+-- ARGV: prefix, node, keep limit, then per message:
+--       room, sender, to ('' for all), frame, n, then n ids delivered locally
+-- Returns per message: status (0 relayed, 1 not_in_room, 2 no_such_peer), sent, not kept.
+local P, node, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local function state(text) return string.match(text, '"s":"(%a+)"') end
 local function node_of(text) return string.match(text, '"n":"([^"]*)"') end
-local self = raw[from]
-if not self or state(self) ~= 'up' or node_of(self) ~= node then return { 1, 0, 0 } end
-local local_ids = {}
-for i = 8, #ARGV do local_ids[ARGV[i]] = true end
-if to ~= '' and (not raw[to] or to == from) then return { 2, 0, 0 } end
-local sent, not_kept = 0, 0
-for peer, text in pairs(raw) do
-  if peer ~= from and not local_ids[peer] and (to == '' or peer == to) then
-    if state(text) == 'up' then
-      redis.call('XADD', P .. 'inbox:' .. node_of(text), '*', 'to', peer, 'e', 'm', 'room', room, 'f', frame)
-      sent = sent + 1
-    else
-      -- Held: kept within the limit, as common.lua's keep_message does.
-      local seat = cjson.decode(text)
-      if seat.q + #frame > limit then
-        not_kept = not_kept + 1
-      else
-        seat.q = seat.q + #frame
-        redis.call('HSET', room_key, peer, cjson.encode(seat))
-        redis.call('RPUSH', P .. 'keep:' .. room .. ':' .. peer, frame)
-        sent = sent + 1
+local out = {}
+local rooms = {}  -- room -> its seats (peer -> text), read once per batch
+
+local i = 4
+while i <= #ARGV do
+  local room, from, to, frame, n = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], tonumber(ARGV[i + 4])
+  local local_ids = {}
+  for k = 1, n do local_ids[ARGV[i + 4 + k]] = true end
+  i = i + 5 + n
+  local room_key = P .. 'room:' .. room
+  local raw = rooms[room]
+  if not raw then
+    raw = {}
+    local flat = redis.call('HGETALL', room_key)
+    for k = 1, #flat, 2 do raw[flat[k]] = flat[k + 1] end
+    rooms[room] = raw
+  end
+  local self = raw[from]
+  local status, sent, not_kept = 0, 0, 0
+  if not self or state(self) ~= 'up' or node_of(self) ~= node then
+    status = 1
+  elseif to ~= '' and (not raw[to] or to == from) then
+    status = 2
+  else
+    for peer, text in pairs(raw) do
+      if peer ~= from and not local_ids[peer] and (to == '' or peer == to) then
+        if state(text) == 'up' then
+          redis.call('XADD', P .. 'inbox:' .. node_of(text), '*', 'to', peer, 'e', 'm', 'room', room, 'f', frame)
+          sent = sent + 1
+        else
+          -- Held: kept within the limit, as common.lua's keep_message does.
+          local seat = cjson.decode(text)
+          if seat.q + #frame > limit then
+            not_kept = not_kept + 1
+          else
+            seat.q = seat.q + #frame
+            text = cjson.encode(seat)
+            raw[peer] = text
+            redis.call('HSET', room_key, peer, text)
+            redis.call('RPUSH', P .. 'keep:' .. room .. ':' .. peer, frame)
+            sent = sent + 1
+          end
+        end
       end
     end
   end
+  out[#out + 1] = status
+  out[#out + 1] = sent
+  out[#out + 1] = not_kept
 end
-return { 0, sent, not_kept }
+return out
