@@ -39,7 +39,7 @@ public:
         auto const bounds = h.upper_bounds();
         for (std::size_t i = 0; i < bounds.size(); ++i) {
             cumulative += h.bucket(i);
-            out_ << name << "_bucket{le=\"" << number(bounds[i]) << "\"} " << cumulative << '\n';
+            out_ << name << "_bucket{le=\"" << bound(bounds[i]) << "\"} " << cumulative << '\n';
         }
         cumulative += h.bucket(bounds.size());
         out_ << name << "_bucket{le=\"+Inf\"} " << cumulative << '\n';
@@ -54,6 +54,13 @@ private:
     static std::string number(double value) {
         char text[64];
         auto const result = std::to_chars(text, text + sizeof text, value);
+        return std::string(text, static_cast<std::size_t>(result.ptr - text));
+    }
+
+    /// A bucket bound as client libraries print it: 0.0001, never 1e-04.
+    static std::string bound(double value) {
+        char text[64];
+        auto const result = std::to_chars(text, text + sizeof text, value, std::chars_format::fixed);
         return std::string(text, static_cast<std::size_t>(result.ptr - text));
     }
 

@@ -125,12 +125,13 @@ const leaseDaemon = new Daemon({
 // A cluster of two nodes sharing one redis-server (docs/cluster.md): a call between
 // pages on different nodes.
 const clusterRedis = new RedisServer(join(ARTIFACTS, 'redis'));
+const CLUSTER_NAME = `browser-${randomBytes(4).toString('hex')}`;  // one name: the nodes share rooms
 const clusterNodes = [1, 2].map((n) => new Daemon({
   binary: resolve(options.duetd),
   publicDir: resolve(options['public-dir']),
   logPath: join(ARTIFACTS, `duetd-node${n}.log`),
   extraArgs: [...CLIENT_LIMIT_ARGS, ...LEASE_ARGS, '--cluster-redis-url', clusterRedis.url,
-    '--cluster-name', `browser-${randomBytes(4).toString('hex')}`],
+    '--cluster-name', CLUSTER_NAME],
 }));
 const browser = new Browser(ARTIFACTS);
 let shots = 0;

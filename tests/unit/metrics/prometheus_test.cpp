@@ -207,7 +207,7 @@ TEST_F(prometheus_test, EveryMetricHasOneHelpAndOneTypeBeforeItsSamples) {
             EXPECT_EQ(type, total ? "counter" : "gauge") << name;
         }
     }
-    EXPECT_EQ(sampled.size(), 27U);
+    EXPECT_EQ(sampled.size(), 33U);  // 27, and the cluster's 5 counters and its histogram
 }
 
 TEST_F(prometheus_test, EverySampleLineMatchesTheExpositionFormat) {
@@ -226,7 +226,8 @@ TEST_F(prometheus_test, EverySampleLineMatchesTheExpositionFormat) {
     auto const histogram_samples = [](histogram const& h) { return h.upper_bounds().size() + 1U + 2U; };
     EXPECT_EQ(samples, 2U + 3U + 4U + close_reason_count + 4U + 3U + 6U + 3U + protocol::error_code_count + 1U +
                            histogram_samples(c_.calls.partner_wait) + histogram_samples(c_.calls.call_duration) +
-                           histogram_samples(c_.calls.lease_down));
+                           histogram_samples(c_.calls.lease_down) + 5U +
+                           histogram_samples(c_.cluster.redis_round_trip));
 }
 
 TEST_F(prometheus_test, HistogramsHaveCumulativeBucketsSumAndCount) {
