@@ -256,19 +256,19 @@ void cluster_room_registry::register_node() {
 void cluster_room_registry::read_inbox() {
     reader_->command({"XREAD", "COUNT", inbox_batch, "BLOCK", inbox_block_ms, "STREAMS", prefix_ + "inbox:" + node_,
                       last_inbox_id_},
-                     [this, generation = generation_](redis::command_result const& r) {
+                     [this, generation = generation_](redis::command_result r) {
                          if (generation != generation_ || !reading_) {
                              return;
                          }
-                         on_inbox(r);
+                         on_inbox(std::move(r));
                      });
 }
 
-void cluster_room_registry::on_inbox(redis::command_result const& result) {
+void cluster_room_registry::on_inbox(redis::command_result result) {
     if (failed(result)) {
         return on_lost("reading the inbox: " + describe(result));
     }
-    auto const entries = parse_inbox(*result);
+    auto const entries = parse_inbox(std::move(*result));
     if (!entries) {
         return on_lost("the inbox reply was not an XREAD reply");
     }
@@ -285,11 +285,13 @@ void cluster_room_registry::on_inbox(redis::command_result const& result) {
 }
 
 void cluster_room_registry::trim_inbox() {
-    if (untrimmed_ == 0 || !commands_ || !commands_->ready()) {
+    if (untrimmed_ == 0 || !reader_ || !reader_->ready()) {
         return;
     }
-    commands_->command({"XTRIM", prefix_ + "inbox:" + node_, "MINID", next_stream_id(last_inbox_id_)},
-                       [](redis::command_result const&) {});
+    // On the reader's connection, right before its next XREAD: both go to Redis in one
+    // write, and when entries are waiting both answers come back in one read.
+    reader_->command({"XTRIM", prefix_ + "inbox:" + node_, "MINID", next_stream_id(last_inbox_id_)},
+                     [](redis::command_result const&) {});
     untrimmed_ = 0;
 }
 
@@ -724,7 +726,7 @@ void cluster_room_registry::start_settling(std::string const& id, std::string co
     settling_[id];
     flush_relays();  // the marker goes behind every relay sent before it
     commands_->command({"XADD", prefix_ + "inbox:" + node_, "*", "to", id, "e", "S", "room", room},
-                       [](redis::command_result const&) {});
+                     [](redis::command_result const&) {});
 }
 
 void cluster_room_registry::end_settling(std::string const& id) {

@@ -21,40 +21,44 @@ std::vector<std::string> split_words(std::string const& text) {
     return words;
 }
 
-std::optional<inbox_entry> parse_entry(redis::reply const& r) {
-    auto const& parts = r.elements();
-    if (r.type() != redis::reply::kind::array || parts.size() != 2 ||
-        parts[1].type() != redis::reply::kind::array || parts[1].elements().size() % 2 != 0) {
+// Takes the strings out of `r` (moved, not copied: a relayed frame is the bulk of it).
+std::optional<inbox_entry> parse_entry(redis::reply&& r) {
+    if (r.type() != redis::reply::kind::array || r.elements().size() != 2) {
+        return std::nullopt;
+    }
+    auto parts = std::move(r).elements();
+    if (parts[1].type() != redis::reply::kind::array || parts[1].elements().size() % 2 != 0) {
         return std::nullopt;
     }
     inbox_entry e;
-    e.id = parts[0].text();
-    auto const& fields = parts[1].elements();
+    e.id = std::move(parts[0]).text();
+    auto fields = std::move(parts[1]).elements();
     for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
         auto const& name = fields[i].text();
-        auto const& value = fields[i + 1].text();
+        auto& value = fields[i + 1];
         if (name == "to") {
-            e.to = value;
+            e.to = std::move(value).text();
         } else if (name == "e") {
-            e.event = value.empty() ? 0 : value[0];
+            e.event = value.text().empty() ? 0 : value.text()[0];
         } else if (name == "room") {
-            e.room = value;
+            e.room = std::move(value).text();
         } else if (name == "f") {
-            e.frame = value;
+            e.frame = std::move(value).text();
         } else if (name == "w") {
-            e.who = value;
+            e.who = std::move(value).text();
         } else if (name == "st") {
-            e.status = value;
+            e.status = std::move(value).text();
         } else if (name == "id") {
-            e.seat = value;
+            e.seat = std::move(value).text();
         } else if (name == "peers") {
-            std::from_chars(value.data(), value.data() + value.size(), e.peers);
+            auto const& digits = value.text();
+            std::from_chars(digits.data(), digits.data() + digits.size(), e.peers);
         } else if (name == "role") {
-            e.role = value;
+            e.role = std::move(value).text();
         } else if (name == "held") {
-            e.held = value == "1";
+            e.held = value.text() == "1";
         } else if (name == "others") {
-            e.others = split_words(value);
+            e.others = split_words(value.text());
         }
     }
     return e;
@@ -62,7 +66,7 @@ std::optional<inbox_entry> parse_entry(redis::reply const& r) {
 
 }  // namespace
 
-std::optional<std::vector<inbox_entry>> parse_inbox(redis::reply const& r) {
+std::optional<std::vector<inbox_entry>> parse_inbox(redis::reply&& r) {
     std::vector<inbox_entry> entries;
     if (r.is_nil()) {
         return entries;
@@ -70,12 +74,12 @@ std::optional<std::vector<inbox_entry>> parse_inbox(redis::reply const& r) {
     if (r.type() != redis::reply::kind::array || r.elements().size() != 1) {
         return std::nullopt;
     }
-    auto const& stream = r.elements()[0].elements();
+    auto stream = std::move(std::move(r).elements()[0]).elements();
     if (stream.size() != 2 || stream[1].type() != redis::reply::kind::array) {
         return std::nullopt;
     }
-    for (auto const& raw : stream[1].elements()) {
-        auto entry = parse_entry(raw);
+    for (auto& raw : std::move(stream[1]).elements()) {
+        auto entry = parse_entry(std::move(raw));
         if (!entry) {
             return std::nullopt;
         }

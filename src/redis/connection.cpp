@@ -312,7 +312,15 @@ void connection::hook_del_read(void* data) { static_cast<connection*>(data)->wan
 void connection::hook_add_write(void* data) {
     auto* self = static_cast<connection*>(data);
     self->want_write_ = true;
-    self->arm_write();
+    // Once connected, a socket to Redis is nearly always writable: waiting for it to say
+    // so would cost an epoll_ctl and a trip through epoll per command (Asio re-arms
+    // every wait). So the write is tried at the end of this turn instead, with every
+    // command sent meanwhile in one write(2); only what the socket did not take waits.
+    // While connecting, hiredis learns that the connect finished from the writable event
+    // itself, so that one is waited for.
+    // Asked from inside a write the socket did not take whole: that rest does wait.
+    if ((self->context_->c.flags & REDIS_CONNECTED) && !self->writing_) self->post_write();
+    else self->arm_write();
 }
 
 void connection::hook_del_write(void* data) { static_cast<connection*>(data)->want_write_ = false; }
@@ -342,11 +350,29 @@ void connection::on_readable(error_code ec) {
     arm_read();
 }
 
+void connection::post_write() {
+    if (write_posted_ || write_armed_) return;
+    write_posted_ = true;
+    asio::post(executor_, [weak = weak_from_this()] {
+        if (auto self = weak.lock()) {
+            self->write_posted_ = false;
+            self->write_now();
+        }
+    });
+}
+
 void connection::on_writable(error_code ec) {
     write_armed_ = false;
-    if (ec || !context_ || !want_write_) return;
-    redisAsyncHandleWrite(context_);
-    arm_write();
+    if (ec) return;
+    write_now();
+}
+
+void connection::write_now() {
+    if (!context_ || !want_write_) return;
+    writing_ = true;
+    redisAsyncHandleWrite(context_);  // may free the context (a failed write): then context_ is null
+    writing_ = false;
+    arm_write();  // for what the socket did not take
 }
 
 }  // namespace duet::redis

@@ -100,7 +100,7 @@ private:
     void on_lost(std::string const& what);
     void register_node();
     void read_inbox();
-    void on_inbox(redis::command_result const& result);
+    void on_inbox(redis::command_result result);
     void trim_inbox();
     void tick();
     /// Sends a script, after the relays batched so far (flush_relays).

@@ -33,8 +33,9 @@ struct inbox_entry {
 };
 
 /// The entries of an XREAD reply for one stream, in order; empty for a nil reply (the
-/// block timed out); nullopt when the reply is not shaped like one.
-std::optional<std::vector<inbox_entry>> parse_inbox(redis::reply const& xread_reply);
+/// block timed out); nullopt when the reply is not shaped like one. Takes the reply's
+/// strings rather than copying them.
+std::optional<std::vector<inbox_entry>> parse_inbox(redis::reply&& xread_reply);
 
 /// The id just after `id` ("ms-seq" -> "ms-(seq+1)"): XTRIM MINID with it drops `id`.
 std::string next_stream_id(std::string const& id);

@@ -36,9 +36,10 @@ struct connection_options {
 
 /// One connection to a Redis server through hiredis's asynchronous API, driven by the
 /// owner's event loop: hiredis owns the socket and parses replies, and this class
-/// watches the socket with a stream_descriptor and calls hiredis when it is readable or
-/// writable. hiredis 0.14 has no timers of its own, so the connect timeout is a
-/// steady_timer here.
+/// watches the socket with a stream_descriptor and calls hiredis when it is readable;
+/// once connected, it writes what hiredis holds at the end of each turn of the loop and
+/// waits for writability only when the socket did not take it all. hiredis 0.14 has no
+/// timers of its own, so the connect timeout is a steady_timer here.
 ///
 /// Ownership: the owner holds the only shared_ptr (create() makes it). Pending waits hold
 /// weak_ptrs, so dropping the last shared_ptr closes the connection like close() does.
@@ -108,6 +109,8 @@ private:
     void arm_write();
     void on_readable(error_code ec);
     void on_writable(error_code ec);
+    void post_write();
+    void write_now();
 
     // hiredis's callbacks and event hooks: `data` is this connection.
     static void hook_add_read(void* data);
@@ -131,6 +134,8 @@ private:
     bool want_write_ = false;
     bool read_armed_ = false;  // whether an async_wait is pending
     bool write_armed_ = false;
+    bool write_posted_ = false;  // a write_now() is posted for the end of this turn
+    bool writing_ = false;       // inside redisAsyncHandleWrite
     std::optional<error> ending_;  // why we end it ourselves (closed, timeout, auth...)
     std::string detail_;
     connect_handler on_connect_;

@@ -4,6 +4,7 @@
 #include <iosfwd>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace duet::redis {
@@ -30,9 +31,13 @@ public:
     /// The value of an integer reply (0 for any other kind).
     std::int64_t as_integer() const noexcept { return integer_; }
     /// The bytes of a string, the text of a status or an error (empty for the others).
-    std::string const& text() const noexcept { return text_; }
+    std::string const& text() const& noexcept { return text_; }
     /// The elements of an array (empty for the others).
-    std::vector<reply> const& elements() const noexcept { return elements_; }
+    std::vector<reply> const& elements() const& noexcept { return elements_; }
+    /// The same, taken out of a reply that is about to go (a relayed frame is then not
+    /// copied once more).
+    std::string&& text() && noexcept { return std::move(text_); }
+    std::vector<reply>&& elements() && noexcept { return std::move(elements_); }
 
     /// For error replies: whether the text starts with `prefix` ("NOSCRIPT", "WRONGPASS").
     bool is_error(std::string_view prefix) const noexcept;
