@@ -10,7 +10,7 @@ cd "$root"
 
 # Lowest first. Modules of one rank do not include each other.
 declare -A rank=(
-    [config]=0 [logging]=0
+    [config]=0 [logging]=0 [digest]=0
     [protocol]=1 [net]=1
     [metrics]=2 [ice]=2 [access]=2 [redis]=2
     [rooms]=3

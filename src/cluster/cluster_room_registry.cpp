@@ -1,11 +1,12 @@
 #include <duet/cluster/cluster_room_registry.hpp>
 
+#include <duet/cluster/keys.hpp>
+
+#include <duet/digest/hex_digest.hpp>
 #include <duet/logging/event.hpp>
 #include <duet/logging/setup.hpp>
 #include <duet/protocol/identifiers.hpp>
 #include <duet/redis/error.hpp>
-
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <span>
@@ -21,22 +22,6 @@ constexpr char const* inbox_batch = "512";
 constexpr char const* inbox_block_ms = "2000";
 // Leases ended per run of expire.lua: a bound on one script's time.
 constexpr char const* expire_batch = "200";
-
-/// What Redis keeps of a resume secret: its SHA-256, so that a copy of the store does not
-/// hand out seats.
-std::string sha256_hex(std::string_view text) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(2 * length);
-    for (unsigned int i = 0; i < length; ++i) {
-        out += hex[digest[i] >> 4];
-        out += hex[digest[i] & 0xf];
-    }
-    return out;
-}
 
 protocol::role role_named(std::string_view name) {
     if (name == "impolite") {
@@ -106,8 +91,8 @@ void cluster_room_registry::leave_cluster(std::function<void()> done) {
     // when the last is answered, every drop sent before it is done.
     flush_relays();
     auto ignore = [](redis::command_result const&) {};
-    commands_->command({"SREM", prefix_ + "nodes", node_}, ignore);
-    commands_->command({"DEL", prefix_ + "alive:" + node_, prefix_ + "inbox:" + node_, prefix_ + "seats:" + node_},
+    commands_->command({"SREM", keys::nodes(prefix_), node_}, ignore);
+    commands_->command({"DEL", keys::alive(prefix_, node_), keys::inbox(prefix_, node_), keys::seats(prefix_, node_)},
                        [done = std::move(done)](redis::command_result const&) { done(); });
     // No heartbeat may bring it back before the process ends.
     available_ = false;
@@ -254,7 +239,7 @@ void cluster_room_registry::register_node() {
 }
 
 void cluster_room_registry::read_inbox() {
-    reader_->command({"XREAD", "COUNT", inbox_batch, "BLOCK", inbox_block_ms, "STREAMS", prefix_ + "inbox:" + node_,
+    reader_->command({"XREAD", "COUNT", inbox_batch, "BLOCK", inbox_block_ms, "STREAMS", keys::inbox(prefix_, node_),
                       last_inbox_id_},
                      [this, generation = generation_](redis::command_result r) {
                          if (generation != generation_ || !reading_) {
@@ -290,7 +275,7 @@ void cluster_room_registry::trim_inbox() {
     }
     // On the reader's connection, right before its next XREAD: both go to Redis in one
     // write, and when entries are waiting both answers come back in one read.
-    reader_->command({"XTRIM", prefix_ + "inbox:" + node_, "MINID", next_stream_id(last_inbox_id_)},
+    reader_->command({"XTRIM", keys::inbox(prefix_, node_), "MINID", next_stream_id(last_inbox_id_)},
                      [](redis::command_result const&) {});
     untrimmed_ = 0;
 }
@@ -497,7 +482,7 @@ void cluster_room_registry::join(std::string const& room, rooms::member& who, cl
     }
     auto const& id = who.id();
     auto const secret = terms_.seat_lease.count() > 0 ? protocol::make_resume_secret() : std::string();
-    auto const hash = secret.empty() ? std::string() : sha256_hex(secret);
+    auto const hash = secret.empty() ? std::string() : digest::sha256_hex(secret);
     members_.insert_or_assign(id, local_member{&who, room, local_member::stage::joining, hash, std::move(done), {},
                                                secret});
     run(scripts_.join,
@@ -522,10 +507,10 @@ void cluster_room_registry::resume(std::string const& room, std::string_view sec
     }
     auto const& asker = who.id();
     auto const fresh = protocol::make_resume_secret();
-    auto const hash = sha256_hex(fresh);
+    auto const hash = digest::sha256_hex(fresh);
     members_.insert_or_assign(asker, local_member{&who, room, local_member::stage::resuming, hash, {}, std::move(done),
                                                   fresh});
-    run(scripts_.resume, {prefix_, room, asker, node_, sha256_hex(secret), hash},
+    run(scripts_.resume, {prefix_, room, asker, node_, digest::sha256_hex(secret), hash},
         [this, asker](redis::command_result const& r) {
             if (failed(r)) {
                 fail_pending(asker);
@@ -624,14 +609,15 @@ rooms::room_registry::relay_result cluster_room_registry::relay(std::string cons
         if (*to == sender || !view.contains(*to)) {
             return {relay_status::no_such_peer};
         }
-        if (auto* m = inside(std::string(*to), room)) {
-            deliver_here(*m, std::string(*to), frame);
+        std::string receiver(*to);
+        if (auto* m = inside(receiver, room)) {
+            deliver_here(*m, receiver, frame);
             return {relay_status::relayed, 1};
         }
         if (!available_) {
             return {relay_status::unavailable};
         }
-        send_remote(room, sender, frame, std::string(*to), {});
+        send_remote(room, sender, frame, std::move(receiver), {});
         return {relay_status::relayed, 1};
     }
     std::vector<std::string> delivered;
@@ -725,7 +711,7 @@ void cluster_room_registry::start_settling(std::string const& id, std::string co
     }
     settling_[id];
     flush_relays();  // the marker goes behind every relay sent before it
-    commands_->command({"XADD", prefix_ + "inbox:" + node_, "*", "to", id, "e", "S", "room", room},
+    commands_->command({"XADD", keys::inbox(prefix_, node_), "*", "to", id, "e", "S", "room", room},
                      [](redis::command_result const&) {});
 }
 

@@ -1,25 +1,11 @@
 #include <duet/redis/script.hpp>
 
-#include <openssl/evp.h>
+#include <duet/digest/hex_digest.hpp>
 
 namespace duet::redis {
 
-std::string sha1_hex(std::string_view bytes) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha1(), nullptr);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(length * 2);
-    for (unsigned int i = 0; i < length; ++i) {
-        out += hex[digest[i] >> 4];
-        out += hex[digest[i] & 0xf];
-    }
-    return out;
-}
-
 script::script(std::string source)
-    : source_(std::make_shared<std::string const>(std::move(source))), sha1_(sha1_hex(*source_)) {}
+    : source_(std::make_shared<std::string const>(std::move(source))), sha1_(digest::sha1_hex(*source_)) {}
 
 namespace {
 

@@ -28,6 +28,9 @@ request_error store_unavailable() {
     return {wire_error::unavailable, "the rooms cannot be reached now; try again later", "join"};
 }
 
+/// A message some of whose receivers are on other nodes, which cannot be reached now.
+constexpr std::string_view other_nodes_unreachable = "members on other nodes cannot be reached now; try again later";
+
 std::string not_in_room_message(std::string_view room) {
     return "you are not in room '" + std::string(room) + "'";
 }
@@ -279,7 +282,7 @@ void connection::handle(protocol::relay_request const& request, clock::time_poin
     case rooms::room_registry::relay_status::no_such_peer:
         return refuse({wire_error::no_such_peer, "'to' names no other member of the room", "message"});
     case rooms::room_registry::relay_status::unavailable:
-        report({wire_error::unavailable, "members on other nodes cannot be reached now; try again later", "message"});
+        report({wire_error::unavailable, std::string(other_nodes_unreachable), "message"});
         break;
     case rooms::room_registry::relay_status::relayed:
         break;
@@ -340,7 +343,7 @@ void connection::relay_refused(protocol::error_code code) {
         return report({wire_error::peer_unavailable, "a member is reconnecting and cannot take more messages now",
                        "message"});
     default:
-        return report({code, "members on other nodes cannot be reached now; try again later", "message"});
+        return report({code, std::string(other_nodes_unreachable), "message"});
     }
 }
 

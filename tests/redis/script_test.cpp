@@ -1,6 +1,7 @@
 #include "redis/event_loop.hpp"
 #include "support/redis_server.hpp"
 
+#include <duet/digest/hex_digest.hpp>
 #include <duet/redis/script.hpp>
 
 #include <gtest/gtest.h>
@@ -11,9 +12,9 @@ namespace {
 using redis::reply;
 
 TEST(redis_script, sha1_of_known_inputs) {
-    EXPECT_EQ(redis::sha1_hex(""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-    EXPECT_EQ(redis::sha1_hex("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
-    EXPECT_EQ(redis::script("return 1").sha1(), redis::sha1_hex("return 1"));
+    EXPECT_EQ(digest::sha1_hex(""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    EXPECT_EQ(digest::sha1_hex("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+    EXPECT_EQ(redis::script("return 1").sha1(), digest::sha1_hex("return 1"));
 }
 
 class redis_script_run : public ::testing::Test {

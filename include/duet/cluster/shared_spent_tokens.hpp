@@ -2,6 +2,7 @@
 
 #include <duet/access/spent_tokens.hpp>
 #include <duet/cluster/cluster_room_registry.hpp>
+#include <duet/cluster/keys.hpp>
 
 #include <string>
 #include <unordered_map>
@@ -24,7 +25,7 @@ public:
     std::size_t size() const override { return pending_.size(); }
 
 private:
-    std::string key(std::string const& jti) const { return store_.prefix() + "once:" + jti; }
+    std::string key(std::string const& jti) const { return keys::spent_once(store_.prefix(), jti); }
 
     cluster_room_registry& store_;
     std::unordered_map<std::string, claim_handler> pending_;

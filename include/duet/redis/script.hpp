@@ -34,7 +34,4 @@ private:
     std::string sha1_;  // lowercase hex, as SCRIPT LOAD returns it
 };
 
-/// The SHA1 of `bytes` in lowercase hex (what Redis names a script by).
-std::string sha1_hex(std::string_view bytes);
-
 }  // namespace duet::redis
