@@ -82,6 +82,24 @@ TEST_F(redis_connection, values_and_keys_are_binary_safe) {
     EXPECT_EQ(ok_reply(*conn, {"GET", "empty"}), reply::string(""));
 }
 
+// Once connected, the connection writes without waiting for writability and waits only
+// for what the socket did not take (connection.cpp, hook_add_write): 32 MiB is several
+// times what a loopback socket takes at once, so this SET is written in parts, and never
+// completes if the rest is not waited for.
+TEST_F(redis_connection, a_command_larger_than_the_socket_takes_at_once_is_written_in_parts) {
+    auto conn = connected(server_->tcp_url());
+    ASSERT_TRUE(conn);
+    std::string value(32 * 1024 * 1024, '\0');
+    for (std::size_t i = 0; i < value.size(); ++i) value[i] = static_cast<char>('a' + i % 26);
+    bool pinged = false;
+    conn->command({"SET", "large:key", value}, [](redis::command_result) {});
+    conn->command({"PING"}, [&](redis::command_result r) { pinged = r && *r == reply::status("PONG"); });
+    ASSERT_TRUE(run_until(ioc_, [&] { return pinged; }, 30s)) << "the rest of the SET was never written";
+    EXPECT_EQ(ok_reply(*conn, {"STRLEN", "large:key"}), reply::integer(static_cast<std::int64_t>(value.size())));
+    EXPECT_EQ(ok_reply(*conn, {"GET", "large:key"}), reply::string(value));
+    EXPECT_EQ(ok_reply(*conn, {"DEL", "large:key"}), reply::integer(1));
+}
+
 TEST_F(redis_connection, ten_thousand_pipelined_commands_complete_in_order) {
     auto conn = connected(server_->unix_url());
     ASSERT_TRUE(conn);
