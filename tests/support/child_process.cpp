@@ -5,9 +5,13 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <climits>
+
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -71,6 +75,50 @@ std::string describe_exit(int status) {
         return "was killed by signal " + std::to_string(WTERMSIG(status));
     }
     return "ended";
+}
+
+pid_t spawn_child(child_spec const& spec) {
+    std::vector<std::string> args = spec.argv;
+    std::vector<char*> argv;
+    for (auto& arg : args) {
+        argv.push_back(arg.data());
+    }
+    argv.push_back(nullptr);
+    std::string const output = spec.output.empty() ? std::string("/dev/null") : spec.output.string();
+    int const output_flags = O_WRONLY | O_CREAT | (spec.append_output ? O_APPEND : O_TRUNC);
+    pid_t const parent = ::getpid();
+
+    pid_t const pid = ::fork();
+    if (pid != 0) {
+        if (pid > 0 && spec.own_process_group) {
+            ::setpgid(pid, pid);  // also here: the parent may signal the group before the child runs
+        }
+        return pid;
+    }
+    if (spec.own_process_group) {
+        ::setpgid(0, 0);
+    }
+    ::prctl(PR_SET_PDEATHSIG, spec.death_signal);
+    if (::getppid() != parent) {
+        ::_exit(127);  // the test process died before prctl
+    }
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    int const in = ::open("/dev/null", O_RDONLY);
+    int const out = ::open(output.c_str(), output_flags, 0644);
+    if (in < 0 || out < 0) {
+        ::_exit(127);
+    }
+    ::dup2(in, STDIN_FILENO);
+    ::dup2(out, STDOUT_FILENO);
+    ::dup2(out, STDERR_FILENO);
+    ::close_range(3, UINT_MAX, 0);
+    ::execvp(argv[0], argv.data());
+    if (!spec.fallback.empty()) {
+        ::execv(spec.fallback.c_str(), argv.data());
+    }
+    ::_exit(127);
 }
 
 }  // namespace duet::testing

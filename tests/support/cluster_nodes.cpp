@@ -212,8 +212,6 @@ bool cluster_nodes::launch(std::size_t i, steady_clock::time_point deadline) {
 
 void cluster_nodes::spawn(std::size_t i) {
     auto& n = nodes_.at(i);
-    // Everything the child needs is prepared before fork(): between fork() and exec() a
-    // child of this multi-threaded process may only make async-signal-safe calls.
     std::vector<std::string> args{duetd_.string(),
                                   "--port",
                                   std::to_string(n.port),
@@ -240,42 +238,16 @@ void cluster_nodes::spawn(std::size_t i) {
                                   "--shutdown-grace",
                                   "2"};
     args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
-    std::vector<char*> argv;
-    for (auto& arg : args) {
-        argv.push_back(arg.data());
-    }
-    argv.push_back(nullptr);
-    auto const log_path = n.log.string();
-    auto const binary = duetd_.string();
-    pid_t const parent = ::getpid();
-
-    pid_t const pid = ::fork();
+    // A SIGKILL if the test process dies first, so no node outlives a crashed test. The
+    // log is appended to: a node started again keeps what it logged before.
+    child_spec spec;
+    spec.argv = std::move(args);
+    spec.output = n.log;
+    spec.append_output = true;
+    spec.death_signal = SIGKILL;
+    pid_t const pid = spawn_child(spec);
     if (pid < 0) {
         fail("fork failed");
-    }
-    if (pid == 0) {
-        // A SIGKILL if the owner's thread (this test) dies first, so no node outlives a
-        // crashed test.
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (::getppid() != parent) {
-            ::_exit(127);
-        }
-        sigset_t none;
-        ::sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        int const in = ::open("/dev/null", O_RDONLY);
-        int const out = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (in < 0 || out < 0) {
-            ::_exit(127);
-        }
-        ::dup2(in, STDIN_FILENO);
-        ::dup2(out, STDOUT_FILENO);
-        ::dup2(out, STDERR_FILENO);
-        // Asio opens its sockets without close-on-exec: a node must not inherit a test
-        // client's connection or another node's descriptors.
-        ::close_range(3, UINT_MAX, 0);
-        ::execv(binary.c_str(), argv.data());
-        ::_exit(127);
     }
     n.pid = pid;
     n.exit_status.reset();

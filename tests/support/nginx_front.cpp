@@ -137,8 +137,6 @@ void nginx_front::spawn(std::uint16_t listen_port) {
         std::error_code ignored;
         std::filesystem::remove(dir_ / name, ignored);
     }
-    // Everything the child needs is prepared before fork(): between fork() and exec()
-    // a child of this multi-threaded process may only make async-signal-safe calls.
     std::vector<std::string> args{"bash",
                                   DUET_SOURCE_DIR "/tests/nginx/nginx_front.sh",
                                   "--upstream",
@@ -155,46 +153,15 @@ void nginx_front::spawn(std::uint16_t listen_port) {
         args.push_back("--server-params");
         args.push_back(server_params_);
     }
-    std::vector<char*> argv;
-    for (auto& arg : args) {
-        argv.push_back(arg.data());
-    }
-    argv.push_back(nullptr);
-    auto const stderr_path = (dir_ / "stderr.log").string();
-    pid_t const parent = ::getpid();
-
-    pid_ = ::fork();
+    // Its own process group, so that a last-resort SIGKILL reaches nginx's worker too.
+    child_spec nginx;
+    nginx.argv = std::move(args);
+    nginx.output = dir_ / "stderr.log";
+    nginx.own_process_group = true;
+    pid_ = spawn_child(nginx);
     if (pid_ < 0) {
         fail("fork failed");
     }
-    if (pid_ == 0) {
-        // Its own process group, so that a last-resort SIGKILL reaches nginx's worker
-        // too; and a SIGTERM if this test process dies first (the forking thread is the
-        // test's main thread), so no nginx outlives a crashed or killed test.
-        ::setpgid(0, 0);
-        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (::getppid() != parent) {
-            ::_exit(127);
-        }
-        sigset_t none;
-        ::sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        int const in = ::open("/dev/null", O_RDONLY);
-        int const out = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (in < 0 || out < 0) {
-            ::_exit(127);
-        }
-        ::dup2(in, STDIN_FILENO);
-        ::dup2(out, STDOUT_FILENO);
-        ::dup2(out, STDERR_FILENO);
-        // Asio opens its sockets without close-on-exec. nginx must not inherit the
-        // daemon's listener or a client's connection: either would stay open in nginx
-        // after the test closed it.
-        ::close_range(3, UINT_MAX, 0);
-        ::execvp("bash", argv.data());
-        ::_exit(127);
-    }
-    ::setpgid(pid_, pid_);  // also here: the parent may signal the group before the child runs
 }
 
 void nginx_front::stop() noexcept {

@@ -91,8 +91,6 @@ redis_server::outcome redis_server::start_once(steady_clock::time_point deadline
 void redis_server::spawn() {
     std::error_code ignored;
     std::filesystem::remove(dir_ / "redis.log", ignored);  // an old "Address already in use" must not count
-    // Everything the child needs is prepared before fork(): between fork() and exec() a
-    // child of a multi-threaded process may only make async-signal-safe calls.
     std::vector<std::string> args{"redis-server",   "--port",         std::to_string(port_), "--bind",
                                   "127.0.0.1",      "--unixsocket",   socket_.string(),      "--unixsocketperm",
                                   "700",            "--save",         "",                    "--appendonly",
@@ -102,33 +100,11 @@ void redis_server::spawn() {
         args.push_back("--requirepass");
         args.push_back(options_.requirepass);
     }
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    pid_t const parent = ::getpid();
-
-    pid_ = ::fork();
+    child_spec server;
+    server.argv = std::move(args);
+    server.fallback = "/usr/bin/redis-server";
+    pid_ = spawn_child(server);
     if (pid_ < 0) fail("fork failed");
-    if (pid_ == 0) {
-        // A SIGTERM if this test process dies first, so no redis-server outlives a
-        // crashed test.
-        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (::getppid() != parent) ::_exit(127);
-        sigset_t none;
-        ::sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        int const null = ::open("/dev/null", O_RDWR);
-        if (null < 0) ::_exit(127);
-        ::dup2(null, STDIN_FILENO);
-        ::dup2(null, STDOUT_FILENO);
-        ::dup2(null, STDERR_FILENO);
-        // Asio opens its sockets without close-on-exec: the server must not inherit a
-        // test's connection, or closing it would not end it.
-        ::close_range(3, ~0U, 0);
-        ::execvp("redis-server", argv.data());
-        ::execv("/usr/bin/redis-server", argv.data());
-        ::_exit(127);
-    }
 }
 
 bool redis_server::answers_ping() const {
