@@ -22,6 +22,9 @@ constexpr char const* inbox_batch = "512";
 constexpr char const* inbox_block_ms = "2000";
 // Leases ended per run of expire.lua: a bound on one script's time.
 constexpr char const* expire_batch = "200";
+// How soon a resume asks again while the seat's old node still drains it (resume.lua):
+// that lasts until the old connection's client answers its close, a round trip or so.
+constexpr std::chrono::milliseconds resume_retry{10};
 
 protocol::role role_named(std::string_view name) {
     if (name == "impolite") {
@@ -141,6 +144,7 @@ void cluster_room_registry::on_lost(std::string const& what) {
     bool const was_available = std::exchange(available_, false);
     reading_ = false;
     ++generation_;  // the callbacks of these connections are stale from here on
+    drops_unanswered_ = 0;
     for (auto* link : {&commands_, &reader_}) {
         if (*link) {
             (*link)->close();
@@ -166,7 +170,7 @@ void cluster_room_registry::on_lost(std::string const& what) {
     // Joins and resumes waiting for their answer will not get one.
     std::vector<std::string> waiting;
     for (auto const& [id, m] : members_) {
-        if (m.at != local_member::stage::inside) {
+        if (m.at == local_member::stage::joining || m.at == local_member::stage::resuming) {
             waiting.push_back(id);
         }
     }
@@ -187,7 +191,8 @@ void cluster_room_registry::register_node() {
     // NOSCRIPT would be sent again as EVAL after the ones behind it, and a relay overtaken
     // that way breaks rule 5's order. (An operator's SCRIPT FLUSH while nodes run could
     // still do it once per script: docs/cluster.md.)
-    for (auto const* script : {&scripts_.join, &scripts_.leave, &scripts_.drop, &scripts_.resume, &scripts_.relay,
+    for (auto const* script : {&scripts_.join, &scripts_.leave, &scripts_.drop, &scripts_.drained, &scripts_.resume,
+                               &scripts_.relay,
                                &scripts_.expire, &scripts_.reap, &scripts_.enroll, &scripts_.heartbeat}) {
         commands_->command({"SCRIPT", "LOAD", script->source()}, [](redis::command_result const&) {});
     }
@@ -270,7 +275,10 @@ void cluster_room_registry::on_inbox(redis::command_result result) {
 }
 
 void cluster_room_registry::trim_inbox() {
-    if (untrimmed_ == 0 || !reader_ || !reader_->ready()) {
+    // Entries for a member that dropped were skipped here (handle) and are moved to its
+    // keep by its drop.lua, which finds them in the inbox: none may go before that has
+    // run, and this connection does not wait for the other one's scripts.
+    if (untrimmed_ == 0 || drops_unanswered_ > 0 || !reader_ || !reader_->ready()) {
         return;
     }
     // On the reader's connection, right before its next XREAD: both go to Redis in one
@@ -333,6 +341,19 @@ void cluster_room_registry::tick() {
 void cluster_room_registry::run(redis::script const& script, std::vector<std::string> a, redis::command_handler done) {
     flush_relays();  // what was relayed before this goes before it
     send_script(script, std::move(a), std::move(done));
+}
+
+void cluster_room_registry::run_drop(std::string const& room, std::string const& id, std::string_view mode,
+                                     std::vector<std::string> settling, std::optional<std::string> after) {
+    std::vector<std::string> a = {prefix_, room, id, node_, std::to_string(terms_.seat_lease.count()),
+                                  after.value_or(last_inbox_id_), std::to_string(terms_.queue_bytes), std::string(mode)};
+    std::move(settling.begin(), settling.end(), std::back_inserter(a));
+    ++drops_unanswered_;
+    run(scripts_.drop, std::move(a), [this, generation = generation_](redis::command_result const&) {
+        if (generation == generation_ && drops_unanswered_ > 0) {
+            --drops_unanswered_;
+        }
+    });
 }
 
 void cluster_room_registry::send_script(redis::script const& script, std::vector<std::string> a,
@@ -447,8 +468,7 @@ void cluster_room_registry::on_resume_answer(inbox_entry const& e) {
         if (e.status == "resumed") {
             // The connection that asked went meanwhile: its seat is held again, with
             // whatever follows this answer in the inbox.
-            run(scripts_.drop, {prefix_, e.room, e.seat, node_, std::to_string(terms_.seat_lease.count()), e.id,
-                                std::to_string(terms_.queue_bytes)});
+            run_drop(e.room, e.seat, "", {}, e.id);
         }
         return;
     }
@@ -484,7 +504,7 @@ void cluster_room_registry::join(std::string const& room, rooms::member& who, cl
     auto const secret = terms_.seat_lease.count() > 0 ? protocol::make_resume_secret() : std::string();
     auto const hash = secret.empty() ? std::string() : digest::sha256_hex(secret);
     members_.insert_or_assign(id, local_member{&who, room, local_member::stage::joining, hash, std::move(done), {},
-                                               secret});
+                                               secret, {}});
     run(scripts_.join,
         {prefix_, room, id, node_, std::to_string(terms_.room_capacity), std::to_string(terms_.max_rooms), hash},
         [this, id](redis::command_result const& r) {
@@ -509,18 +529,36 @@ void cluster_room_registry::resume(std::string const& room, std::string_view sec
     auto const fresh = protocol::make_resume_secret();
     auto const hash = digest::sha256_hex(fresh);
     members_.insert_or_assign(asker, local_member{&who, room, local_member::stage::resuming, hash, {}, std::move(done),
-                                                  fresh});
-    run(scripts_.resume, {prefix_, room, asker, node_, digest::sha256_hex(secret), hash},
+                                                  fresh, digest::sha256_hex(secret)});
+    send_resume(asker);
+}
+
+void cluster_room_registry::send_resume(std::string const& asker) {
+    auto const it = members_.find(asker);
+    if (it == members_.end() || it->second.at != local_member::stage::resuming || !available_) {
+        return;  // it went meanwhile, or on_lost failed it
+    }
+    auto const& m = it->second;
+    run(scripts_.resume, {prefix_, m.room, asker, node_, m.presented_hash, m.secret_hash},
         [this, asker](redis::command_result const& r) {
             if (failed(r)) {
-                fail_pending(asker);
+                return fail_pending(asker);
+            }
+            if (r->text() == "wait" && loop_) {
+                auto again = std::make_shared<asio::steady_timer>(*loop_, resume_retry);
+                again->async_wait([this, asker, again](error_code ec) {
+                    if (!ec) {
+                        send_resume(asker);
+                    }
+                });
             }
         });
 }
 
 void cluster_room_registry::fail_pending(std::string const& id) {
     auto it = members_.find(id);
-    if (it == members_.end() || it->second.at == local_member::stage::inside) {
+    if (it == members_.end() ||
+        (it->second.at != local_member::stage::joining && it->second.at != local_member::stage::resuming)) {
         return;
     }
     auto joined = std::move(it->second.on_joined);
@@ -541,6 +579,32 @@ void cluster_room_registry::drop(std::string const& room, rooms::member& who, cl
     end_membership(room, who, true);
 }
 
+void cluster_room_registry::hold(std::string const& room, rooms::member& who, clock::time_point now) {
+    auto const it = members_.find(who.id());
+    bool const inside_here = it != members_.end() && it->second.room == room && it->second.who == &who &&
+                             it->second.at == local_member::stage::inside;
+    if (!inside_here || !available_ || terms_.seat_lease.count() == 0) {
+        return drop(room, who, now);
+    }
+    // Held in Redis as drop() holds it, with this node as its drainer: relay.lua still
+    // takes this member's messages, and a resume elsewhere waits until drained.lua.
+    it->second.at = local_member::stage::draining;
+    if (counters_) {
+        metrics::counters::add(counters_->leases_started_total);
+    }
+    run_drop(room, it->first, "drain", take_settling(it->first));
+}
+
+std::vector<std::string> cluster_room_registry::take_settling(std::string const& id) {
+    auto const waiting = settling_.find(id);
+    if (waiting == settling_.end()) {
+        return {};
+    }
+    auto frames = std::move(waiting->second);
+    settling_.erase(waiting);
+    return frames;
+}
+
 void cluster_room_registry::end_membership(std::string const& room, rooms::member& who, bool dropped) {
     auto it = members_.find(who.id());
     if (it == members_.end() || it->second.room != room || it->second.who != &who) {
@@ -548,8 +612,18 @@ void cluster_room_registry::end_membership(std::string const& room, rooms::membe
     }
     auto const id = it->first;
     auto const stage = it->second.at;
+    if (stage == local_member::stage::draining) {
+        // Its seat is held in Redis already (hold): a drop ends the draining, a `leave`
+        // its client sent before it saw the close releases the seat.
+        forget(it, !dropped);
+        if (available_) {
+            run(dropped ? scripts_.drained : scripts_.leave, {prefix_, room, id, node_});
+        }
+        return;
+    }
     // A held seat stays in the room, for the others here too.
     bool const held = dropped && available_ && terms_.seat_lease.count() > 0;
+    auto settling = held ? take_settling(id) : std::vector<std::string>{};
     forget(it, !held);
     if (stage == local_member::stage::resuming) {
         return;  // its answer finds no one and holds the seat again
@@ -567,8 +641,7 @@ void cluster_room_registry::end_membership(std::string const& room, rooms::membe
         if (held && counters_) {
             metrics::counters::add(counters_->leases_started_total);
         }
-        run(scripts_.drop, {prefix_, room, id, node_, std::to_string(terms_.seat_lease.count()), last_inbox_id_,
-                            std::to_string(terms_.queue_bytes)});
+        run_drop(room, id, "", std::move(settling));
     } else {
         run(scripts_.leave, {prefix_, room, id, node_});
     }
@@ -601,7 +674,7 @@ std::optional<rooms::room_registry::clock::time_point> cluster_room_registry::ne
 rooms::room_registry::relay_result cluster_room_registry::relay(std::string const& room, rooms::member const& from,
                                                          std::string_view frame, std::optional<std::string_view> to) {
     auto const& sender = from.id();
-    if (!inside(sender, room)) {
+    if (!may_relay(sender, room)) {
         return {relay_status::not_in_room};
     }
     auto const& view = views_[room].seats;
@@ -739,6 +812,12 @@ cluster_room_registry::local_member* cluster_room_registry::inside(std::string c
     return &it->second;
 }
 
+bool cluster_room_registry::may_relay(std::string const& id, std::string_view room) const {
+    auto const it = members_.find(id);
+    return it != members_.end() && it->second.room == room &&
+           (it->second.at == local_member::stage::inside || it->second.at == local_member::stage::draining);
+}
+
 void cluster_room_registry::enter_view(std::string const& room, std::string const& id,
                                        std::vector<std::string> const& others) {
     auto& view = views_[room];
@@ -749,7 +828,8 @@ void cluster_room_registry::enter_view(std::string const& room, std::string cons
 }
 
 void cluster_room_registry::forget(member_map::iterator it, bool left_room) {
-    bool const was_inside = it->second.at == local_member::stage::inside;
+    bool const was_inside =
+        it->second.at == local_member::stage::inside || it->second.at == local_member::stage::draining;
     auto const room = it->second.room;
     auto const id = it->first;
     members_.erase(it);

@@ -15,6 +15,7 @@ lua_scripts::lua_scripts()
     : join(with_common(lua_source::join)),
       leave(with_common(lua_source::leave)),
       drop(with_common(lua_source::drop)),
+      drained(with_common(lua_source::drained)),
       resume(with_common(lua_source::resume)),
       relay(std::string(lua_source::relay)),  // alone: see relay.lua
       expire(with_common(lua_source::expire)),

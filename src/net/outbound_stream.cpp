@@ -93,6 +93,27 @@ bool outbound_stream::append_text(std::string_view payload, std::size_t limit) {
     return true;
 }
 
+void outbound_stream::append_close(std::uint16_t code, std::string_view reason) {
+    auto& s = *state_;
+    if (s.failed || s.close_sent) {
+        return;
+    }
+    s.close_sent = true;
+    // RFC 6455 5.5.1: FIN + opcode 8, unmasked (a server's), a payload of at most 125
+    // bytes: the code in network order, then the reason.
+    constexpr std::size_t max_reason = 123;
+    reason = reason.substr(0, max_reason);
+    std::string frame;
+    frame.reserve(4 + reason.size());
+    frame.push_back(static_cast<char>(0x88));
+    frame.push_back(static_cast<char>(2 + reason.size()));
+    frame.push_back(static_cast<char>(code >> 8));
+    frame.push_back(static_cast<char>(code & 0xff));
+    frame.append(reason);
+    s.pending.commit(asio::buffer_copy(s.pending.prepare(frame.size()), asio::buffer(frame)));
+    s.send_queued();
+}
+
 void outbound_stream::state::send_queued() {
     if (writing || failed || pending.size() == 0) {
         return;

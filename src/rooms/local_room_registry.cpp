@@ -56,6 +56,11 @@ auto* find_secret_in(Seats& seats, std::string_view secret, room_registry::clock
     return static_cast<decltype(&seats.front())>(nullptr);
 }
 
+/// Whether `m` speaks for seat `s`: it is connected there, or drains it (hold()).
+bool speaks_for(auto const& s, member const& m) {
+    return s.who == &m || s.draining == &m;
+}
+
 }  // namespace
 
 local_room_registry::local_room_registry(std::size_t room_capacity, std::size_t max_rooms, lease_terms lease,
@@ -117,6 +122,7 @@ void local_room_registry::resume(std::string const& room, std::string_view secre
     auto& seats = rooms_.find(room)->second.seats;
     auto* const old = s->who;
     s->who = &who;
+    s->draining = nullptr;  // a connection still draining it relays from it no more
     s->resume = new_secret();  // the presented one is spent
     resume_result result{true, s->id, seats.size(), s->role, s->resume};
     if (old != nullptr) {
@@ -147,7 +153,7 @@ std::optional<local_room_registry::seat_place> local_room_registry::seat_of(std:
         return std::nullopt;
     }
     auto& seats = it->second.seats;
-    auto const self = std::find_if(seats.begin(), seats.end(), [&](seat const& s) { return s.who == &who; });
+    auto const self = std::find_if(seats.begin(), seats.end(), [&](seat const& s) { return speaks_for(s, who); });
     if (self == seats.end()) {
         return std::nullopt;
     }
@@ -168,8 +174,30 @@ void local_room_registry::drop(std::string const& room, member& who, clock::time
     if (!place) {
         return;
     }
-    auto& seats = place->room->second.seats;
-    auto const self = place->self;
+    if (place->self->who == nullptr) {
+        // Held already by hold(): its connection has ended, and relays from it with it.
+        place->self->draining = nullptr;
+        return;
+    }
+    start_lease(*place, now);
+}
+
+void local_room_registry::hold(std::string const& room, member& who, clock::time_point now) {
+    if (lease_.seat_lease.count() == 0) {
+        return leave(room, who, now);
+    }
+    auto const place = seat_of(room, who);
+    if (!place || place->self->who == nullptr) {
+        return;
+    }
+    place->self->draining = &who;
+    start_lease(*place, now);
+}
+
+void local_room_registry::start_lease(seat_place const& place, clock::time_point now) {
+    auto const& room = place.room->first;
+    auto& seats = place.room->second.seats;
+    auto const self = place.self;
     self->who = nullptr;
     self->lease_end = now + lease_.seat_lease;
     leases_.emplace(self->lease_end, std::pair(room, self->id));
@@ -278,7 +306,7 @@ local_room_registry::relay_result local_room_registry::relay(std::string const& 
                                                              std::optional<std::string_view> to) {
     auto const it = rooms_.find(room);
     if (it == rooms_.end() || std::none_of(it->second.seats.begin(), it->second.seats.end(),
-                                           [&](seat const& s) { return s.who == &from; })) {
+                                           [&](seat const& s) { return speaks_for(s, from); })) {
         return {relay_status::not_in_room};
     }
     receiver_list targets;
@@ -286,7 +314,7 @@ local_room_registry::relay_result local_room_registry::relay(std::string const& 
     std::size_t not_kept = 0;
     bool named = false;
     for (auto& s : it->second.seats) {
-        if (s.who == &from || (to && s.id != *to)) {
+        if (speaks_for(s, from) || (to && s.id != *to)) {
             continue;
         }
         named = true;

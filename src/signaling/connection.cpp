@@ -10,6 +10,7 @@
 
 #include <exception>
 #include <optional>
+#include <utility>
 #include <variant>
 
 namespace duet::signaling {
@@ -49,7 +50,7 @@ connection::~connection() {
 }
 
 void connection::on_text(std::string_view text, clock::time_point now) {
-    if (closing_) {
+    if (closing_ && !draining_) {
         return;
     }
     // Rule 8: the bucket is checked before parsing, so a flood costs little.
@@ -62,6 +63,9 @@ void connection::on_text(std::string_view text, clock::time_point now) {
             logging::debug(about("request.refused", protocol::wire_name(parsed.error.code)), "refused: {}",
                            parsed.error.message);
             return refuse(parsed.error);
+        }
+        if (draining_) {
+            return drain(*parsed.message, now);
         }
         std::visit([this, now](auto const& request) { handle(request, now); }, *parsed.message);
     } catch (std::exception const& e) {
@@ -84,6 +88,15 @@ logging::fields connection::about(std::string_view event, std::string_view reaso
 
 void connection::on_closed(clock::time_point now) {
     closing_ = true;
+    if (std::exchange(draining_, false)) {
+        // Held since hand_over: the seat stays held; only the relaying from it ends.
+        if (place_ == place::inside) {
+            ctx_.rooms.drop(room_, *this, now);
+        }
+        place_ = place::outside;
+        room_.clear();
+        return;
+    }
     if (place_ != place::inside) {
         return leave_room(now);
     }
@@ -97,6 +110,34 @@ void connection::on_closed(clock::time_point now) {
     }
     place_ = place::outside;
     room_.clear();
+}
+
+void connection::hand_over(clock::time_point now) {
+    if (closing_) {
+        return;
+    }
+    if (place_ != place::inside || ctx_.settings.seat_lease.count() == 0) {
+        return on_closed(now);
+    }
+    closing_ = true;
+    draining_ = true;
+    ctx_.rooms.hold(room_, *this, now);
+    if (spdlog::should_log(spdlog::level::debug)) {  // the tag costs an HMAC
+        logging::debug(about("lease.start", {}, logging::room_tag(room_)),
+                       "shutting down: seat held for a resume in {}; relaying what the client still sends", room_);
+    }
+}
+
+void connection::drain(protocol::client_message const& request, clock::time_point now) {
+    // No answer can reach the client any more (send() sends nothing while closing): a
+    // message goes to the room, a `leave` releases the seat, the rest is moot.
+    if (auto const* relay = std::get_if<protocol::relay_request>(&request)) {
+        return handle(*relay, now);
+    }
+    if (auto const* leave = std::get_if<protocol::leave_request>(&request); leave && in_room(leave->room)) {
+        leave_room(now);
+        counters::add(ctx_.counters.leaves_total);
+    }
 }
 
 void connection::handle(protocol::join_request const& request, clock::time_point now) {

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdint>
 
 namespace duet::ws {
 namespace {
@@ -16,7 +17,7 @@ constexpr std::size_t kept_read_capacity = 8 * 1024;
 
 /// Closes that are about the connection itself drop what still waits to be sent: the
 /// receiver is too slow, gone quiet, or not speaking the protocol. The others (refused
-/// requests, shutdown) let the queued replies go first.
+/// requests) let the queued replies go first, as a shutdown does (shut_down).
 bool drops_unsent(metrics::close_reason why) {
     using metrics::close_reason;
     return why == close_reason::slow_consumer || why == close_reason::idle_timeout ||
@@ -90,7 +91,22 @@ void websocket_session::shut_down() {
         shut_down_requested_ = true;  // on_accept closes it
         return;
     }
-    close(protocol::close_code::going_away, "server shutting down", metrics::close_reason::shutdown);
+    if (closing_ || finished_) {
+        return;
+    }
+    // Rule 11 without losing a message (rules 5, 12): the seat is held for a resume on
+    // another node before the close frame goes, yet what the client sent before it saw
+    // the close is still read and relayed until its answer ends the connection (finish).
+    // So the close frame goes out past Beast, whose read goes on: Beast's own close
+    // would drop every message that arrives before the answer.
+    rules_.hand_over(clock::now());
+    closing_ = true;
+    close_cause_ = metrics::close_reason::shutdown;
+    close_code_ = static_cast<int>(protocol::close_code::going_away);
+    heartbeat_.cancel();
+    // The answer may take close_linger_time at most (net::outbound_stream).
+    ws_.next_layer().begin_closing();
+    ws_.next_layer().append_close(static_cast<std::uint16_t>(protocol::close_code::going_away), "server shutting down");
 }
 
 void websocket_session::do_read() {
@@ -102,7 +118,10 @@ void websocket_session::on_read(error_code ec, std::size_t) {
         return finish(ec);
     }
     last_received_ = clock::now();
-    if (!closing_) {
+    // While closing, frames are read only to reach the client's close answer, except at
+    // a planned stop (shut_down): then what the client sent before our close still counts.
+    bool const handing_over = close_cause_ == metrics::close_reason::shutdown;
+    if (!closing_ || handing_over) {
         if (!ws_.got_text()) {
             close(protocol::close_code::unsupported_data, "binary frames are not part of the protocol",
                   metrics::close_reason::binary_frame);

@@ -65,6 +65,7 @@ public:
                 resume_handler done) override;
     void leave(std::string const& room, rooms::member& who, clock::time_point now) override;
     void drop(std::string const& room, rooms::member& who, clock::time_point now) override;
+    void hold(std::string const& room, rooms::member& who, clock::time_point now) override;
     std::size_t expire(clock::time_point now) override;
     std::optional<clock::time_point> next_expiry() const override;
     relay_result relay(std::string const& room, rooms::member const& from, std::string_view frame,
@@ -75,9 +76,11 @@ public:
     std::size_t held_count() const override { return 0; }
 
 private:
-    /// A member of this node: in a room, or waiting for the answer to its join or resume.
+    /// A member of this node: in a room, waiting for the answer to its join or resume,
+    /// or draining a seat held at a planned stop (hold(): it may still send, and hears
+    /// nothing more; what is sent to it is kept in Redis).
     struct local_member {
-        enum class stage { joining, resuming, inside };
+        enum class stage { joining, resuming, inside, draining };
         rooms::member* who;
         std::string room;
         stage at;
@@ -85,6 +88,7 @@ private:
         join_handler on_joined;       // while joining
         resume_handler on_resumed;    // while resuming
         std::string new_secret;       // while resuming: the secret its answer will carry
+        std::string presented_hash;   // while resuming: of the secret it presented
         protocol::role role = protocol::role::none;
     };
     using member_map = std::unordered_map<std::string, local_member>;
@@ -106,6 +110,12 @@ private:
     /// Sends a script, after the relays batched so far (flush_relays).
     void run(redis::script const& script, std::vector<std::string> args, redis::command_handler done = {});
     void send_script(redis::script const& script, std::vector<std::string> args, redis::command_handler done);
+    /// Runs drop.lua for seat `id` of `room` (`mode`: "drain" for hold(), or ""), with
+    /// the frames that waited for its marker; `after`: the last inbox entry handled for
+    /// it, if not the last one handled. Holds back the inbox's trimming until it has run
+    /// (trim_inbox).
+    void run_drop(std::string const& room, std::string const& id, std::string_view mode,
+                  std::vector<std::string> settling, std::optional<std::string> after = std::nullopt);
     void flush_relays();
 
     // The inbox.
@@ -120,10 +130,19 @@ private:
     void send_remote(std::string const& room, std::string const& sender, std::string_view frame, std::string to,
                      std::vector<std::string> delivered);
     local_member* inside(std::string const& id, std::string_view room);
+    /// Whether member `id` of this node may relay into `room`: it is inside, or drains
+    /// its seat there.
+    bool may_relay(std::string const& id, std::string_view room) const;
+    /// Runs resume.lua for `asker`, again after a short wait while the seat's old node
+    /// still drains it (hold()), so the new connection's messages follow the old one's.
+    void send_resume(std::string const& asker);
     /// A message from a member here to `m`, which is here too: straight away, unless `m`
     /// is still settling (see settling_).
     void deliver_here(local_member& m, std::string const& id, std::string_view frame);
     void start_settling(std::string const& id, std::string const& room);
+    /// The frames waiting for `id`'s marker, taken: its seat is held, and drop.lua keeps
+    /// them for it where the marker stands.
+    std::vector<std::string> take_settling(std::string const& id);
     void end_settling(std::string const& id);
     void enter_view(std::string const& room, std::string const& id, std::vector<std::string> const& others);
     /// Forgets a member of this node; `left_room`: its seat left the room too (not held
@@ -150,6 +169,7 @@ private:
     std::string epoch_;  // Redis's data epoch when this node registered (register.lua)
     std::size_t inside_count_ = 0;
     std::size_t untrimmed_ = 0;  // inbox entries handled since the last XTRIM
+    std::size_t drops_unanswered_ = 0;  // drop.lua runs sent and not answered yet
     // This turn's relays to other nodes, for one run of relay.lua (send_remote).
     std::vector<std::string> relay_batch_;
     std::vector<std::string> relay_senders_;

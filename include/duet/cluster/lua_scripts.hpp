@@ -13,6 +13,7 @@ struct lua_scripts {
     redis::script join;
     redis::script leave;
     redis::script drop;
+    redis::script drained;
     redis::script resume;
     redis::script relay;
     redis::script expire;

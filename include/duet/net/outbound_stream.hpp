@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -105,7 +106,9 @@ public:
         return asio::async_initiate<Token, void(error_code, std::size_t)>(
             [](auto handler, std::shared_ptr<state> const& s, ConstBuffers const& b) {
                 auto const size = asio::buffer_size(b);
-                if (!s->failed) {
+                // After append_close nothing may follow our close frame: Beast's answer
+                // to the client's close, or a pong, is taken and dropped.
+                if (!s->failed && !s->close_sent) {
                     s->pending.commit(asio::buffer_copy(s->pending.prepare(size), b));
                     s->send_queued();
                 }
@@ -120,6 +123,13 @@ public:
     /// `limit`. On a socket that already failed it returns true and sends nothing: the
     /// connection is ending and its read reports why.
     bool append_text(std::string_view payload, std::size_t limit);
+
+    /// Sends a close frame (`code`, `reason` cut to fit) behind everything handed over,
+    /// without Beast: Beast's close would read the client's answer itself and drop the
+    /// messages that come before it, while here Beast's read goes on and hands them to
+    /// the session until the answer arrives (a planned stop's hand-over). Whatever Beast
+    /// writes afterwards is dropped: nothing may follow a close frame. Once only.
+    void append_close(std::uint16_t code, std::string_view reason);
 
     /// Bytes handed over and not yet taken by the kernel.
     std::size_t unsent_bytes() const noexcept { return state_->pending.size() + state_->sending.size(); }
@@ -227,6 +237,7 @@ private:
         close_frame_watch client_frames;
         linger_limits limits;
         bool closing = false;
+        bool close_sent = false;  // append_close: what Beast writes from now on is dropped
         std::size_t read_while_closing = 0;
         asio::steady_timer linger_deadline;
         std::unique_ptr<char[]> discard;  // the teardown's read buffer, only while it runs

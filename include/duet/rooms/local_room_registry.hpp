@@ -53,6 +53,7 @@ public:
                 resume_handler done) override;
     void leave(std::string const& room, member& who, clock::time_point now) override;
     void drop(std::string const& room, member& who, clock::time_point now) override;
+    void hold(std::string const& room, member& who, clock::time_point now) override;
     std::size_t expire(clock::time_point now) override;
     std::optional<clock::time_point> next_expiry() const override;
     relay_result relay(std::string const& room, member const& from, std::string_view frame,
@@ -71,6 +72,8 @@ private:
         std::string resume;      // the secret that takes the seat back; empty without a lease
         clock::time_point lease_end{};  // while held
         kept_messages kept;      // while held
+        // While held by hold(): the closing connection that may still relay from it.
+        member const* draining = nullptr;
     };
 
     using seat_list = std::vector<seat>;  // capacity is small: a scan beats a map
@@ -87,12 +90,15 @@ private:
     // Held seats by the end of their lease: the room and the seat's id.
     using lease_index = std::multimap<clock::time_point, std::pair<std::string, std::string>>;
 
-    /// Where `who` sits: its room and its seat, if it has one in `room`.
+    /// Where `who` sits (connected, or draining a held seat): its room and its seat, if
+    /// it has one in `room`.
     struct seat_place {
         room_map::iterator room;
         seat_list::iterator self;
     };
     std::optional<seat_place> seat_of(std::string const& room, member const& who);
+    /// Holds the connected seat at `place` for its lease; the others get member_down.
+    void start_lease(seat_place const& place, clock::time_point now);
     seat* find_secret(std::string const& room, std::string_view secret, clock::time_point now);
     /// Takes `seat_it` out of `room` and tells the rest member_left (rule 6).
     void release(room_map::iterator room, seat_list::iterator seat_it, clock::time_point now);

@@ -79,6 +79,14 @@ public:
     /// until `now` + the lease and the others are told member_down; without one, leave().
     virtual void drop(std::string const& room, member& who, clock::time_point now) = 0;
 
+    /// Rules 11 and 12 at a planned stop: `who`'s connection is closing (its close frame
+    /// is on its way), but what its client sent before it saw the close is still to be
+    /// read. The seat is held now, as drop() holds it (the others get member_down, what
+    /// is relayed to it is kept), yet `who` may still relay from it, or leave it, until
+    /// drop() or leave() ends that, so nothing its client sent is lost. Without a lease,
+    /// the same as drop().
+    virtual void hold(std::string const& room, member& who, clock::time_point now) = 0;
+
     /// Rule 12: releases every held seat whose lease has ended at `now` (a lease covers
     /// [start, start + lease)): its kept frames are discarded, the others told member_left.
     /// Returns how many it released.

@@ -23,8 +23,8 @@ namespace duet::signaling {
 ///
 /// Owned by its transport (ws::websocket_session holds one per WebSocket). Lives on the
 /// event-loop thread. Drops its seat when the transport reports the end (on_closed:
-/// held for a resume with a seat lease, rule 12) or, at the latest, leaves it when
-/// destroyed.
+/// held for a resume with a seat lease, rule 12; at a planned stop hand_over holds it
+/// sooner) or, at the latest, leaves it when destroyed.
 class connection final : public rooms::member {
 public:
     using clock = std::chrono::steady_clock;
@@ -43,6 +43,13 @@ public:
     /// Nothing is sent or handled after this. Idempotent.
     void on_closed(clock::time_point now);
 
+    /// Rule 11 at a planned stop: the transport is closing (1001) and reads on until the
+    /// client answers the close. The seat is held now (the others get `peerdown`, what
+    /// they send is kept for the resume) and nothing more is sent, but the messages and
+    /// `leave` the client sent before it saw the close still take effect, until
+    /// on_closed. Without a lease it is on_closed.
+    void hand_over(clock::time_point now);
+
     /// The room this connection is in; empty when none.
     std::string const& room() const noexcept { return room_; }
 
@@ -60,6 +67,8 @@ private:
     /// Where the connection stands with respect to rooms.
     enum class place { outside, joining, inside };
 
+    /// A request read while draining (hand_over): what still takes effect.
+    void drain(protocol::client_message const& request, clock::time_point now);
     void handle(protocol::join_request const& request, clock::time_point now);
     void enter(std::string room, clock::time_point now);
     void take_back(std::string room, std::string_view secret, clock::time_point now);
@@ -92,6 +101,7 @@ private:
     rate_limiter limiter_;
     std::size_t violations_ = 0;
     bool closing_ = false;
+    bool draining_ = false;  // hand_over: closing, yet what the client sent still counts
     std::string relay_frame_;  // reused for every relay this connection sends
 };
 

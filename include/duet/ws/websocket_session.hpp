@@ -50,7 +50,9 @@ public:
     bool send(std::string_view frame) override;
     void close(protocol::close_code code, std::string_view reason, metrics::close_reason why) override;
 
-    // net::closable: close with 1001, now or as soon as the handshake completes.
+    // net::closable: close with 1001, now or as soon as the handshake completes, and
+    // hand the seat over (signaling::connection::hand_over): what the client sent before
+    // it saw the close is still read and relayed until its answer.
     void shut_down() override;
 
     /// The client's address (behind a trusted proxy, the one it reported): what the

@@ -5,7 +5,9 @@
 -- A room is one hash, P.."room:"..name: peer id -> seat, a cjson object:
 --   n: the node whose connection holds the seat (while up), r: role ("" if none),
 --   s: "up" or "held", e: when the lease ends (ms, Redis clock; held only),
---   h: SHA-256 hex of the resume secret ("" without a lease), q: bytes of messages kept.
+--   h: SHA-256 hex of the resume secret ("" without a lease), q: bytes of messages kept,
+--   d: held at a planned stop, the node still draining its closing connection (drop.lua;
+--   absent otherwise).
 -- Keys are computed here, not passed in KEYS: one Redis (or a primary), not Redis Cluster.
 local P = ARGV[1]
 
@@ -93,8 +95,11 @@ end
 
 -- Holds an up seat for its lease (rule 12): the others hear `peerdown`. Entries for it
 -- still waiting in its node's inbox after `after` (the last one that node handled; nil:
--- all) move to its keep in order, so nothing sent to it just before the drop is lost.
-local function hold(room, peer, seat, lease_ms, limit, after)
+-- all) move to its keep in order, so nothing sent to it just before the drop is lost:
+-- messages, events, frames a resume brought along ('k'), and, where the node's marker
+-- for a member that had just come in ('S') stands, the messages from members of that
+-- node that waited for it (`settling`, a list of frames; the node never delivered them).
+local function hold(room, peer, seat, lease_ms, limit, after, settling)
   local node = seat.n
   redis.call('SREM', seats_key(node), room .. ' ' .. peer)
   seat.s = 'held'
@@ -109,10 +114,19 @@ local function hold(room, peer, seat, lease_ms, limit, after)
     if f.to == peer and f.room == room then
       if f.e == 'm' then
         keep_message(room, peer, seat, f.f, limit)
+      elseif f.e == 'k' then
+        redis.call('RPUSH', keep_key(room, peer), f.f)
+      elseif f.e == 'S' and settling then
+        for _, frame in ipairs(settling) do keep_message(room, peer, seat, frame, limit) end
+        settling = nil
       elseif event_types[f.e] then
         redis.call('RPUSH', keep_key(room, peer), event_frame(f.e, room, f.w))
       end
     end
+  end
+  -- No marker found (it was read already): they were the last to come.
+  if settling then
+    for _, frame in ipairs(settling) do keep_message(room, peer, seat, frame, limit) end
   end
   save_seat(room, peer, seat)
   redis.call('ZADD', leases_key, seat.e, room .. ' ' .. peer)

@@ -14,6 +14,8 @@
 local P, node, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local function state(text) return string.match(text, '"s":"(%a+)"') end
 local function node_of(text) return string.match(text, '"n":"([^"]*)"') end
+-- A held seat's drainer: the node whose closing connection may still send from it (drop.lua).
+local function drainer_of(text) return string.match(text, '"d":"([^"]*)"') end
 local out = {}
 local rooms = {}  -- room -> its seats (peer -> text), read once per batch
 
@@ -33,7 +35,9 @@ while i <= #ARGV do
   end
   local self = raw[from]
   local status, sent, not_kept = 0, 0, 0
-  if not self or state(self) ~= 'up' or node_of(self) ~= node then
+  local speaks = self and ((state(self) == 'up' and node_of(self) == node) or
+                           (state(self) == 'held' and drainer_of(self) == node))
+  if not speaks then
     status = 1
   elseif to ~= '' and (not raw[to] or to == from) then
     status = 2

@@ -1,7 +1,8 @@
 -- A resume (rule 12): the seat whose secret hashes to ARGV[5] moves to `node` under a new
 -- secret. A held seat's keep follows its answer ('R') into the node's inbox, in order,
 -- and the others hear `peerup`; a seat still up elsewhere is told 'x' (replaced: close
--- with 4000) and the others hear nothing.
+-- with 4000) and the others hear nothing. Returns 'resumed', 'bad', or 'wait' (nothing
+-- changed: see below).
 -- ARGV: prefix, room, asker (the new connection's own id), node, secret hash, new secret hash
 local room, asker, node = ARGV[2], ARGV[3], ARGV[4]
 local seats, order = seats_of(room)
@@ -15,6 +16,12 @@ if not seat or (seat.s == 'held' and seat.e <= now) then
   redis.call('XADD', inbox_key(node), '*', 'to', asker, 'e', 'R', 'room', room, 'st', 'bad')
   return 'bad'
 end
+-- Held at a planned stop and still drained by its old node (drop.lua), which is alive:
+-- messages its old connection sent may still be on their way, so the asker tries again
+-- shortly (its node runs this again); the new connection's messages must come after them.
+if seat.s == 'held' and seat.d and redis.call('EXISTS', P .. 'alive:' .. seat.d) == 1 then
+  return 'wait'
+end
 local was_held = seat.s == 'held'
 local old_node = seat.n
 if was_held then
@@ -25,6 +32,7 @@ else
 end
 seat.n = node
 seat.s = 'up'
+seat.d = nil
 seat.e = 0
 seat.q = 0
 seat.h = ARGV[6]

@@ -735,6 +735,76 @@ TEST(seat_lease, WithoutALeaseADropIsALeave) {
     EXPECT_EQ(plain.next_expiry(), std::nullopt);
 }
 
+// Rules 11 and 12 at a planned stop: hold() holds the seat at once (down, kept for the
+// resume) while the closing member may still relay from it, until its drop().
+TEST(seat_lease, AHeldSeatStillRelaysWhatItsClosingMemberSendsUntilItsDrop) {
+    leased l;
+    recording_member a("A");
+    recording_member b("B");
+    recording_member b2("B2");
+    auto const secret = join_pair(l.registry, a, b).resume;
+    l.registry.hold("r", b, t0);
+    EXPECT_EQ(a.received, (events{"joined r B", "down r B"}));
+    EXPECT_EQ(l.registry.held_count(), 1U);
+    EXPECT_EQ(l.alarms, std::vector<time_point>{t0 + lease});
+    // From the held seat: delivered; to it: kept, not delivered to the closing member.
+    EXPECT_EQ(l.registry.relay("r", b, "late", std::nullopt).receivers, 1U);
+    EXPECT_EQ(l.registry.relay("r", b, "named", "A").receivers, 1U);
+    EXPECT_EQ(l.registry.relay("r", b, "self", "B").status, relay_status::no_such_peer);
+    EXPECT_EQ(l.registry.relay("r", a, "kept", std::nullopt).receivers, 1U);
+    EXPECT_EQ(b.received, events{});
+    EXPECT_EQ(a.received, (events{"joined r B", "down r B", relay_frame("late"), relay_frame("named")}));
+    // Its connection ends: the seat stays held, and relays from it end.
+    l.registry.drop("r", b, t0 + 1s);
+    EXPECT_EQ(l.registry.relay("r", b, "too late", std::nullopt).status, relay_status::not_in_room);
+    EXPECT_EQ(l.registry.held_count(), 1U);
+    EXPECT_EQ(l.registry.next_expiry(), t0 + lease);  // the lease runs from the hold
+    EXPECT_EQ(a.received.size(), 4U);
+    ASSERT_TRUE(resume(l.registry, "r", secret, b2, t0 + 2s).resumed);
+    EXPECT_EQ(b2.received, events{relay_frame("kept")});
+    EXPECT_EQ(a.received.back(), "up r B");
+}
+
+TEST(seat_lease, AResumeEndsTheRelaysOfTheConnectionThatHeldTheSeat) {
+    leased l;
+    recording_member a("A");
+    recording_member b("B");
+    recording_member b2("B2");
+    auto const secret = join_pair(l.registry, a, b).resume;
+    l.registry.hold("r", b, t0);
+    ASSERT_TRUE(resume(l.registry, "r", secret, b2, t0 + 1s).resumed);
+    EXPECT_EQ(l.registry.relay("r", b, "stale", std::nullopt).status, relay_status::not_in_room);
+    EXPECT_EQ(b.received, events{});  // not replaced: it is closing already
+    // Its drop afterwards leaves the resumed seat alone.
+    l.registry.drop("r", b, t0 + 2s);
+    EXPECT_EQ(l.registry.held_count(), 0U);
+    EXPECT_EQ(l.registry.relay("r", b2, "on", std::nullopt).receivers, 1U);
+    EXPECT_EQ(a.received.back(), relay_frame("on"));
+}
+
+TEST(seat_lease, ALeaveFromAHeldSeatsClosingMemberReleasesIt) {
+    leased l;
+    recording_member a("A");
+    recording_member b("B");
+    join_pair(l.registry, a, b);
+    l.registry.hold("r", b, t0);
+    l.registry.leave("r", b, t0);
+    EXPECT_EQ(a.received, (events{"joined r B", "down r B", "left r B"}));
+    EXPECT_EQ(l.registry.held_count(), 0U);
+    EXPECT_EQ(l.registry.member_count(), 1U);
+    EXPECT_EQ(l.registry.next_expiry(), std::nullopt);
+}
+
+TEST(seat_lease, WithoutALeaseAHoldIsALeave) {
+    local_room_registry plain(2, many_rooms);
+    recording_member a("A");
+    recording_member b("B");
+    join_pair(plain, a, b);
+    plain.hold("r", b, t0);
+    EXPECT_EQ(a.received, (events{"joined r B", "left r B"}));
+    EXPECT_EQ(plain.relay("r", b, "m", std::nullopt).status, relay_status::not_in_room);
+}
+
 // The lease covers [drop, drop + lease): expire() at the last instant before keeps
 // the seat, at the boundary releases it (bye), and a resume at the boundary is refused.
 TEST(seat_lease, ExpiryAtTheExactBoundary) {

@@ -1132,6 +1132,71 @@ TEST(connection_lease, DropThenResumeOnANewConnection) {
     EXPECT_EQ(read(w.counters.leases_resumed_total), 1U);
 }
 
+// Rules 11 and 12 at a planned stop (hand_over): the seat is held at once, what the
+// client sent before it saw the close still reaches the room, nothing more is sent to
+// it, and what comes for it is kept for its resume elsewhere.
+TEST(connection_lease, AHandOverStillRelaysWhatTheClientSentAndKeepsWhatComesForIt) {
+    world w(leased_settings());
+    auto a = w.connect();
+    auto b = w.connect();
+    auto const secret = leased_pair(*a, *b);
+    auto const id_b = b->id;
+    b->conn->hand_over(t0);
+    EXPECT_EQ(a->fresh(), frames{peerdown("demo", id_b)});
+    b->send(message_request("demo", "1"));
+    b->send(message_to("demo", a->id, "2"));
+    EXPECT_EQ(a->fresh(), (frames{relayed("demo", id_b, "1"), relayed("demo", id_b, "2")}));
+    // No answer reaches a closing client; nothing else it asks takes effect.
+    b->send(ping_request);
+    b->send(join_request("other"));
+    b->send("not json");
+    a->send(message_request("demo", "3"));
+    EXPECT_EQ(a->fresh(), frames{});
+    EXPECT_EQ(b->fresh(), frames{});
+    EXPECT_EQ(b->out.closes.size(), 0U);  // the transport closes; the rules do not
+    // The close answer came: relays from it end; the seat stays held.
+    b->conn->on_closed(t0 + 1s);
+    b->send(message_request("demo", "4"));
+    EXPECT_EQ(a->fresh(), frames{});
+    EXPECT_EQ(w.registry.held_count(), 1U);
+    auto b2 = w.connect();
+    b2->send(resume_request("demo", secret), t0 + 2s);
+    auto const out = b2->fresh();
+    ASSERT_EQ(out.size(), 2U) << ::testing::PrintToString(out);
+    EXPECT_EQ(parse(out[0], "joined")["id"], id_b);
+    EXPECT_EQ(out[1], relayed("demo", a->id, "3"));
+    EXPECT_EQ(a->fresh(), frames{peerup("demo", id_b)});
+    EXPECT_EQ(read(w.counters.leases_started_total), 1U);
+}
+
+TEST(connection_lease, ALeaveSentBeforeAHandOversCloseReleasesTheSeat) {
+    world w(leased_settings());
+    auto a = w.connect();
+    auto b = w.connect();
+    leased_pair(*a, *b);
+    b->conn->hand_over(t0);
+    a->fresh();
+    b->send(leave_request("demo"));
+    EXPECT_EQ(a->fresh(), frames{bye("demo", b->id)});
+    EXPECT_EQ(b->fresh(), frames{});  // no `leaved`: it is closing
+    EXPECT_EQ(w.registry.member_count(), 1U);
+    b->conn->on_closed(t0);
+    EXPECT_EQ(w.registry.held_count(), 0U);
+}
+
+TEST(connection_lease, WithoutALeaseAHandOverIsTheEnd) {
+    world w;
+    auto a = w.connect();
+    auto b = w.connect();
+    join(*a, "demo", 1);
+    join(*b, "demo", 2);
+    a->fresh();
+    b->conn->hand_over(t0);
+    EXPECT_EQ(a->fresh(), frames{bye("demo", b->id)});
+    b->send(message_request("demo", "1"));
+    EXPECT_EQ(a->fresh(), frames{});
+}
+
 TEST(connection_lease, TheLeaseEndingSaysBye) {
     world w(leased_settings());
     auto a = w.connect();
