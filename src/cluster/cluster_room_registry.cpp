@@ -595,6 +595,12 @@ void cluster_room_registry::hold(std::string const& room, rooms::member& who, cl
     run_drop(room, it->first, "drain", take_settling(it->first));
 }
 
+void cluster_room_registry::when_applied(std::function<void()> done) {
+    // Redis answers one connection's commands in order: when this is answered, every
+    // script sent before it has run (relays batched so far go first, see send()).
+    send({"PING"}, [done = std::move(done)](redis::command_result const&) { done(); });
+}
+
 std::vector<std::string> cluster_room_registry::take_settling(std::string const& id) {
     auto const waiting = settling_.find(id);
     if (waiting == settling_.end()) {

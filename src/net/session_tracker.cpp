@@ -33,6 +33,9 @@ void session_tracker::shut_down_all(std::function<void()> on_empty) {
         }
     }
     for (auto const& session : live) {
+        session->fall_silent();
+    }
+    for (auto const& session : live) {
         session->shut_down();
     }
     live.clear();

@@ -104,9 +104,18 @@ void websocket_session::shut_down() {
     close_cause_ = metrics::close_reason::shutdown;
     close_code_ = static_cast<int>(protocol::close_code::going_away);
     heartbeat_.cancel();
-    // The answer may take close_linger_time at most (net::outbound_stream).
-    ws_.next_layer().begin_closing();
-    ws_.next_layer().append_close(static_cast<std::uint16_t>(protocol::close_code::going_away), "server shutting down");
+    // The close goes once the seat is held for every node (a cluster's Redis has run the
+    // hold): a client that comes straight back through another node then finds it held
+    // (and its resume waits for this drain) instead of taking it from under it.
+    ctx_.signaling.rooms.when_applied([self = shared_from_this()] {
+        if (self->finished_) {
+            return;
+        }
+        // The answer may take close_linger_time at most (net::outbound_stream).
+        self->ws_.next_layer().begin_closing();
+        self->ws_.next_layer().append_close(static_cast<std::uint16_t>(protocol::close_code::going_away),
+                                            "server shutting down");
+    });
 }
 
 void websocket_session::do_read() {
@@ -142,7 +151,8 @@ void websocket_session::on_read(error_code ec, std::size_t) {
 bool websocket_session::send(std::string_view frame) {
     // Nothing may follow a close frame: ours (closing_), or the one Beast sends when it
     // answers the client's close or fails the connection (the stream is then not open).
-    if (closing_ || !ws_.is_open()) {
+    // Nor does anything go once the daemon is stopping (silent_).
+    if (closing_ || silent_ || !ws_.is_open()) {
         return true;
     }
     return ws_.next_layer().append_text(frame, ctx_.settings.max_send_queue_bytes);

@@ -66,6 +66,7 @@ public:
     void leave(std::string const& room, rooms::member& who, clock::time_point now) override;
     void drop(std::string const& room, rooms::member& who, clock::time_point now) override;
     void hold(std::string const& room, rooms::member& who, clock::time_point now) override;
+    void when_applied(std::function<void()> done) override;
     std::size_t expire(clock::time_point now) override;
     std::optional<clock::time_point> next_expiry() const override;
     relay_result relay(std::string const& room, rooms::member const& from, std::string_view frame,

@@ -14,6 +14,10 @@ namespace duet::net {
 class closable {
 public:
     virtual ~closable() = default;
+    /// The shutdown's first step, for every session before any is asked to shut_down():
+    /// send nothing more. What one session's shutdown tells the others (a partner going
+    /// down) is no news to sessions that are about to close too.
+    virtual void fall_silent() {}
     virtual void shut_down() = 0;
 };
 

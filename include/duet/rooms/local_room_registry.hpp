@@ -54,6 +54,7 @@ public:
     void leave(std::string const& room, member& who, clock::time_point now) override;
     void drop(std::string const& room, member& who, clock::time_point now) override;
     void hold(std::string const& room, member& who, clock::time_point now) override;
+    void when_applied(std::function<void()> done) override { done(); }
     std::size_t expire(clock::time_point now) override;
     std::optional<clock::time_point> next_expiry() const override;
     relay_result relay(std::string const& room, member const& from, std::string_view frame,

@@ -87,6 +87,13 @@ public:
     /// the same as drop().
     virtual void hold(std::string const& room, member& who, clock::time_point now) = 0;
 
+    /// Runs `done` once every change made so far is in effect for every node (a
+    /// cluster's store has run them all; at once here, for a registry of this process
+    /// only), or cannot be (the store is out of reach). A planned stop sends its close
+    /// frames only then: a client that comes back at once through another node must find
+    /// its seat held, not still here.
+    virtual void when_applied(std::function<void()> done) = 0;
+
     /// Rule 12: releases every held seat whose lease has ended at `now` (a lease covers
     /// [start, start + lease)): its kept frames are discarded, the others told member_left.
     /// Returns how many it released.

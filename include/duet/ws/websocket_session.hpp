@@ -54,6 +54,7 @@ public:
     // hand the seat over (signaling::connection::hand_over): what the client sent before
     // it saw the close is still read and relayed until its answer.
     void shut_down() override;
+    void fall_silent() override { silent_ = true; }
 
     /// The client's address (behind a trusted proxy, the one it reported): what the
     /// logs print as this connection's remote end.
@@ -86,6 +87,7 @@ private:
     bool open_ = false;  // the handshake completed
     bool shut_down_requested_ = false;
     bool closing_ = false;
+    bool silent_ = false;  // fall_silent: the daemon is stopping; nothing more is sent
     bool finished_ = false;
     std::optional<metrics::close_reason> close_cause_;
     std::optional<int> close_code_;  // the code of our close frame, once sent
